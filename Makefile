@@ -1,0 +1,32 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/default.yaml
+
+.PHONY: install demo test lint format schema clean
+
+$(BIN)/mfcsim: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/mfcsim
+
+demo: install
+	$(BIN)/mfcsim run $(SCENARIO)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+schema: install
+	$(BIN)/mfcsim schema > scenarios/schema.json
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis

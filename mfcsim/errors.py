@@ -1,0 +1,95 @@
+"""The family of errors mfcsim raises on purpose.
+
+Every error says where (file, line, field path, firm, node), what (the bad value) and,
+where known, what would be accepted. The CLI prints ``str(error)`` on one line and exits 2
+for bad input, so these messages are the user interface for mistakes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class MfcsimError(Exception):
+    """Base class for every error mfcsim raises on purpose."""
+
+
+class ScenarioError(MfcsimError, ValueError):
+    """A scenario file or an override is invalid.
+
+    Attributes:
+        source: The file (or ``--set``) the problem comes from.
+        line: 1-based line in ``source``, or ``None`` if unknown.
+        field: Dotted path of the offending field (``firms.brewery.processes.brew``), or "".
+        problem: What is wrong and what would be accepted.
+    """
+
+    def __init__(
+        self, source: str | Path, problem: str, *, line: int | None = None, field: str = ""
+    ) -> None:
+        super().__init__(source, problem, line, field)
+        self.source, self.problem, self.line, self.field = str(source), problem, line, field
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_scenario_error, (self.source, self.problem, self.line, self.field))
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return (
+            f"{where}: {self.field}: {self.problem}" if self.field else f"{where}: {self.problem}"
+        )
+
+
+def _rebuild_scenario_error(
+    source: str, problem: str, line: int | None, field: str
+) -> ScenarioError:
+    return ScenarioError(source, problem, line=line, field=field)
+
+
+class UsageError(MfcsimError, ValueError):
+    """A command-line argument is invalid (bad value, missing file)."""
+
+
+class RegistryError(MfcsimError, KeyError):
+    """A firm type name is unknown or registered twice."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class FirmHookError(MfcsimError, RuntimeError):
+    """A firm's hook returned something the engine cannot accept.
+
+    Attributes:
+        firm: The firm id.
+        hook: The hook's name.
+        problem: What was wrong with what it returned.
+    """
+
+    def __init__(self, firm: str, hook: str, problem: str) -> None:
+        super().__init__(firm, hook, problem)
+        self.firm, self.hook, self.problem = firm, hook, problem
+
+    def __str__(self) -> str:
+        return f"firm {self.firm!r}: hook {self.hook}(): {self.problem}"
+
+
+class MassBalanceError(MfcsimError, ArithmeticError):
+    """Inflow − outflow ≠ change in stock at one or more nodes.
+
+    Attributes:
+        offenders: One line per offending node and material or dimension.
+    """
+
+    def __init__(self, offenders: list[str]) -> None:
+        super().__init__(offenders)
+        self.offenders = offenders
+
+    def __str__(self) -> str:
+        shown = "; ".join(self.offenders[:10])
+        more = f" (and {len(self.offenders) - 10} more)" if len(self.offenders) > 10 else ""
+        return f"mass balance violated at {len(self.offenders)} place(s): {shown}{more}"
+
+
+class ResultsError(MfcsimError, ValueError):
+    """A run folder is missing, incomplete or not an mfcsim run folder."""

@@ -1,0 +1,102 @@
+"""The regional transport network: distances, modes, pipelines and routes.
+
+Distances come from explicit links where given (shortest path over them, with networkx),
+otherwise from coordinates: the great-circle (haversine) distance for lat/lon, or the
+straight line for x_km/y_km, times the network's detour factor.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import networkx as nx
+
+from mfcsim.scenario.schema import LocationSpec, PipelineSpec, Scenario
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """How a material travels from one firm to another.
+
+    Attributes:
+        mode: Mode name, or ``pipeline``.
+        distance_km: Length of the route.
+        duration_day: Lead time.
+        cost_eur_per_unit_km: For modes, EUR per t·km; for pipelines 0 (see cost_eur_per_unit).
+        cost_eur_per_unit: Fixed cost per unit delivered (pipelines).
+        co2e_t_per_tkm: t CO2e per t·km.
+        capacity_per_day: Units per day the route can carry (inf for roads).
+    """
+
+    mode: str
+    distance_km: float
+    duration_day: float
+    cost_eur_per_unit_km: float
+    cost_eur_per_unit: float
+    co2e_t_per_tkm: float
+    capacity_per_day: float
+
+
+def haversine_km(a: LocationSpec, b: LocationSpec) -> float:
+    """Great-circle distance between two lat/lon positions (km)."""
+    lat1, lon1, lat2, lon2 = map(
+        math.radians, (a.lat or 0.0, a.lon or 0.0, b.lat or 0.0, b.lon or 0.0)
+    )
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def straight_km(a: LocationSpec, b: LocationSpec) -> float:
+    """Distance between two planar positions (km)."""
+    return math.hypot((a.x_km or 0.0) - (b.x_km or 0.0), (a.y_km or 0.0) - (b.y_km or 0.0))
+
+
+class TransportNetwork:
+    """Distances and routes between the firms of a scenario."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.spec = scenario.network
+        self.graph = nx.Graph()
+        for link in self.spec.links:
+            self.graph.add_edge(link.source, link.target, distance_km=link.distance)
+        self.pipelines: dict[tuple[str, str, str], PipelineSpec] = {
+            (p.source, p.target, m): p for p in self.spec.pipelines for m in p.materials
+        }
+        self.distance_km = cache(self._distance_km)
+
+    def _distance_km(self, source: str, target: str) -> float:
+        if source == target:
+            return 0.0
+        if (
+            source in self.graph
+            and target in self.graph
+            and nx.has_path(self.graph, source, target)
+        ):
+            return float(nx.shortest_path_length(self.graph, source, target, weight="distance_km"))
+        a = self.scenario.firms[source].location
+        b = self.scenario.firms[target].location
+        crow = haversine_km(a, b) if a.geographic else straight_km(a, b)
+        return crow * self.spec.detour_factor
+
+    def pipeline(self, source: str, target: str, material: str) -> PipelineSpec | None:
+        """The pipeline carrying ``material`` from ``source`` to ``target``, if any."""
+        return self.pipelines.get((source, target, material))
+
+    def route(self, source: str, target: str, material: str, mode: str | None = None) -> Route:
+        """The route for ``material``: its pipeline if one exists (unless a mode is asked)."""
+        pipe = self.pipeline(source, target, material) if mode is None else None
+        if pipe is not None:
+            km = pipe.distance if pipe.distance is not None else self.distance_km(source, target)
+            return Route("pipeline", km, km / pipe.speed, 0.0, pipe.cost, 0.0, pipe.capacity)
+        name = mode or self.spec.default_mode
+        spec = self.spec.modes[name]
+        km = self.distance_km(source, target)
+        return Route(name, km, km / spec.speed, spec.cost, 0.0, spec.co2e, math.inf)

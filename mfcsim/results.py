@@ -1,0 +1,210 @@
+"""Results: the tidy frames of a run, and the run folder written atomically and read back.
+
+A run folder holds ``flows.parquet`` (the ledger), ``stocks.parquet``, ``nodes.parquet``,
+``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``.
+It is written under a hidden temporary name beside its final place and renamed when every
+file is complete, so an interrupted run leaves no half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from mfcsim.balance import check_mass_balance
+from mfcsim.errors import ResultsError, UsageError
+from mfcsim.kpis import headline_kpis
+
+if TYPE_CHECKING:
+    from mfcsim.scenario.schema import Scenario
+    from mfcsim.simulation import Simulation
+
+FRAMES = ("flows", "stocks", "nodes", "materials")
+PACKAGES = (
+    "mfcsim",
+    "simpy",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "networkx",
+    "pint",
+    "scipy",
+)
+
+
+def resolved_yaml(scenario: Scenario) -> str:
+    """The scenario after extends and overrides, in base units, as YAML text."""
+    data = scenario.model_dump(mode="json", exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _node_roles(sim: Simulation) -> pd.DataFrame:
+    n_firms = len(sim.firms)
+    roles = ["firm"] * n_firms + ["transit"] + ["boundary"] * (len(sim.nodes) - n_firms - 1)
+    types = [f.type_name for f in sim.firms] + [""] * (len(sim.nodes) - n_firms)
+    return pd.DataFrame({"node": sim.nodes, "role": roles, "type": types})
+
+
+def _materials_frame(scenario: Scenario) -> pd.DataFrame:
+    rows = []
+    substances = sorted({s for m in scenario.materials.values() for s in m.composition})
+    for mid, m in scenario.materials.items():
+        row: dict[str, Any] = {
+            "id": mid,
+            "unit": m.unit,
+            "kind": m.kind,
+            "dimension": m.dimension,
+            "mass_t_per_unit": m.mass_t_per_unit,
+            "price_eur_per_unit": m.price,
+            "co2e_t_per_unit": m.co2e,
+        }
+        row.update({f"x_{s}": m.composition.get(s, 0.0) for s in substances})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _stocks_frame(sim: Simulation) -> pd.DataFrame:
+    snaps = np.stack(sim.snapshots)  # (times, nodes, materials)
+    ever = np.flatnonzero((snaps != 0.0).any(axis=0).ravel())
+    n_mat = snaps.shape[2]
+    node_idx, mat_idx = np.divmod(ever, n_mat)
+    times = np.arange(snaps.shape[0], dtype=np.float64)
+    values = snaps.reshape(snaps.shape[0], -1)[:, ever]
+    return pd.DataFrame(
+        {
+            "t_day": np.repeat(times, len(ever)),
+            "node": pd.Categorical.from_codes(np.tile(node_idx, len(times)), categories=sim.nodes),
+            "material": pd.Categorical.from_codes(
+                np.tile(mat_idx, len(times)), categories=sim.materials
+            ),
+            "quantity": values.ravel(),
+        }
+    )
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+@dataclass
+class Results:
+    """The outcome of one run: frames, headline figures and provenance."""
+
+    flows: pd.DataFrame
+    stocks: pd.DataFrame
+    nodes: pd.DataFrame
+    materials: pd.DataFrame
+    kpis: dict[str, float]
+    manifest: dict[str, Any]
+    scenario_yaml: str
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @classmethod
+    def from_simulation(cls, sim: Simulation) -> Results:
+        """Collect the frames of a finished simulation (no check is run here)."""
+        flows = sim.ledger.frame()
+        materials = _materials_frame(sim.scenario)
+        text = resolved_yaml(sim.scenario)
+        contracts = [c for c in sim.contracts if c.quantity is not None]
+        requested = sum(c.requested for c in contracts)
+        kpis = headline_kpis(flows, materials)
+        kpis["contract_fill_rate"] = (
+            sum(min(c.shipped, c.requested) for c in contracts) / requested
+            if requested > 0
+            else math.nan
+        )
+        manifest = {
+            "scenario": sim.scenario.name,
+            "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "seed": sim.seed,
+            "days": sim.horizon_day,
+            "firms": len(sim.firms),
+            "versions": _versions(),
+            "wall_time_s": round(sim.wall_time_s, 4),
+            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        return cls(flows, _stocks_frame(sim), _node_roles(sim), materials, kpis, manifest, text)
+
+    def check_balance(self, *, rtol: float | None = None) -> float:
+        """Check the mass balance, store the largest relative error in the KPIs and return it.
+
+        Raises:
+            MassBalanceError: If any node, material or the system is off by more than rtol.
+        """
+        kwargs = {} if rtol is None else {"rtol": rtol}
+        err = check_mass_balance(self.flows, self.stocks, self.materials, self.nodes, **kwargs)
+        self.kpis["mass_balance_max_rel_error"] = err
+        return err
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the run folder atomically and return its path.
+
+        Raises:
+            UsageError: If ``folder`` exists already and is not empty.
+        """
+        final = Path(folder)
+        if final.exists() and (not final.is_dir() or any(final.iterdir())):
+            raise UsageError(f"{final}: exists and is not empty (accepted: a new folder)")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+        try:
+            self._write_files(tmp)
+            if final.exists():
+                final.rmdir()
+            tmp.rename(final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return final
+
+    def _write_files(self, folder: Path) -> None:
+        for name in FRAMES:
+            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+        for name, frame in self.extra.items():
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+        kpis = {
+            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.kpis.items()
+        }
+        (folder / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n")
+        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+        (folder / "scenario.resolved.yaml").write_text(self.scenario_yaml)
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Results:
+        """Read a run folder written by :meth:`write`.
+
+        Raises:
+            ResultsError: If the folder or one of its files is missing or unreadable.
+        """
+        root = Path(folder)
+        if not root.is_dir():
+            raise ResultsError(f"{root}: not a folder (accepted: a run folder of mfcsim run)")
+        try:
+            frames = {n: pd.read_parquet(root / f"{n}.parquet") for n in FRAMES}
+            kpis = json.loads((root / "kpis.json").read_text())
+            manifest = json.loads((root / "manifest.json").read_text())
+            text = (root / "scenario.resolved.yaml").read_text()
+        except (OSError, ValueError) as exc:
+            raise ResultsError(f"{root}: not a complete run folder ({exc})") from None
+        kpis = {k: (math.nan if v is None else v) for k, v in kpis.items()}
+        return cls(**frames, kpis=kpis, manifest=manifest, scenario_yaml=text)

@@ -1,0 +1,325 @@
+"""Reading scenario files: YAML with line numbers, ``extends:``, ``--set`` overrides.
+
+This is the only module that reads scenario files. Errors come out as :class:`ScenarioError`
+with the file, the line and the dotted field path, e.g.
+``scenarios/tiny.yaml:12: firms.digester.processes.digest: recipe does not close ...``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from mfcsim.errors import RegistryError, ScenarioError
+from mfcsim.scenario.schema import FieldProblem, Scenario
+
+Path_ = tuple[str | int, ...]
+#: Where each field path was written: (file, line).
+LineMap = dict[Path_, tuple[str, int]]
+
+
+class _Dup(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
+def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any:
+    """Build Python objects from a composed YAML node, recording the line of every path."""
+    lines[path] = (source, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(_scalar(key_node))
+            if key in out:
+                raise _Dup(key, key_node.start_mark.line + 1)
+            out[key] = _construct(value_node, (*path, key), lines, source)
+            lines[(*path, key)] = (source, key_node.start_mark.line + 1)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(v, (*path, i), lines, source) for i, v in enumerate(node.value)]
+    return _scalar(node)
+
+
+_SCALARS = yaml.SafeLoader("")
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """Construct a scalar node with YAML's safe rules (numbers, booleans, dates, strings)."""
+    return _SCALARS.construct_object(node)
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
+    """Read one YAML mapping and the line of every field path in it.
+
+    Raises:
+        ScenarioError: If the file is missing, is not YAML, has a duplicate key, or is not a
+            mapping at the top level.
+    """
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, f"cannot read the file ({exc.__class__.__name__})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise ScenarioError(source, f"YAML syntax error: {problem}", line=line) from None
+    if node is None:
+        raise ScenarioError(source, "the file is empty (accepted: a YAML mapping of fields)")
+    lines: LineMap = {}
+    try:
+        data = _construct(node, (), lines, source)
+    except _Dup as dup:
+        raise ScenarioError(source, f"duplicate key {dup.key!r}", line=dup.line) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, f"YAML error: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "the top level must be a mapping of fields", line=1)
+    return data, lines
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into ``base``: mappings recursively, everything else replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def read_with_extends(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], LineMap]:
+    """Read a scenario file and the files it ``extends:`` (paths relative to the file).
+
+    ``extends`` may name one file or a list; later files and the file itself win.
+    """
+    resolved = path.resolve()
+    if resolved in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, resolved))
+        raise ScenarioError(str(path), f"extends forms a cycle: {chain}")
+    data, lines = read_yaml(path)
+    parents = data.pop("extends", None)
+    if parents is None:
+        return data, lines
+    names = [parents] if isinstance(parents, str) else parents
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        src, line = lines[("extends",)]
+        raise ScenarioError(
+            src, "must be a file name or a list of file names", line=line, field="extends"
+        )
+    merged: dict[str, Any] = {}
+    merged_lines: LineMap = {}
+    for name in names:
+        parent = path.parent / name
+        if not parent.exists():
+            src, line = lines[("extends",)]
+            raise ScenarioError(src, f"file {str(parent)!r} not found", line=line, field="extends")
+        pdata, plines = read_with_extends(parent, (*_seen, resolved))
+        merged = deep_merge(merged, pdata)
+        merged_lines.update(plines)
+    merged_lines.update(lines)
+    return deep_merge(merged, data), merged_lines
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse one ``--set dotted.path=value`` (the value is read as YAML).
+
+    Raises:
+        ScenarioError: If there is no ``=`` or the path is empty.
+    """
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip() or any(not p for p in key.strip().split(".")):
+        raise ScenarioError("--set", f"{text!r} is not of the form dotted.path=value (e.g. seed=3)")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Iterable[str], lines: LineMap
+) -> dict[str, Any]:
+    """Apply ``--set`` overrides after merging; each path is marked as coming from ``--set``."""
+    out = copy.deepcopy(data)
+    for text in overrides:
+        keys, value = parse_override(text)
+        node: Any = out
+        for i, key in enumerate(keys[:-1]):
+            nxt = node.get(key) if isinstance(node, dict) else None
+            if nxt is None:
+                nxt = node[key] = {} if isinstance(node, dict) else None
+            if not isinstance(nxt, dict):
+                where = ".".join(keys[: i + 1])
+                raise ScenarioError("--set", f"{where} is not a mapping", field=".".join(keys))
+            node = nxt
+        node[keys[-1]] = value
+        lines[tuple(keys)] = ("--set", 0)
+    return out
+
+
+def _line_of(path: Path_, lines: LineMap, default: str) -> tuple[str, int | None]:
+    for end in range(len(path), -1, -1):
+        hit = lines.get(path[:end])
+        if hit is not None:
+            src, line = hit
+            return src, (line or None)
+    return default, None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated and Optional/Union down to a model or container type."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        for arg in map(_unwrap, get_args(annotation)):
+            if get_origin(arg) in (dict, list) or _is_model(arg):
+                return arg
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _accepted_fields(loc: Path_) -> list[str]:
+    """The field names accepted at ``loc``, walking the Scenario model by annotations."""
+    annotation: Any = Scenario
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if _is_model(annotation):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    return sorted(annotation.model_fields) if _is_model(annotation) else []
+
+
+def _message(err: Mapping[str, Any], loc: Path_) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        accepted = _accepted_fields(loc[:-1])
+        return f"unknown field (accepted: {', '.join(accepted)})" if accepted else "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err["msg"])
+    msg = msg.removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"{msg} (got {err.get('input')!r})"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        return f"{msg} (got {err.get('input')!r}; accepted: a number, or a quantity like '12 t')"
+    return msg
+
+
+def _flatten(exc: ValidationError, lines: LineMap, source: str) -> ScenarioError:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc: Path_ = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblem):
+            loc, msg = (*loc, *cause.path), cause.message
+        else:
+            msg = _message(err, loc)
+        src, line = _line_of(loc, lines, source)
+        problems.append((line or 0, src, line, ".".join(str(p) for p in loc), msg))
+    problems.sort(key=lambda p: p[0])
+    _, src, line, field, msg = problems[0]
+    if len(problems) > 1:
+        msg += f" (and {len(problems) - 1} more problem(s))"
+    return ScenarioError(src, msg, line=line, field=field)
+
+
+def expand_firm_types(data: dict[str, Any], lines: LineMap, source: str) -> dict[str, Any]:
+    """Fill each firm with the defaults of its type (processes from its parameters).
+
+    Raises:
+        ScenarioError: If a firm names an unknown type or its parameters are invalid.
+    """
+    from mfcsim.firms.registry import resolve_firm_type
+
+    firms = data.get("firms")
+    if not isinstance(firms, dict):
+        return data
+    out = {}
+    for fid, firm in firms.items():
+        if not isinstance(firm, dict) or "type" not in firm:
+            out[fid] = firm
+            continue
+        path: Path_ = ("firms", fid)
+        try:
+            cls = resolve_firm_type(str(firm["type"]))
+            defaults = cls.defaults(dict(firm.get("params") or {}))
+        except RegistryError as exc:
+            src, line = _line_of((*path, "type"), lines, source)
+            raise ScenarioError(src, str(exc), line=line, field=f"firms.{fid}.type") from None
+        except (TypeError, ValueError, KeyError) as exc:
+            src, line = _line_of((*path, "params"), lines, source)
+            raise ScenarioError(src, str(exc), line=line, field=f"firms.{fid}.params") from None
+        out[fid] = deep_merge(defaults, firm)
+    return {**data, "firms": out}
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], *, source: str = "<dict>", lines: LineMap | None = None
+) -> Scenario:
+    """Validate a scenario given as a mapping (as read from YAML).
+
+    Raises:
+        ScenarioError: With the file, line and field path of the first problem.
+    """
+    lines = {} if lines is None else lines
+    expanded = expand_firm_types(dict(data), lines, source)
+    try:
+        return Scenario.model_validate(expanded)
+    except ValidationError as exc:
+        raise _flatten(exc, lines, source) from None
+
+
+def load_scenario(
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    *,
+    seed: int | None = None,
+    days: int | None = None,
+) -> Scenario:
+    """Load, merge, override and validate a scenario file.
+
+    Args:
+        path: The YAML file.
+        overrides: ``dotted.path=value`` strings, applied after ``extends`` merging.
+        seed: Replaces ``seed`` if given.
+        days: Replaces ``horizon`` (whole days) if given.
+
+    Returns:
+        The validated, frozen scenario in base units.
+
+    Raises:
+        ScenarioError: For any problem, naming file, line, field and what is accepted.
+    """
+    path = Path(path)
+    data, lines = read_with_extends(path)
+    extra = list(overrides)
+    if seed is not None:
+        extra.append(f"seed={seed}")
+    if days is not None:
+        extra.append(f"horizon={days}")
+    data = apply_overrides(data, extra, lines)
+    return scenario_from_dict(data, source=str(path), lines=lines)

@@ -1,0 +1,400 @@
+"""Simulation: the SimPy environment, seeded random streams, firms, stocks and the ledger.
+
+The daily rhythm
+----------------
+One clock process drives all firms. At each whole day ``d`` (``0 <= d < horizon``) it runs
+these phases, in this order, over the active firms in scenario order:
+
+1. ``snapshot`` - record every stock as it stands at time ``d`` (the end of day ``d - 1``).
+2. ``join``     - firms whose ``join_day`` has come take part from now on.
+3. ``plan``     - each firm's processes plan their activity (capacity × season × noise).
+4. ``procure``  - each firm imports what it lacks for its plan and its daily demand
+   (if the firm imports and the boundary offers the material).
+5. ``produce``  - processes run, limited by the inputs on hand; outputs enter stock.
+6. ``dispatch`` - fixed contracts ship from the supplier's stock into ``in_transit``.
+7. ``clear``    - the regional agent's place (policy ``none``: nothing happens).
+8. ``surplus``  - surplus products go to the export market; what exceeds a storage capacity
+   goes to its disposal route.
+
+Shipments travel in continuous time: each is a SimPy timeout of ``distance / speed`` days and
+moves its goods from ``in_transit`` to the receiver when it fires. The clock's own tick is
+scheduled with urgent priority, so a snapshot at time ``d`` includes every arrival before
+``d`` and none at ``d``; goods that arrive exactly at the horizon stay in transit.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+from simpy.core import URGENT
+from simpy.events import Event
+
+from mfcsim.firms.base import Firm
+from mfcsim.firms.registry import resolve_firm_type
+from mfcsim.ledger import Kind, Ledger
+from mfcsim.network import Route, TransportNetwork
+from mfcsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from mfcsim.results import Results
+
+IN_TRANSIT = "in_transit"
+IMPORT, EXPORT, ENVIRONMENT, CONSUMPTION = "import", "export", "environment", "consumption"
+SINKS = ("air", "water", "soil")
+PHASES = ("snapshot", "join", "plan", "procure", "produce", "dispatch", "clear", "surplus")
+#: Default storage capacity by material kind when a firm declares none (inf = unlimited).
+DEFAULT_STORAGE = {
+    "product": math.inf,
+    "raw_material": math.inf,
+    "residue": 0.0,
+    "energy": 0.0,
+    "emission": 0.0,
+    "environmental": 0.0,
+}
+
+
+class _Tick(Event):
+    """A timeout with urgent priority: the clock runs before other events at the same time."""
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, URGENT, delay)
+
+
+@dataclass(slots=True)
+class Contract:
+    """A compiled fixed contract."""
+
+    id: str
+    supplier: Firm
+    receiver: Firm
+    material: int
+    quantity: float | None  # None: the supplier's whole stock
+    every: int
+    start_day: int
+    end_day: int | None
+    route: Route
+    requested: float = 0.0
+    shipped: float = 0.0
+
+    def due(self, day: int) -> bool:
+        """True if a delivery is due on ``day`` and both parties take part."""
+        if day < self.start_day or (self.end_day is not None and day > self.end_day):
+            return False
+        active = self.supplier.active and self.receiver.active
+        return active and (day - self.start_day) % self.every == 0
+
+
+class Simulation:
+    """One run of a scenario.
+
+    Args:
+        scenario: The validated scenario.
+        seed: Replaces the scenario's seed.
+        progress: Called with each day's number before the day runs.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.horizon_day = scenario.horizon_day
+        self.progress = progress
+        self.env = simpy.Environment()
+        self._index_materials()
+        self._index_nodes()
+        self.stock = np.zeros((len(scenario.firms) + 1, len(self.materials)))
+        self.ledger = Ledger(self.nodes, self.materials)
+        self.network = TransportNetwork(scenario)
+        self.firms: list[Firm] = [
+            resolve_firm_type(spec.type)(self, fid, spec, i)
+            for i, (fid, spec) in enumerate(scenario.firms.items())
+        ]
+        self._set_storage_and_stocks()
+        self.contracts = [self._compile_contract(cid) for cid in scenario.contracts]
+        self._supplied = {(c.supplier.index, c.material) for c in self.contracts}
+        self._pipe_used: dict[tuple[str, str], float] = {}
+        self.snapshots: list[np.ndarray] = []
+        self.wall_time_s = 0.0
+        self.env.process(self._clock())
+
+    # ---- build --------------------------------------------------------------------------
+    def _index_materials(self) -> None:
+        mats = self.scenario.materials
+        self.materials = list(mats)
+        self.material_index = {m: i for i, m in enumerate(self.materials)}
+        self.mass_t_per_unit = np.array([mats[m].mass_t_per_unit for m in self.materials])
+        self.co2e_per_unit = [mats[m].co2e for m in self.materials]
+
+    def _index_nodes(self) -> None:
+        scn = self.scenario
+        self.nodes = [
+            *scn.firms,
+            IN_TRANSIT,
+            IMPORT,
+            EXPORT,
+            ENVIRONMENT,
+            *SINKS,
+            CONSUMPTION,
+            *scn.boundary.disposal,
+        ]
+        self.node_index = {n: i for i, n in enumerate(self.nodes)}
+        self.transit_node = self.node_index[IN_TRANSIT]
+        self.environment_node = self.node_index[ENVIRONMENT]
+        self.sink_of: list[tuple[int, Kind]] = []
+        self.disposal_of: list[tuple[int, float, float]] = []
+        routes = scn.boundary.disposal
+        for m in self.materials:
+            spec = scn.materials[m]
+            sink = spec.sink or "air"
+            kind = Kind.FINAL_CONSUMPTION if sink == CONSUMPTION else Kind.EMISSION
+            self.sink_of.append((self.node_index[sink], kind))
+            default = (
+                scn.boundary.energy_disposal
+                if spec.dimension == "energy"
+                else scn.boundary.default_disposal
+            )
+            route = spec.disposal or default
+            self.disposal_of.append(
+                (self.node_index[route], routes[route].gate_fee, routes[route].co2e)
+            )
+
+    def _set_storage_and_stocks(self) -> None:
+        mats = self.scenario.materials
+        kinds = [DEFAULT_STORAGE[mats[m].kind] for m in self.materials]
+        for firm in self.firms:
+            cap = np.array(kinds, dtype=float)
+            cap[list(firm.kept_materials)] = math.inf  # a firm keeps what it uses
+            for m, q in firm.spec.storage.items():
+                cap[self.material_index[m]] = q
+            firm.capacity = cap
+            for m, q in firm.spec.initial_stock.items():
+                self.stock[firm.index, self.material_index[m]] = q
+
+    def _compile_contract(self, cid: str) -> Contract:
+        spec = self.scenario.contracts[cid]
+        by_id = {f.id: f for f in self.firms}
+        route = self.network.route(spec.supplier, spec.receiver, spec.material, spec.mode)
+        return Contract(
+            cid,
+            by_id[spec.supplier],
+            by_id[spec.receiver],
+            self.material_index[spec.material],
+            None if spec.quantity == "all" else float(spec.quantity),
+            int(spec.every),
+            spec.start_day,
+            spec.end_day,
+            route,
+        )
+
+    def rng_for(self, *key: str) -> np.random.Generator:
+        """An independent random stream for ``key`` (e.g. ``("firm", "dairy_1")``).
+
+        Streams are keyed by name, not by position, so adding a firm does not change the
+        random numbers of the others, and two scenarios with the same seed share them.
+        """
+        spawn_key = tuple(zlib.crc32(k.encode()) for k in key)
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
+
+    # ---- run ----------------------------------------------------------------------------
+    def run(self, *, strict: bool = True) -> Results:
+        """Run to the horizon and return the results.
+
+        Args:
+            strict: Check the mass balance and raise if it fails.
+
+        Raises:
+            MassBalanceError: If ``strict`` and a node or the system does not balance.
+        """
+        from time import perf_counter
+
+        from mfcsim.results import Results
+
+        start = perf_counter()
+        self._snapshot()
+        self.env.run(until=self.horizon_day)
+        self._snapshot()
+        self.wall_time_s = perf_counter() - start
+        results = Results.from_simulation(self)
+        if strict:
+            results.check_balance()
+        return results
+
+    def _clock(self) -> Generator[Event, Any, None]:
+        for day in range(self.horizon_day):
+            if self.progress is not None:
+                self.progress(day)
+            if day:
+                self._snapshot()
+            for phase in (
+                self._join,
+                self._plan,
+                self._procure,
+                self._produce,
+                self._dispatch,
+                self._clear,
+                self._surplus,
+            ):
+                phase(day)
+            yield _Tick(self.env, 1)
+
+    def _snapshot(self) -> None:
+        self.snapshots.append(self.stock.copy())
+
+    def _active(self) -> list[Firm]:
+        return [f for f in self.firms if f.active]
+
+    def _join(self, day: int) -> None:
+        for firm in self.firms:
+            firm.active = day >= firm.spec.join_day
+
+    def _plan(self, day: int) -> None:
+        for firm in self._active():
+            firm.plan(day)
+
+    def _procure(self, day: int) -> None:
+        imports = self.scenario.boundary.imports
+        node = self.node_index[IMPORT]
+        for firm in self._active():
+            if not firm.spec.imports:
+                continue
+            for m, want in firm.target_stock(day).items():
+                short = want - firm.stock[m]
+                name = self.materials[m]
+                if short > 1e-12 and name in imports:
+                    market = imports[name]
+                    price = (
+                        self.scenario.materials[name].price
+                        if market.price is None
+                        else market.price
+                    )
+                    firm.stock[m] += short
+                    self.ledger.add(
+                        day,
+                        node,
+                        firm.index,
+                        m,
+                        short,
+                        Kind.IMPORT,
+                        value_eur=price * short,
+                        co2e_t=market.co2e * short,
+                    )
+
+    def _produce(self, day: int) -> None:
+        for firm in self._active():
+            firm.produce(day)
+
+    def _dispatch(self, day: int) -> None:
+        self._pipe_used.clear()
+        for con in self.contracts:
+            if con.due(day):
+                self._deliver(day, con)
+
+    def _deliver(self, day: int, con: Contract) -> None:
+        m, route = con.material, con.route
+        have = con.supplier.stock[m]
+        amount = have if con.quantity is None else min(con.quantity, have)
+        if con.quantity is not None:
+            con.requested += con.quantity
+        if route.mode == "pipeline":
+            key = (con.supplier.id, con.receiver.id)
+            room = route.capacity_per_day - self._pipe_used.get(key, 0.0)
+            amount = min(amount, max(room, 0.0))
+            self._pipe_used[key] = self._pipe_used.get(key, 0.0) + amount
+        if amount <= 0.0:
+            return
+        con.shipped += amount
+        self.ship(day, con.supplier.index, con.receiver.index, m, amount, route)
+
+    def ship(
+        self, t_day: float, source: int, target: int, m: int, amount: float, route: Route
+    ) -> None:
+        """Move ``amount`` of material ``m`` from firm ``source`` into transit to ``target``.
+
+        The dispatch row carries the distance, cost and transport emissions; the arrival
+        row is written when the shipment arrives, ``route.duration_day`` later.
+        """
+        mass_t = amount * float(self.mass_t_per_unit[m])
+        tkm = mass_t * route.distance_km
+        self.stock[source, m] -= amount
+        self.stock[self.transit_node, m] += amount
+        self.ledger.add(
+            t_day,
+            source,
+            self.transit_node,
+            m,
+            amount,
+            Kind.SHIPMENT,
+            distance_km=route.distance_km,
+            value_eur=tkm * route.cost_eur_per_unit_km + amount * route.cost_eur_per_unit,
+            co2e_t=tkm * route.co2e_t_per_tkm,
+        )
+        arrival = self.env.timeout(t_day + route.duration_day - self.env.now)
+        arrival.callbacks.append(partial(self._arrive, target, m, amount))
+
+    def _arrive(self, target: int, m: int, amount: float, _event: Event) -> None:
+        self.stock[self.transit_node, m] -= amount
+        self.stock[target, m] += amount
+        self.ledger.add(self.env.now, self.transit_node, target, m, amount, Kind.SHIPMENT)
+
+    def _clear(self, day: int) -> None:
+        """The regional agent's phase; with policy ``none`` there is nothing to clear."""
+
+    def _surplus(self, day: int) -> None:
+        exports = self.scenario.boundary.exports
+        export_node = self.node_index[EXPORT]
+        for firm in self._active():
+            kept = firm.kept_materials
+            for m in np.flatnonzero(firm.stock > 0.0).tolist():
+                name = self.materials[m]
+                if (
+                    firm.spec.exports
+                    and name in exports
+                    and m not in kept
+                    and (firm.index, m) not in self._supplied
+                ):
+                    amount = float(firm.stock[m])
+                    market = exports[name]
+                    price = (
+                        self.scenario.materials[name].price
+                        if market.price is None
+                        else market.price
+                    )
+                    firm.stock[m] = 0.0
+                    self.ledger.add(
+                        day,
+                        firm.index,
+                        export_node,
+                        m,
+                        amount,
+                        Kind.EXPORT,
+                        value_eur=price * amount,
+                    )
+                    continue
+                excess = float(firm.stock[m] - firm.capacity[m])
+                if excess > 0.0:
+                    node, fee, co2e = self.disposal_of[m]
+                    firm.stock[m] -= excess
+                    self.ledger.add(
+                        day,
+                        firm.index,
+                        node,
+                        m,
+                        excess,
+                        Kind.DISPOSAL,
+                        value_eur=fee * excess,
+                        co2e_t=co2e * excess,
+                    )
