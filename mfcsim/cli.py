@@ -86,7 +86,9 @@ def _print_table(kpis: dict[str, float]) -> None:
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/<name>/<time>-seed<N>).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run folder (default runs/<name>/<time>-seed<N>).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Replace the scenario's seed.")] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
     set_: Annotated[
@@ -147,7 +149,7 @@ def schema() -> None:
 @app.command()
 def types() -> None:
     """List the firm types and their parameters."""
-    from mfcsim.firms.registry import resolve_firm_type, known_firm_types
+    from mfcsim.firms.registry import known_firm_types, resolve_firm_type
 
     for name in known_firm_types():
         cls = resolve_firm_type(name)
