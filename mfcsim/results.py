@@ -53,10 +53,14 @@ def resolved_yaml(scenario: Scenario) -> str:
 
 
 def _node_roles(sim: Simulation) -> pd.DataFrame:
-    n_firms = len(sim.firms)
-    roles = ["firm"] * n_firms + ["transit"] + ["boundary"] * (len(sim.nodes) - n_firms - 1)
-    types = [f.type_name for f in sim.firms] + [""] * (len(sim.nodes) - n_firms)
-    return pd.DataFrame({"node": sim.nodes, "role": roles, "type": types})
+    """Every node with its role (firm, transit, boundary) and type (firm type or boundary kind)."""
+    firms = [(f.id, "firm", f.type_name) for f in sim.firms]
+    routes = set(sim.scenario.boundary.disposal)
+    others = [
+        (n, "transit" if n == "in_transit" else "boundary", "disposal" if n in routes else n)
+        for n in sim.nodes[len(sim.firms) :]
+    ]
+    return pd.DataFrame(firms + others, columns=["node", "role", "type"])
 
 
 def _materials_frame(scenario: Scenario) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     PositiveFloat,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -42,7 +43,13 @@ class FieldProblem(ValueError):
 
 def _quantity(target: str) -> Any:
     """An annotated float that accepts a number in ``target`` or a quantity string."""
-    return BeforeValidator(lambda value: to_base(value, target))
+    return BeforeValidator(lambda value: to_base(value, target), json_schema_input_type=float | str)
+
+
+#: JSON Schema of a field that takes a number or a quantity string (converted by a validator).
+QUANTITY_JSON = WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string", "description": "e.g. '12 t' or '3 EUR/t'"}]}
+)
 
 
 Days = Annotated[NonNegativeFloat, _quantity("day")]
@@ -52,7 +59,8 @@ Speed = Annotated[PositiveFloat, _quantity("km/day")]
 EurPerTkm = Annotated[NonNegativeFloat, _quantity("EUR/(t*km)")]
 Co2ePerTkm = Annotated[NonNegativeFloat, _quantity("t_CO2e/(t*km)")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-Amounts = dict[str, NonNegativeFloat]
+Amounts = dict[str, Annotated[NonNegativeFloat, QUANTITY_JSON]]
+Money = Annotated[float, QUANTITY_JSON]
 
 
 class Spec(BaseModel):
@@ -69,9 +77,11 @@ class MaterialSpec(Spec):
 
     unit: MaterialUnit
     kind: MaterialKind
-    density: PositiveFloat | None = Field(None, description="t/m3; required for unit m3")
-    price: float = Field(0.0, description="EUR per unit: the value used for revenue and costs")
-    co2e: float = Field(0.0, description="t CO2e per unit when emitted (GWP; 0 for biogenic)")
+    density: Annotated[PositiveFloat, QUANTITY_JSON] | None = Field(
+        None, description="t/m3; required for unit m3"
+    )
+    price: Money = Field(0.0, description="EUR per unit: the value used for revenue and costs")
+    co2e: Money = Field(0.0, description="t CO2e per unit when emitted (GWP; 0 for biogenic)")
     composition: dict[str, Fraction] = Field(default_factory=dict)
     sink: Sink | None = Field(None, description="boundary node it goes to when released")
     disposal: str | None = Field(None, description="disposal route; default from boundary")
@@ -222,7 +232,9 @@ class PipelineSpec(Spec):
     source: str
     target: str
     materials: list[str] = Field(min_length=1)
-    capacity: NonNegativeFloat = Field(description="units per day of the first material's unit")
+    capacity: Annotated[NonNegativeFloat, QUANTITY_JSON] = Field(
+        description="units per day of the first material's unit"
+    )
     distance: Km | None = None
     speed: Speed = 5000.0
     cost: float = Field(0.0, ge=0, description="EUR per unit delivered")
@@ -265,15 +277,17 @@ class ContractSpec(Spec):
 class MarketSpec(Spec):
     """A price and emission factor for trading a material with the outside world."""
 
-    price: float | None = Field(None, description="EUR per unit; default the material's price")
-    co2e: NonNegativeFloat = Field(0.0, description="t CO2e per unit (embodied, for imports)")
+    price: Money | None = Field(None, description="EUR per unit; default the material's price")
+    co2e: Annotated[NonNegativeFloat, QUANTITY_JSON] = Field(
+        0.0, description="t CO2e per unit (embodied, for imports)"
+    )
 
 
 class DisposalSpec(Spec):
     """A disposal route (landfill, incineration, ...): fee and emissions per unit."""
 
-    gate_fee: float = Field(0.0, description="EUR per unit")
-    co2e: NonNegativeFloat = Field(0.0, description="t CO2e per unit")
+    gate_fee: Money = Field(0.0, description="EUR per unit")
+    co2e: Annotated[NonNegativeFloat, QUANTITY_JSON] = Field(0.0, description="t CO2e per unit")
 
 
 class BoundarySpec(Spec):
@@ -451,6 +465,9 @@ def _convert_map(
         return amounts
     out = {}
     for mid, value in amounts.items():
+        if mid not in units:
+            known = ", ".join(sorted(units))
+            raise FieldProblem((*path, mid), f"unknown material {mid!r} (accepted: {known})")
         unit = units.get(mid)
         if isinstance(value, str) and unit in ("t", "MWh", "m3"):
             target = f"{unit}/day" if per_day else unit
