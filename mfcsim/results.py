@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from mfcsim.simulation import Simulation
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
+#: Frames written when present: the agent's shipments, buyers' service and disruption events.
+EXTRA_FRAMES = ("shipments", "service", "events")
 PACKAGES = (
     "mfcsim",
     "simpy",
@@ -100,6 +102,55 @@ def _stocks_frame(sim: Simulation) -> pd.DataFrame:
     )
 
 
+SERVICE_COLUMNS = [
+    "t_day",
+    "buyer",
+    "material",
+    "ordered",
+    "delivered",
+    "substituted",
+    "imported",
+    "shortfall",
+]
+
+
+def _service_frame(sim: Simulation) -> pd.DataFrame:
+    """Per buyer, day and material: ordered, delivered from the region, substituted, imported."""
+    frame = pd.DataFrame(sim.service_rows, columns=SERVICE_COLUMNS)
+    frame["buyer"] = pd.Categorical.from_codes(
+        frame["buyer"].astype("int64"), categories=[f.id for f in sim.firms]
+    )
+    frame["material"] = pd.Categorical.from_codes(
+        frame["material"].astype("int64"), categories=sim.materials
+    )
+    for col in SERVICE_COLUMNS[3:]:
+        frame[col] = frame[col].astype("float64")
+    frame["t_day"] = frame["t_day"].astype("float64")
+    frame["in_full"] = frame["shortfall"] <= 1e-9 * frame["ordered"].clip(lower=1.0)
+    return frame
+
+
+def service_kpis(service: pd.DataFrame) -> dict[str, float]:
+    """Fill rate (share of buyer order lines served in full), substitution and import shares."""
+    ordered = float(service["ordered"].sum())
+    delivered = float(service["delivered"].sum())
+    if service.empty or ordered <= 0.0:
+        return {
+            "fill_rate": math.nan,
+            "fill_rate_quantity": math.nan,
+            "substituted_share": math.nan,
+            "imported_share_of_demand": math.nan,
+        }
+    return {
+        "fill_rate": float(service["in_full"].mean()),
+        "fill_rate_quantity": 1.0 - float(service["shortfall"].sum()) / ordered,
+        "substituted_share": float(service["substituted"].sum()) / delivered
+        if delivered > 0
+        else 0.0,
+        "imported_share_of_demand": float(service["imported"].sum()) / ordered,
+    }
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -147,7 +198,17 @@ class Results:
             "wall_time_s": round(sim.wall_time_s, 4),
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        return cls(flows, _stocks_frame(sim), _node_roles(sim), materials, kpis, manifest, text)
+        service = _service_frame(sim)
+        kpis.update(service_kpis(service))
+        kpis["clearing_seconds_total"] = round(sim.agent.seconds_total, 6)
+        extra = {
+            "shipments": sim.transport.frame(),
+            "service": service,
+            "events": sim.disruptions.frame(),
+        }
+        return cls(
+            flows, _stocks_frame(sim), _node_roles(sim), materials, kpis, manifest, text, extra
+        )
 
     def check_balance(self, *, rtol: float | None = None) -> float:
         """Check the mass balance, store the largest relative error in the KPIs and return it.
@@ -211,4 +272,9 @@ class Results:
         except (OSError, ValueError) as exc:
             raise ResultsError(f"{root}: not a complete run folder ({exc})") from None
         kpis = {k: (math.nan if v is None else v) for k, v in kpis.items()}
-        return cls(**frames, kpis=kpis, manifest=manifest, scenario_yaml=text)
+        extra = {
+            n: pd.read_parquet(root / f"{n}.parquet")
+            for n in EXTRA_FRAMES
+            if (root / f"{n}.parquet").exists()
+        }
+        return cls(**frames, kpis=kpis, manifest=manifest, scenario_yaml=text, extra=extra)

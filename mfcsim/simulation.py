@@ -28,7 +28,6 @@ import math
 import zlib
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,11 +35,15 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
+from mfcsim.agent.process import RegionalAgent
+from mfcsim.disruptions import Disruptions
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.ledger import Kind, Ledger
+from mfcsim.market import Market
 from mfcsim.network import Route, TransportNetwork
 from mfcsim.scenario.schema import Scenario
+from mfcsim.transport import Transport
 
 if TYPE_CHECKING:
     from mfcsim.results import Results
@@ -119,16 +122,23 @@ class Simulation:
         self.stock = np.zeros((len(scenario.firms) + 1, len(self.materials)))
         self.ledger = Ledger(self.nodes, self.materials)
         self.network = TransportNetwork(scenario)
+        self.market = Market(scenario, self.materials, self.node_index)
+        self._index_substitutes()
         self.firms: list[Firm] = [
             resolve_firm_type(spec.type)(self, fid, spec, i)
             for i, (fid, spec) in enumerate(scenario.firms.items())
         ]
         self._set_storage_and_stocks()
+        self.transport = Transport(self)
         self.contracts = [self._compile_contract(cid) for cid in scenario.contracts]
-        self._supplied = {(c.supplier.index, c.material) for c in self.contracts}
-        self._pipe_used: dict[tuple[str, str], float] = {}
+        self.supplied = {(c.supplier.index, c.material) for c in self.contracts}
+        self._routes: dict[tuple[int, int, int], Route] = {}
+        self._pipe_used: dict[tuple[int, int, int], float] = {}
+        self.service_rows: list[tuple[float, int, int, float, float, float, float, float]] = []
         self.snapshots: list[np.ndarray] = []
         self.wall_time_s = 0.0
+        self.agent = RegionalAgent(self)
+        self.disruptions = Disruptions(self)
         self.env.process(self._clock())
 
     # ---- build --------------------------------------------------------------------------
@@ -138,6 +148,22 @@ class Simulation:
         self.material_index = {m: i for i, m in enumerate(self.materials)}
         self.mass_t_per_unit = np.array([mats[m].mass_t_per_unit for m in self.materials])
         self.co2e_per_unit = [mats[m].co2e for m in self.materials]
+        self.is_energy = [mats[m].dimension == "energy" for m in self.materials]
+
+    def _index_substitutes(self) -> None:
+        """For each group member, its substitutes with units of it per unit of substitute."""
+        idx = self.material_index
+        self.substitutes: dict[int, list[tuple[int, float]]] = {}
+        self.group_balance: dict[int, int] = {}
+        for group in self.scenario.substitution.values():
+            for m, ratio in group.members.items():
+                self.substitutes[idx[m]] = [
+                    (idx[alt], alt_ratio / ratio)
+                    for alt, alt_ratio in group.members.items()
+                    if alt != m
+                ]
+                if group.balance is not None:
+                    self.group_balance[idx[m]] = idx[group.balance]
 
     def _index_nodes(self) -> None:
         scn = self.scenario
@@ -155,22 +181,10 @@ class Simulation:
         self.transit_node = self.node_index[IN_TRANSIT]
         self.environment_node = self.node_index[ENVIRONMENT]
         self.sink_of: list[tuple[int, Kind]] = []
-        self.disposal_of: list[tuple[int, float, float]] = []
-        routes = scn.boundary.disposal
         for m in self.materials:
-            spec = scn.materials[m]
-            sink = spec.sink or "air"
+            sink = scn.materials[m].sink or "air"
             kind = Kind.FINAL_CONSUMPTION if sink == CONSUMPTION else Kind.EMISSION
             self.sink_of.append((self.node_index[sink], kind))
-            default = (
-                scn.boundary.energy_disposal
-                if spec.dimension == "energy"
-                else scn.boundary.default_disposal
-            )
-            route = spec.disposal or default
-            self.disposal_of.append(
-                (self.node_index[route], routes[route].gate_fee, routes[route].co2e)
-            )
 
     def _set_storage_and_stocks(self) -> None:
         mats = self.scenario.materials
@@ -265,22 +279,30 @@ class Simulation:
         for firm in self._active():
             firm.plan(day)
 
+    def route(self, source: int, target: int, m: int) -> Route:
+        """The (cached) route for material ``m`` between two firms: a pipeline or the road."""
+        key = (source, target, m)
+        route = self._routes.get(key)
+        if route is None:
+            route = self.network.route(
+                self.firms[source].id, self.firms[target].id, self.materials[m]
+            )
+            self._routes[key] = route
+        return route
+
+    def pipeline_room(self, source: int, target: int, m: int, route: Route) -> float:
+        """What a pipeline can still carry of material ``m`` today, after today's use."""
+        return max(route.capacity_per_day - self._pipe_used.get((source, target, m), 0.0), 0.0)
+
     def _procure(self, day: int) -> None:
-        imports = self.scenario.boundary.imports
-        node = self.node_index[IMPORT]
+        market, node = self.market, self.node_index[IMPORT]
         for firm in self._active():
-            if not firm.spec.imports:
-                continue
             for m, want in firm.target_stock(day).items():
-                short = want - firm.stock[m]
-                name = self.materials[m]
-                if short > 1e-12 and name in imports:
-                    market = imports[name]
-                    price = (
-                        self.scenario.materials[name].price
-                        if market.price is None
-                        else market.price
-                    )
+                have = firm.available(m)
+                short = want - have
+                bought = 0.0
+                if short > 1e-12 and firm.spec.imports and market.importable(m):
+                    bought = short
                     firm.stock[m] += short
                     self.ledger.add(
                         day,
@@ -289,8 +311,23 @@ class Simulation:
                         m,
                         short,
                         Kind.IMPORT,
-                        value_eur=price * short,
-                        co2e_t=market.co2e * short,
+                        value_eur=market.import_price[m] * short,
+                        co2e_t=market.import_co2e[m] * short,
+                    )
+                if firm.spec.buyer and want > 0.0:
+                    own = min(float(firm.stock[m]) - bought, want)
+                    regional = min(have, want)
+                    self.service_rows.append(
+                        (
+                            float(day),
+                            firm.index,
+                            m,
+                            want,
+                            regional,
+                            max(regional - own, 0.0),
+                            bought,
+                            max(want - regional - bought, 0.0),
+                        )
                     )
 
     def _produce(self, day: int) -> None:
@@ -305,74 +342,45 @@ class Simulation:
 
     def _deliver(self, day: int, con: Contract) -> None:
         m, route = con.material, con.route
-        have = con.supplier.stock[m]
-        amount = have if con.quantity is None else min(con.quantity, have)
         if con.quantity is not None:
             con.requested += con.quantity
+        if self.transport.is_closed(con.supplier.index, con.receiver.index):
+            return
+        have = float(con.supplier.stock[m])
+        amount = have if con.quantity is None else min(con.quantity, have)
         if route.mode == "pipeline":
-            key = (con.supplier.id, con.receiver.id)
-            room = route.capacity_per_day - self._pipe_used.get(key, 0.0)
-            amount = min(amount, max(room, 0.0))
+            key = (con.supplier.index, con.receiver.index, m)
+            amount = min(amount, self.pipeline_room(*key, route))
             self._pipe_used[key] = self._pipe_used.get(key, 0.0) + amount
         if amount <= 0.0:
             return
         con.shipped += amount
-        self.ship(day, con.supplier.index, con.receiver.index, m, amount, route)
-
-    def ship(
-        self, t_day: float, source: int, target: int, m: int, amount: float, route: Route
-    ) -> None:
-        """Move ``amount`` of material ``m`` from firm ``source`` into transit to ``target``.
-
-        The dispatch row carries the distance, cost and transport emissions; the arrival
-        row is written when the shipment arrives, ``route.duration_day`` later.
-        """
-        mass_t = amount * float(self.mass_t_per_unit[m])
-        tkm = mass_t * route.distance_km
-        self.stock[source, m] -= amount
-        self.stock[self.transit_node, m] += amount
-        self.ledger.add(
-            t_day,
-            source,
-            self.transit_node,
+        self.transport.ship(
+            day,
+            con.supplier.index,
+            con.receiver.index,
             m,
             amount,
-            Kind.SHIPMENT,
-            distance_km=route.distance_km,
-            value_eur=tkm * route.cost_eur_per_unit_km + amount * route.cost_eur_per_unit,
-            co2e_t=tkm * route.co2e_t_per_tkm,
+            route,
+            requested=self.materials[m],
+            origin=f"contract:{con.id}",
         )
-        arrival = self.env.timeout(t_day + route.duration_day - self.env.now)
-        arrival.callbacks.append(partial(self._arrive, target, m, amount))
-
-    def _arrive(self, target: int, m: int, amount: float, _event: Event) -> None:
-        self.stock[self.transit_node, m] -= amount
-        self.stock[target, m] += amount
-        self.ledger.add(self.env.now, self.transit_node, target, m, amount, Kind.SHIPMENT)
 
     def _clear(self, day: int) -> None:
-        """The regional agent's phase; with policy ``none`` there is nothing to clear."""
+        """The regional agent's phase (policy ``none``: nothing happens)."""
+        self.agent.clear(day)
 
     def _surplus(self, day: int) -> None:
-        exports = self.scenario.boundary.exports
-        export_node = self.node_index[EXPORT]
+        market, export_node = self.market, self.node_index[EXPORT]
         for firm in self._active():
-            kept = firm.kept_materials
             for m in np.flatnonzero(firm.stock > 0.0).tolist():
-                name = self.materials[m]
                 if (
                     firm.spec.exports
-                    and name in exports
-                    and m not in kept
-                    and (firm.index, m) not in self._supplied
+                    and market.exportable(m)
+                    and m not in firm.kept_materials
+                    and (firm.index, m) not in self.supplied
                 ):
                     amount = float(firm.stock[m])
-                    market = exports[name]
-                    price = (
-                        self.scenario.materials[name].price
-                        if market.price is None
-                        else market.price
-                    )
                     firm.stock[m] = 0.0
                     self.ledger.add(
                         day,
@@ -381,20 +389,20 @@ class Simulation:
                         m,
                         amount,
                         Kind.EXPORT,
-                        value_eur=price * amount,
+                        value_eur=market.export_price[m] * amount,
                     )
                     continue
                 excess = float(firm.stock[m] - firm.capacity[m])
                 if excess > 0.0:
-                    node, fee, co2e = self.disposal_of[m]
+                    route = market.disposal(m)
                     firm.stock[m] -= excess
                     self.ledger.add(
                         day,
                         firm.index,
-                        node,
+                        route.node,
                         m,
                         excess,
                         Kind.DISPOSAL,
-                        value_eur=fee * excess,
-                        co2e_t=co2e * excess,
+                        value_eur=route.gate_fee * excess,
+                        co2e_t=route.co2e * excess,
                     )

@@ -145,7 +145,14 @@ class Firm:
         )
         #: Storage capacity per material index (set by the simulation from the spec).
         self.capacity = np.full(len(sim.materials), np.inf)
+        #: Substitutes per material index: (material, units of it per unit of substitute).
+        self.alternatives = sim.substitutes
         self.active = False
+        #: Outages in force (a counter, as outages may overlap).
+        self.down = 0
+        #: Shocks in force: disruption id -> (kind, factor).
+        self.shocks: dict[str, tuple[str, float]] = {}
+        self.plan_day = -1
         self.setup()
 
     def _compile(self, pid: str, proc: ProcessSpec) -> Process:
@@ -179,30 +186,76 @@ class Firm:
     def target_stock(self, day: int) -> dict[int, float]:
         """Hook: quantity per material index the firm wants on hand before producing.
 
-        The default covers the planned activity's inputs plus the firm's daily ``demand``.
+        The default covers the planned activity's inputs plus the firm's daily ``demand``
+        (both scaled by a demand shock in force).
         """
+        planned = self.planned if day == self.plan_day else self.plan_for(day)
         want: dict[int, float] = {}
-        for proc, planned in zip(self.processes, self.planned, strict=True):
+        for proc, activity in zip(self.processes, planned, strict=True):
             for m, q in proc.inputs:
-                want[m] = want.get(m, 0.0) + q * planned
+                want[m] = want.get(m, 0.0) + q * activity
+        scale = self.shock_factor("demand_shock")
         for m, q in self.demand:
-            want[m] = want.get(m, 0.0) + q
+            want[m] = want.get(m, 0.0) + q * scale
         return want
 
     # ---- engine side (not hooks) ----------------------------------------------------------
-    def plan(self, day: int) -> None:
-        """Ask the hook for each process's planned activity and check what it returns."""
-        for i, proc in enumerate(self.processes):
+    def shock_factor(self, kind: str) -> float:
+        """Product of the factors of the shocks of ``kind`` in force."""
+        factor = 1.0
+        for k, f in self.shocks.values():
+            if k == kind:
+                factor *= f
+        return factor
+
+    def plan_for(self, day: int) -> list[float]:
+        """Planned activity per process on ``day``: the hook, checked, times shocks.
+
+        Raises:
+            FirmHookError: If the hook returns a negative, infinite or non-number value.
+        """
+        if self.down:
+            return [0.0] * len(self.processes)
+        scale = self.shock_factor("yield_shock") * self.shock_factor("demand_shock")
+        out = []
+        for proc in self.processes:
             value = self.planned_activity(day, proc)
-            if not value >= 0.0 or value == float("inf"):
+            if not isinstance(value, int | float) or not 0.0 <= value < float("inf"):
                 raise FirmHookError(
                     self.id,
                     "planned_activity",
-                    f"returned {value!r} for "
-                    f"process {proc.id!r} on day {day} (accepted: a finite "
-                    f"number >= 0)",
+                    f"returned {value!r} for process {proc.id!r} "
+                    f"on day {day} (accepted: a finite number >= 0)",
                 )
-            self.planned[i] = float(value)
+            out.append(float(value) * scale)
+        return out
+
+    def plan(self, day: int) -> None:
+        """Fix today's planned activity of every process."""
+        self.planned = self.plan_for(day)
+        self.plan_day = day
+
+    def available(self, m: int, extra: np.ndarray | None = None) -> float:
+        """Units of material ``m`` on hand, counting substitutes at their ratio.
+
+        Args:
+            m: Material index.
+            extra: Per-material quantities to add (e.g. goods on their way).
+        """
+        total = float(self.stock[m]) + (float(extra[m]) if extra is not None else 0.0)
+        for alt, factor in self.alternatives.get(m, ()):
+            have = float(self.stock[alt]) + (float(extra[alt]) if extra is not None else 0.0)
+            total += have * factor
+        return total
+
+    def offerable(self) -> list[int]:
+        """Materials in stock that the firm neither uses itself nor owes under a contract."""
+        supplied = self.sim.supplied
+        return [
+            m
+            for m in np.flatnonzero(self.stock > 0.0).tolist()
+            if m not in self.kept_materials and (self.index, m) not in supplied
+        ]
 
     def produce(self, day: int) -> None:
         """Run each process at its planned activity, limited by the inputs on hand."""
@@ -211,27 +264,49 @@ class Firm:
         for proc, planned in zip(self.processes, self.planned, strict=True):
             activity = planned
             for m, q in proc.inputs:
-                activity = min(activity, stock[m] / q)
+                activity = min(activity, self.available(m) / q)
             if activity <= 0.0:
                 continue
             for m, q in proc.from_environment:
                 ledger.add(t, self.sim.environment_node, node, m, q * activity, Kind.EXTRACTION)
                 ledger.add(t, node, node, m, q * activity, Kind.CONSUMPTION)
             for m, q in proc.inputs:
-                stock[m] -= q * activity
-                ledger.add(t, node, node, m, q * activity, Kind.CONSUMPTION)
+                self._take(t, m, q * activity)
             for m, q in proc.outputs:
                 stock[m] += q * activity
                 ledger.add(t, node, node, m, q * activity, Kind.PRODUCTION)
             for m, q in proc.to_environment:
-                sink, kind = self.sim.sink_of[m]
-                ledger.add(t, node, node, m, q * activity, Kind.PRODUCTION)
-                ledger.add(
-                    t,
-                    node,
-                    sink,
-                    m,
-                    q * activity,
-                    kind,
-                    co2e_t=q * activity * self.sim.co2e_per_unit[m],
-                )
+                self._release(t, m, q * activity)
+
+    def _take(self, t: float, m: int, need: float) -> None:
+        """Consume ``need`` units of ``m``, own material first, then its substitutes."""
+        ledger, stock, node = self.sim.ledger, self.stock, self.index
+        own = min(float(stock[m]), need) if self.alternatives.get(m) else need
+        stock[m] -= own
+        ledger.add(t, node, node, m, own, Kind.CONSUMPTION)
+        rest, extra_mass_t = need - own, 0.0
+        for alt, factor in self.alternatives.get(m, ()):
+            if rest <= 0.0:
+                break
+            take = min(float(stock[alt]), rest / factor)
+            stock[alt] -= take
+            ledger.add(t, node, node, alt, take, Kind.CONSUMPTION)
+            rest -= take * factor
+            mass = self.sim.mass_t_per_unit
+            extra_mass_t += take * float(mass[alt]) - take * factor * float(mass[m])
+        b = self.sim.group_balance.get(m)
+        if b is None:
+            return
+        if extra_mass_t > 0.0:
+            self._release(t, b, extra_mass_t)
+        elif extra_mass_t < 0.0:
+            ledger.add(t, self.sim.environment_node, node, b, -extra_mass_t, Kind.EXTRACTION)
+            ledger.add(t, node, node, b, -extra_mass_t, Kind.CONSUMPTION)
+
+    def _release(self, t: float, m: int, amount: float) -> None:
+        """Produce ``amount`` of ``m`` and send it straight to its sink (air, water, ...)."""
+        sink, kind = self.sim.sink_of[m]
+        self.sim.ledger.add(t, self.index, self.index, m, amount, Kind.PRODUCTION)
+        self.sim.ledger.add(
+            t, self.index, sink, m, amount, kind, co2e_t=amount * self.sim.co2e_per_unit[m]
+        )

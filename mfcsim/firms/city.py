@@ -36,6 +36,7 @@ class City(Firm, type_name="city"):
             raise ValueError(f"population {params['population']} is negative")
         total_t = sum(diet.values())
         return {
+            "buyer": True,
             "processes": {
                 "eat": {
                     "capacity": float(params["population"]),

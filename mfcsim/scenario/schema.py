@@ -13,16 +13,26 @@ import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
-    WithJsonSchema,
     model_validator,
 )
 
+from mfcsim.scenario.agent_schema import (
+    AgentSpec,
+    Disruption,
+    Group,
+    check_disruptions,
+    check_substitution,
+)
+from mfcsim.scenario.schema_base import (
+    QUANTITY_JSON,
+    FieldProblem,
+    Spec,
+    convert,
+    quantity,
+)
 from mfcsim.units import to_base
 
 MaterialUnit = Literal["t", "MWh", "m3"]
@@ -33,40 +43,15 @@ Sink = Literal["air", "water", "soil", "consumption"]
 RECIPE_RTOL = 1e-6
 
 
-class FieldProblem(ValueError):
-    """A value error that knows the path of the field it is about (relative to the model)."""
-
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path, self.message = path, message
-
-
-def _quantity(target: str) -> Any:
-    """An annotated float that accepts a number in ``target`` or a quantity string."""
-    return BeforeValidator(lambda value: to_base(value, target), json_schema_input_type=float | str)
-
-
-#: JSON Schema of a field that takes a number or a quantity string (converted by a validator).
-QUANTITY_JSON = WithJsonSchema(
-    {"anyOf": [{"type": "number"}, {"type": "string", "description": "e.g. '12 t' or '3 EUR/t'"}]}
-)
-
-
-Days = Annotated[NonNegativeFloat, _quantity("day")]
-Km = Annotated[NonNegativeFloat, _quantity("km")]
-PerDay = Annotated[NonNegativeFloat, _quantity("1/day")]
-Speed = Annotated[PositiveFloat, _quantity("km/day")]
-EurPerTkm = Annotated[NonNegativeFloat, _quantity("EUR/(t*km)")]
-Co2ePerTkm = Annotated[NonNegativeFloat, _quantity("t_CO2e/(t*km)")]
+Days = Annotated[NonNegativeFloat, quantity("day")]
+Km = Annotated[NonNegativeFloat, quantity("km")]
+PerDay = Annotated[NonNegativeFloat, quantity("1/day")]
+Speed = Annotated[PositiveFloat, quantity("km/day")]
+EurPerTkm = Annotated[NonNegativeFloat, quantity("EUR/(t*km)")]
+Co2ePerTkm = Annotated[NonNegativeFloat, quantity("t_CO2e/(t*km)")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Amounts = dict[str, Annotated[NonNegativeFloat, QUANTITY_JSON]]
 Money = Annotated[float, QUANTITY_JSON]
-
-
-class Spec(BaseModel):
-    """Base of every spec: unknown fields are errors and specs are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class MaterialSpec(Spec):
@@ -98,9 +83,9 @@ class MaterialSpec(Spec):
         out = dict(data)
         for key, target in (("price", f"EUR/{unit}"), ("co2e", f"t_CO2e/{unit}")):
             if key in out:
-                out[key] = _convert(out[key], target, (key,))
+                out[key] = convert(out[key], target, (key,))
         if "density" in out:
-            out["density"] = _convert(out["density"], "t/m3", ("density",))
+            out["density"] = convert(out["density"], "t/m3", ("density",))
         return out
 
     @model_validator(mode="after")
@@ -125,13 +110,6 @@ class MaterialSpec(Spec):
         if self.unit == "t":
             return 1.0
         return self.density if self.unit == "m3" and self.density else 0.0
-
-
-def _convert(value: Any, target: str, path: tuple[str | int, ...]) -> float:
-    try:
-        return to_base(value, target)
-    except ValueError as exc:
-        raise FieldProblem(path, str(exc)) from None
 
 
 class SeasonalitySpec(Spec):
@@ -207,6 +185,7 @@ class FirmSpec(Spec):
     join_day: int = Field(0, ge=0)
     imports: bool = Field(True, description="import what processes and orders lack")
     exports: bool = Field(True, description="sell surplus products on the export market")
+    buyer: bool = Field(False, description="its daily orders come first; fill rate recorded")
     description: str = ""
 
 
@@ -302,12 +281,6 @@ class BoundarySpec(Spec):
     energy_disposal: str = "dissipation"
 
 
-class AgentSpec(Spec):
-    """The regional agent. Only ``none`` (fixed contracts, imports, disposal) exists so far."""
-
-    policy: Literal["none"] = "none"
-
-
 class Scenario(Spec):
     """A complete scenario: materials, firms, network, contracts, boundary, agent."""
 
@@ -322,6 +295,8 @@ class Scenario(Spec):
     contracts: dict[str, ContractSpec] = Field(default_factory=dict)
     boundary: BoundarySpec = Field(default_factory=BoundarySpec)
     agent: AgentSpec = Field(default_factory=AgentSpec)
+    substitution: dict[str, Group] = Field(default_factory=dict)
+    disruptions: dict[str, Disruption] = Field(default_factory=dict)
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
 
     @model_validator(mode="before")
@@ -338,6 +313,8 @@ class Scenario(Spec):
         for check in (_check_firm_materials, _check_recipes, _check_network, _check_contracts):
             check(self)
         _check_boundary(self)
+        check_substitution(self)
+        check_disruptions(self)
         return self
 
     @property
@@ -401,7 +378,7 @@ def _convert_boundary(data: dict[str, Any], units: dict[str, Any]) -> dict[str, 
                 for key, num in (("price", "EUR"), ("co2e", "t_CO2e")):
                     if isinstance(spec.get(key), str):
                         path = ("boundary", market, mid, key)
-                        spec[key] = _convert(spec[key], f"{num}/{unit}", path)
+                        spec[key] = convert(spec[key], f"{num}/{unit}", path)
             converted[mid] = spec
         out[market] = converted
     routes = boundary.get("disposal")
@@ -428,7 +405,7 @@ def _convert_route(spec: Any, path: tuple[str | int, ...]) -> Any:
             except ValueError:
                 continue
         else:
-            spec[key] = _convert(value, f"{num}/t", (*path, key))
+            spec[key] = convert(value, f"{num}/t", (*path, key))
     return spec
 
 
@@ -443,7 +420,7 @@ def _convert_pipelines(data: dict[str, Any], units: dict[str, Any]) -> dict[str,
             unit = units.get(mats[0]) if isinstance(mats, list) else None
             target = f"{unit}/day" if unit in ("t", "MWh", "m3") else "1/day"
             path = ("network", "pipelines", i, "capacity")
-            pipe = {**pipe, "capacity": _convert(pipe["capacity"], target, path)}
+            pipe = {**pipe, "capacity": convert(pipe["capacity"], target, path)}
         pipes.append(pipe)
     return {"network": {**network, "pipelines": pipes}}
 
@@ -471,7 +448,7 @@ def _convert_map(
         unit = units.get(mid)
         if isinstance(value, str) and unit in ("t", "MWh", "m3"):
             target = f"{unit}/day" if per_day else unit
-            value = _convert(value, target, (*path, mid))
+            value = convert(value, target, (*path, mid))
         out[mid] = value
     return out
 

@@ -1,0 +1,1 @@
+"""The regional agent: pure clearing policies and the thin SimPy-side driver."""

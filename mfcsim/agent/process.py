@@ -1,0 +1,150 @@
+"""The regional agent inside a run: collect offers and requests, clear, dispatch.
+
+This is the thin, SimPy-side part; the decisions are the pure policies of
+:mod:`mfcsim.agent.clearing`. It runs as the ``clear`` phase of each day (see
+:mod:`mfcsim.simulation`): offers are today's surplus after production and contracts,
+requests are what each firm will lack tomorrow after counting its stock and the goods on
+their way to it. Matches leave at once; unserved needs are imported the next morning, as a
+last resort.
+"""
+
+from __future__ import annotations
+
+import math
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+from mfcsim.agent.clearing import (
+    POLICIES,
+    Arc,
+    ClearingProblem,
+    Offer,
+    Request,
+    nearest_arcs,
+    total_cost,
+)
+
+if TYPE_CHECKING:
+    from mfcsim.firms.base import Firm
+    from mfcsim.network import Route
+    from mfcsim.simulation import Simulation
+
+#: EUR per unit added to a buyer's shortfall cost, so buyers' orders are served first.
+BUYER_PRIORITY_EUR = 1e4
+
+
+class RegionalAgent:
+    """Clears the regional market once a day with the scenario's policy.
+
+    Attributes:
+        seconds_total: Wall time spent building and solving clearing problems.
+        objective_total: Sum of the daily objectives (EUR), as judged by ``total_cost``.
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.spec = sim.scenario.agent
+        self.policy = POLICIES[self.spec.policy]
+        self.seconds_total = 0.0
+        self.objective_total = 0.0
+        self.days_cleared = 0
+
+    def clear(self, day: int) -> None:
+        """Build today's problem, solve it, and ship the matches."""
+        if self.spec.policy == "none" or day + 1 >= self.sim.horizon_day:
+            return
+        start = perf_counter()
+        problem, routes = self.problem(day)
+        matches = self.policy(problem)
+        self.seconds_total += perf_counter() - start
+        self.objective_total += total_cost(problem, matches)
+        self.days_cleared += 1
+        sim = self.sim
+        for match in matches:
+            offer = problem.offers[match.arc.offer]
+            req = problem.requests[match.arc.request]
+            sim.transport.ship(
+                day,
+                offer.firm,
+                req.firm,
+                offer.material,
+                match.quantity,
+                routes[(offer.firm, req.firm, offer.material)],
+                requested=sim.materials[req.material],
+                origin="agent",
+            )
+
+    def problem(self, day: int) -> tuple[ClearingProblem, dict[tuple[int, int, int], Route]]:
+        """Today's offers, tomorrow's requests and the candidate arcs between them."""
+        offers = [o for firm in self.sim.firms if firm.active for o in self._offers(firm)]
+        requests = [r for firm in self.sim.firms for r in self._requests(firm, day + 1)]
+        routes: dict[tuple[int, int, int], Route] = {}
+        capacities: dict[object, float] = {}
+
+        def route(offer: Offer, req: Request) -> tuple[float, float, object] | None:
+            hit = self._route(offer.firm, req.firm, offer.material)
+            if hit is None:
+                return None
+            routes[(offer.firm, req.firm, offer.material)] = hit
+            key = None
+            if hit.mode == "pipeline":
+                key = (offer.firm, req.firm, offer.material)
+                capacities[key] = self.sim.pipeline_room(*key, hit)
+            return self._cost_per_unit(offer.material, hit), hit.distance_km, key
+
+        arcs: list[Arc] = nearest_arcs(
+            offers, requests, route, self.sim.substitutes, self.spec.k_nearest
+        )
+        return ClearingProblem(offers, requests, arcs, capacities), routes
+
+    def _route(self, source: int, target: int, m: int) -> Route | None:
+        sim = self.sim
+        if sim.transport.is_closed(source, target):
+            return None
+        route = sim.route(source, target, m)
+        if route.mode != "pipeline" and sim.is_energy[m]:
+            return None
+        return route
+
+    def _cost_per_unit(self, m: int, route: Route) -> float:
+        tkm = float(self.sim.mass_t_per_unit[m]) * route.distance_km
+        carbon = self.sim.market.carbon_price * route.co2e_t_per_tkm * tkm
+        return tkm * route.cost_eur_per_unit_km + route.cost_eur_per_unit + carbon
+
+    def _offers(self, firm: Firm) -> list[Offer]:
+        market = self.sim.market
+        out = []
+        for m in firm.offerable():
+            qty = float(firm.stock[m])
+            if market.exportable(m) and firm.spec.exports:
+                leftover = -market.export_price[m]
+            elif math.isinf(firm.capacity[m]):
+                leftover = 0.0
+            else:
+                route = market.disposal(m)
+                leftover = route.gate_fee + market.carbon_price * route.co2e
+            out.append(Offer(firm.index, m, qty, leftover))
+        return out
+
+    def _requests(self, firm: Firm, day: int) -> list[Request]:
+        if firm.spec.join_day > day:
+            return []
+        market = self.sim.market
+        pending = self.sim.transport.pending[firm.index]
+        out = []
+        for m, want in firm.target_stock(day).items():
+            need = want - firm.available(m, extra=pending)
+            if need <= 1e-9:
+                continue
+            if firm.spec.imports and market.importable(m):
+                shortfall = (
+                    market.import_price[m]
+                    + market.import_penalty
+                    + market.carbon_price * market.import_co2e[m]
+                )
+            else:
+                shortfall = self.spec.unmet_penalty
+            if firm.spec.buyer:
+                shortfall += BUYER_PRIORITY_EUR
+            out.append(Request(firm.index, m, need, 0 if firm.spec.buyer else 1, shortfall))
+        return out

@@ -1,0 +1,112 @@
+"""Disruptions as SimPy processes: outages, yield and demand shocks, closures, policies.
+
+Each disruption changes the state the daily phases read (a firm's ``down`` flag or shock
+factors, closed links, the market's prices) and records what happened in the events table.
+Scheduled changes fire at the start of their day, before that day's phases; random outages
+draw their times from the disruption's own random stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import simpy
+from simpy.core import URGENT
+from simpy.events import Event
+
+from mfcsim.scenario.agent_schema import ClosureSpec, OutageSpec, PolicySpec, ShockSpec
+
+if TYPE_CHECKING:
+    from mfcsim.firms.base import Firm
+    from mfcsim.simulation import Simulation
+
+EVENT_COLUMNS = ["t_day", "kind", "target", "details"]
+
+
+class At(Event):
+    """An event at absolute time ``t`` with urgent priority (before the day's phases)."""
+
+    def __init__(self, env: simpy.Environment, t: float) -> None:
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, URGENT, max(t - env.now, 0.0))
+
+
+class Disruptions:
+    """Starts one SimPy process per disruption and keeps the events table."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.rows: list[tuple[float, str, str, str]] = []
+        self.firms = {f.id: f for f in sim.firms}
+        for did, spec in sim.scenario.disruptions.items():
+            sim.env.process(self._process(did, spec))
+
+    def record(self, kind: str, target: str, **details: Any) -> None:
+        """Add one row to the events table, at the current time."""
+        text = json.dumps(details, sort_keys=True)
+        self.rows.append((float(self.sim.env.now), kind, target, text))
+
+    def _process(self, did: str, spec: Any) -> Generator[Event, Any, None]:
+        if isinstance(spec, OutageSpec):
+            yield from self._outage(did, spec)
+        elif isinstance(spec, ShockSpec):
+            yield from self._shock(did, spec)
+        elif isinstance(spec, ClosureSpec):
+            yield from self._closure(did, spec)
+        elif isinstance(spec, PolicySpec):
+            yield At(self.sim.env, spec.day)
+            for path, value in spec.set.items():
+                self.sim.market.set(path, value)
+                self.record("policy", path, value=value, disruption=did)
+
+    def _outage(self, did: str, spec: OutageSpec) -> Generator[Event, Any, None]:
+        firm, env = self.firms[spec.firm], self.sim.env
+        if spec.start_day is not None and spec.duration is not None:
+            yield At(env, spec.start_day)
+            yield from self._down(firm, did, spec.duration)
+            return
+        rng = self.sim.rng_for("disruption", did)
+        assert spec.mtbf is not None
+        assert spec.mttr is not None
+        while True:
+            yield env.timeout(rng.exponential(spec.mtbf))
+            yield from self._down(firm, did, rng.exponential(spec.mttr))
+
+    def _down(self, firm: Firm, did: str, duration: float) -> Generator[Event, Any, None]:
+        firm.down += 1
+        self.record("outage_start", firm.id, disruption=did, duration_day=round(duration, 6))
+        yield self.sim.env.timeout(duration)
+        firm.down -= 1
+        self.record("outage_end", firm.id, disruption=did)
+
+    def _shock(self, did: str, spec: ShockSpec) -> Generator[Event, Any, None]:
+        firm, env = self.firms[spec.firm], self.sim.env
+        yield At(env, spec.start_day)
+        firm.shocks[did] = (spec.kind, spec.factor)
+        self.record(f"{spec.kind}_start", firm.id, disruption=did, factor=spec.factor)
+        yield env.timeout(spec.duration)
+        del firm.shocks[did]
+        self.record(f"{spec.kind}_end", firm.id, disruption=did)
+
+    def _closure(self, did: str, spec: ClosureSpec) -> Generator[Event, Any, None]:
+        env, transport = self.sim.env, self.sim.transport
+        pair = frozenset((self.firms[spec.source].index, self.firms[spec.target].index))
+        yield At(env, spec.start_day)
+        transport.closed[pair] = transport.closed.get(pair, 0) + 1
+        target = f"{spec.source}-{spec.target}"
+        self.record("link_closed", target, disruption=did)
+        yield env.timeout(spec.duration)
+        transport.closed[pair] -= 1
+        self.record("link_reopened", target, disruption=did)
+
+    def frame(self) -> pd.DataFrame:
+        """The events table: ``t_day, kind, target, details`` (details as JSON text)."""
+        frame = pd.DataFrame(self.rows, columns=EVENT_COLUMNS)
+        frame["t_day"] = frame["t_day"].astype("float64")
+        for col in ("kind", "target", "details"):
+            frame[col] = frame[col].astype("string")
+        return frame

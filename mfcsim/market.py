@@ -1,0 +1,88 @@
+"""Prices, emission factors and routes of the outside world, as the run sees them today.
+
+Built from the scenario's boundary; policy events (a landfill tax, a carbon price) change
+them on a date, so the engine reads them here and never from the frozen scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from mfcsim.scenario.schema import Scenario
+
+
+@dataclass(slots=True)
+class Route:
+    """A disposal route: its node index, gate fee (EUR/unit) and CO2e (t/unit)."""
+
+    node: int
+    gate_fee: float
+    co2e: float
+
+
+class Market:
+    """Import, export and disposal terms per material index, plus the agent's prices.
+
+    Attributes:
+        import_price: EUR per unit, NaN where the material cannot be imported.
+        import_co2e: t CO2e per unit imported (embodied).
+        export_price: EUR per unit, NaN where the material cannot be exported.
+        routes: Disposal routes by name.
+        disposal_route: Route name per material index.
+        carbon_price: EUR per t CO2e used by the agent's objective.
+        import_penalty: EUR per unit added to imports in the agent's objective.
+    """
+
+    def __init__(self, scenario: Scenario, materials: list[str], node_index: dict[str, int]):
+        b = scenario.boundary
+        mats = scenario.materials
+
+        def price(market: dict, m: str) -> float:
+            if m not in market:
+                return math.nan
+            p = market[m].price
+            return mats[m].price if p is None else p
+
+        self.materials = materials
+        self.import_price = [price(b.imports, m) for m in materials]
+        self.import_co2e = [b.imports[m].co2e if m in b.imports else 0.0 for m in materials]
+        self.export_price = [price(b.exports, m) for m in materials]
+        self.routes = {
+            name: Route(node_index[name], spec.gate_fee, spec.co2e)
+            for name, spec in b.disposal.items()
+        }
+        self.disposal_route = [
+            mats[m].disposal
+            or (b.energy_disposal if mats[m].dimension == "energy" else b.default_disposal)
+            for m in materials
+        ]
+        self.carbon_price = scenario.agent.carbon_price
+        self.import_penalty = scenario.agent.import_penalty
+
+    def importable(self, m: int) -> bool:
+        """True if material index ``m`` can be bought outside the region."""
+        return not math.isnan(self.import_price[m])
+
+    def exportable(self, m: int) -> bool:
+        """True if material index ``m`` can be sold outside the region."""
+        return not math.isnan(self.export_price[m])
+
+    def disposal(self, m: int) -> Route:
+        """The disposal route of material index ``m``."""
+        return self.routes[self.disposal_route[m]]
+
+    def set(self, path: str, value: float) -> None:
+        """Apply one policy change, e.g. ``boundary.disposal.landfill.gate_fee``.
+
+        The path was validated at load against the accepted patterns.
+        """
+        parts = path.split(".")
+        if parts[0] == "agent":
+            setattr(self, parts[1], value)
+        elif parts[1] == "disposal":
+            setattr(self.routes[parts[2]], parts[3], value)
+        else:
+            m = self.materials.index(parts[2])
+            table = f"{parts[1][:-1]}_{parts[3]}"  # imports.price -> import_price
+            getattr(self, table)[m] = value
