@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema clean
+.PHONY: install demo test lint format schema clean bench
 
 $(BIN)/mfcsim: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,3 +30,6 @@ schema: install
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
+
+bench: install
+	$(BIN)/python benchmarks/clearing.py

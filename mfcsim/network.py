@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import networkx as nx
+import numpy as np
 
 from mfcsim.scenario.schema import LocationSpec, PipelineSpec, Scenario
 
@@ -85,6 +86,20 @@ class TransportNetwork:
         b = self.scenario.firms[target].location
         crow = haversine_km(a, b) if a.geographic else straight_km(a, b)
         return crow * self.spec.detour_factor
+
+    def positions_km(self) -> np.ndarray:
+        """Planar positions (km) of the firms in scenario order, for nearest-neighbour search.
+
+        Lat/lon are projected equirectangularly around the mean latitude, which keeps
+        distances within a region of some 100 km to well under 1 %.
+        """
+        locs = [f.location for f in self.scenario.firms.values()]
+        if not locs or not locs[0].geographic:
+            return np.array([[loc.x_km or 0.0, loc.y_km or 0.0] for loc in locs])
+        lat = np.radians([loc.lat or 0.0 for loc in locs])
+        lon = np.radians([loc.lon or 0.0 for loc in locs])
+        x = EARTH_RADIUS_KM * lon * np.cos(lat.mean())
+        return np.column_stack([x, EARTH_RADIUS_KM * lat])
 
     def pipeline(self, source: str, target: str, material: str) -> PipelineSpec | None:
         """The pipeline carrying ``material`` from ``source`` to ``target``, if any."""

@@ -240,8 +240,13 @@ def nearest_arcs(
     route: Callable[[Offer, Request], tuple[float, float, object] | None],
     substitutes: dict[int, list[tuple[int, float]]],
     k: int,
+    positions_km: np.ndarray,
 ) -> list[Arc]:
     """Candidate arcs: for each request and each acceptable material, the k nearest offers.
+
+    Nearness is judged on planar positions with a k-d tree (scipy ``cKDTree``), so the cost
+    grows as requests × k × log(offers), not requests × offers; ``route`` then gives each
+    candidate's real cost and distance.
 
     Args:
         offers: Today's offers.
@@ -251,16 +256,28 @@ def nearest_arcs(
         substitutes: material → [(substitute material, request units per unit)], excluding
             the material itself.
         k: How many nearest offers per request and material to keep.
+        positions_km: Planar position (x, y in km) of every firm, by firm index.
     """
+    from scipy.spatial import cKDTree
+
     by_material: dict[int, list[int]] = {}
     for i, offer in enumerate(offers):
         if offer.quantity > 0.0:
             by_material.setdefault(offer.material, []).append(i)
+    trees = {
+        m: cKDTree(positions_km[[offers[i].firm for i in idx]]) for m, idx in by_material.items()
+    }
     arcs = []
     for j, req in enumerate(requests):
         for material, factor in [(req.material, 1.0), *substitutes.get(req.material, [])]:
+            idx = by_material.get(material)
+            if not idx:
+                continue
+            want = min(k + 1, len(idx))  # one more, in case the nearest is the firm itself
+            _, near = trees[material].query(positions_km[req.firm], k=want)
             found = []
-            for i in by_material.get(material, []):
+            for pos in np.atleast_1d(near).tolist():
+                i = idx[pos]
                 if offers[i].firm == req.firm:
                     continue
                 hit = route(offers[i], req)

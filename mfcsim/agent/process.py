@@ -48,6 +48,7 @@ class RegionalAgent:
         self.seconds_total = 0.0
         self.objective_total = 0.0
         self.days_cleared = 0
+        self.positions_km = sim.network.positions_km()
 
     def clear(self, day: int) -> None:
         """Build today's problem, solve it, and ship the matches."""
@@ -93,7 +94,7 @@ class RegionalAgent:
             return self._cost_per_unit(offer.material, hit), hit.distance_km, key
 
         arcs: list[Arc] = nearest_arcs(
-            offers, requests, route, self.sim.substitutes, self.spec.k_nearest
+            offers, requests, route, self.sim.substitutes, self.spec.k_nearest, self.positions_km
         )
         return ClearingProblem(offers, requests, arcs, capacities), routes
 

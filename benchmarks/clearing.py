@@ -1,0 +1,133 @@
+"""Benchmark: one day's clearing with N firms and 5 materials, per policy.
+
+Each firm, at a random place in a 60 km square, offers one material and requests another
+(buyers, one in ten, request two); arcs are the k nearest offers per request and material,
+with a substitution group over two of the materials. Reports the median and p95 time of
+building the arcs plus solving, over several random days, and writes
+benchmarks/results/clearing.json with the machine's description.
+
+    .venv/bin/python benchmarks/clearing.py [--sizes 10 100 1000] [--days 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mfcsim.agent.clearing import (
+    ClearingProblem,
+    Offer,
+    Request,
+    clear_greedy,
+    clear_optimal,
+    nearest_arcs,
+    total_cost,
+)
+
+MATERIALS = 5
+COST_EUR_PER_TKM = 0.12
+
+
+def day_problem(n_firms: int, seed: int, k: int = 10) -> ClearingProblem:
+    """A random clearing problem of ``n_firms`` firms (seeded)."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0.0, 60.0, size=(n_firms, 2))
+    offers = [
+        Offer(
+            i,
+            int(rng.integers(MATERIALS)),
+            float(rng.uniform(1, 20)),
+            float(rng.choice([0.0, 60.0, -50.0])),
+        )
+        for i in range(n_firms)
+    ]
+    requests = []
+    for i in range(n_firms):
+        buyer = i % 10 == 0
+        for _ in range(2 if buyer else 1):
+            requests.append(
+                Request(
+                    i,
+                    int(rng.integers(MATERIALS)),
+                    float(rng.uniform(1, 15)),
+                    0 if buyer else 1,
+                    1300.0 + (1e4 if buyer else 0.0),
+                )
+            )
+    substitutes = {0: [(1, 0.5)], 1: [(0, 2.0)]}
+
+    def route(offer: Offer, req: Request) -> tuple[float, float, object]:
+        km = 1.3 * float(np.hypot(*(xy[offer.firm] - xy[req.firm])))
+        return COST_EUR_PER_TKM * km, km, None
+
+    arcs = nearest_arcs(offers, requests, route, substitutes, k, xy)
+    return ClearingProblem(offers, requests, arcs)
+
+
+def time_policy(n_firms: int, policy, days: int) -> tuple[list[float], float]:
+    """Wall times (ms) of building and clearing ``days`` random days, and the mean cost."""
+    times, costs = [], []
+    for day in range(days):
+        start = time.perf_counter()
+        problem = day_problem(n_firms, seed=day)
+        matches = policy(problem)
+        times.append((time.perf_counter() - start) * 1000.0)
+        costs.append(total_cost(problem, matches))
+    return times, float(np.mean(costs))
+
+
+def machine() -> dict[str, object]:
+    """What the numbers were measured on."""
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "when_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--days", type=int, default=15)
+    args = parser.parse_args()
+    rows = []
+    print(f"{'firms':>6} {'policy':>8} {'median ms':>10} {'p95 ms':>8} {'mean cost EUR':>14}")
+    for n in args.sizes:
+        for name, policy in (("greedy", clear_greedy), ("optimal", clear_optimal)):
+            times, cost = time_policy(n, policy, args.days)
+            row = {
+                "firms": n,
+                "materials": MATERIALS,
+                "policy": name,
+                "median_ms": float(np.median(times)),
+                "p95_ms": float(np.percentile(times, 95)),
+                "mean_cost_eur": cost,
+                "days": args.days,
+            }
+            rows.append(row)
+            print(
+                f"{n:>6} {name:>8} {row['median_ms']:>10.2f} {row['p95_ms']:>8.2f} {cost:>14,.0f}"
+            )
+    out = Path(__file__).parent / "results" / "clearing.json"
+    out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2) + "\n")
+    print(f"written: {out}")
+    worse = [r for r in rows if r["policy"] == "greedy"]
+    best = {r["firms"]: r["mean_cost_eur"] for r in rows if r["policy"] == "optimal"}
+    assert all(
+        r["mean_cost_eur"] >= best[r["firms"]] - 1e-6 * abs(best[r["firms"]])
+        for r in worse
+        if not math.isnan(r["mean_cost_eur"])
+    ), "greedy beat optimal"
+
+
+if __name__ == "__main__":
+    main()
