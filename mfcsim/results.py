@@ -51,7 +51,8 @@ PACKAGES = (
 def resolved_yaml(scenario: Scenario) -> str:
     """The scenario after extends and overrides, in base units, as YAML text."""
     data = scenario.model_dump(mode="json", exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def _node_roles(sim: Simulation) -> pd.DataFrame:

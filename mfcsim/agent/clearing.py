@@ -273,17 +273,40 @@ def nearest_arcs(
             idx = by_material.get(material)
             if not idx:
                 continue
-            want = min(k + 1, len(idx))  # one more, in case the nearest is the firm itself
-            _, near = trees[material].query(positions_km[req.firm], k=want)
-            found = []
-            for pos in np.atleast_1d(near).tolist():
-                i = idx[pos]
-                if offers[i].firm == req.firm:
-                    continue
-                hit = route(offers[i], req)
-                if hit is not None:
-                    found.append((hit[1], i, hit))
-            found.sort(key=lambda t: (t[0], t[1]))
+            found = _k_routable(trees[material], idx, offers, req, route, k, positions_km)
             for distance, i, (cost, _, key) in found[:k]:
                 arcs.append(Arc(i, j, factor, cost, distance, key))
     return arcs
+
+
+def _k_routable(
+    tree: object,
+    idx: list[int],
+    offers: Sequence[Offer],
+    req: Request,
+    route: Callable[[Offer, Request], tuple[float, float, object] | None],
+    k: int,
+    positions_km: np.ndarray,
+) -> list[tuple[float, int, tuple[float, float, object]]]:
+    """The k nearest routable offers (not the requester's own), sorted by route distance.
+
+    Asks the tree for k + 1 neighbours, then twice as many while fewer than k of them are
+    routable and more exist.
+    """
+    want, seen = min(k + 1, len(idx)), 0
+    found: list[tuple[float, int, tuple[float, float, object]]] = []
+    while True:
+        _, near = tree.query(positions_km[req.firm], k=want)  # type: ignore[attr-defined]
+        for pos in np.atleast_1d(near).tolist()[seen:]:
+            i = idx[pos]
+            if offers[i].firm == req.firm:
+                continue
+            hit = route(offers[i], req)
+            if hit is not None:
+                found.append((hit[1], i, hit))
+        seen = want
+        if len(found) >= k or want >= len(idx):
+            break
+        want = min(2 * want, len(idx))
+    found.sort(key=lambda t: (t[0], t[1]))
+    return found[:k]

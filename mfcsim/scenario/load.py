@@ -69,7 +69,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, f"cannot read the file ({exc.__class__.__name__})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
