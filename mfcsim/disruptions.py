@@ -79,7 +79,7 @@ class Disruptions:
     def _down(self, firm: Firm, did: str, duration: float) -> Generator[Event, Any, None]:
         firm.down += 1
         self.record("outage_start", firm.id, disruption=did, duration_day=round(duration, 6))
-        yield self.sim.env.timeout(duration)
+        yield At(self.sim.env, self.sim.env.now + duration)  # before that day's phases
         firm.down -= 1
         self.record("outage_end", firm.id, disruption=did)
 
@@ -88,7 +88,7 @@ class Disruptions:
         yield At(env, spec.start_day)
         firm.shocks[did] = (spec.kind, spec.factor)
         self.record(f"{spec.kind}_start", firm.id, disruption=did, factor=spec.factor)
-        yield env.timeout(spec.duration)
+        yield At(env, env.now + spec.duration)
         del firm.shocks[did]
         self.record(f"{spec.kind}_end", firm.id, disruption=did)
 
@@ -99,7 +99,7 @@ class Disruptions:
         transport.closed[pair] = transport.closed.get(pair, 0) + 1
         target = f"{spec.source}-{spec.target}"
         self.record("link_closed", target, disruption=did)
-        yield env.timeout(spec.duration)
+        yield At(env, env.now + spec.duration)
         transport.closed[pair] -= 1
         self.record("link_reopened", target, disruption=did)
 
