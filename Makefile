@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema clean bench
+.PHONY: install demo test lint format schema clean bench golden
 
 $(BIN)/mfcsim: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,3 +33,6 @@ clean:
 
 bench: install
 	$(BIN)/python benchmarks/clearing.py
+
+golden: install
+	MFCSIM_WRITE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py

@@ -39,3 +39,26 @@ def run_scenario(
 def assert_mass_balanced(results: Results, *, rtol: float = 1e-9) -> None:
     """Raise :class:`~mfcsim.errors.MassBalanceError` unless every balance holds."""
     results.check_balance(rtol=rtol)
+
+
+def ledger_digest(results: Results) -> str:
+    """A SHA-256 of the ledger and stocks, exact to the last bit of every float.
+
+    Two runs have the same digest only if every row, in order, is identical: the check that
+    an optimisation changed nothing (``tests/golden/``).
+    """
+    import hashlib
+
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for frame in (results.flows, results.stocks):
+        for name in frame.columns:
+            col = frame[name]
+            digest.update(name.encode())
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                digest.update("\x1f".join(map(str, col.cat.categories)).encode())
+                digest.update(col.cat.codes.to_numpy().astype("int64").tobytes())
+            else:
+                digest.update(col.to_numpy().astype("float64").tobytes())
+    return digest.hexdigest()

@@ -5,7 +5,7 @@ processor, one digester, one composter and one city hub. Recipes close their mas
 residues (green waste, manure, processing residue, food waste) are what digesters and
 composters take, through the regional agent or disposal.
 
-    from synthetic import synthetic_cluster
+    from mfcsim.synthetic import synthetic_cluster
     scenario = mfcsim.scenario_from_dict(synthetic_cluster(1000, seed=1))
 """
 
@@ -36,32 +36,55 @@ MATERIALS: dict[str, dict[str, Any]] = {
 }
 
 RECIPES: dict[str, dict[str, Any]] = {
-    "greenhouse": {"capacity": 10, "inputs": {"water": 3.0, "fertiliser": 0.01},
-                   "outputs": {"vegetables": 0.5, "green_waste": 0.1},
-                   "to_environment": {"vapour": 2.41}},
-    "arable": {"capacity": 20, "inputs": {"fertiliser": 0.02},
-               "from_environment": {"crop_growth": 1.0},
-               "outputs": {"potatoes": 0.8, "green_waste": 0.2},
-               "to_environment": {"vapour": 0.02}},
-    "dairy": {"capacity": 50, "inputs": {"feed": 0.05, "water": 0.08},
-              "outputs": {"milk": 0.028, "cattle_manure": 0.06},
-              "to_environment": {"vapour": 0.042}},
-    "processor": {"capacity": 15, "inputs": {"potatoes": 1.0},
-                  "outputs": {"fries": 0.5, "peels": 0.4}, "to_environment": {"vapour": 0.1}},
-    "digester": {"capacity": 20, "inputs": {"cattle_manure": 1.0},
-                 "outputs": {"biogas": 0.03, "digestate": 0.97}},
-    "composter": {"capacity": 10, "inputs": {"green_waste": 1.0},
-                  "outputs": {"compost": 0.32}, "to_environment": {"vapour": 0.68}},
-    "hub": {"capacity": 5000, "inputs": {"vegetables": 0.0002, "milk": 0.0003,
-                                         "fries": 0.0001},
-            "outputs": {"food_waste": 0.00006}, "to_environment": {"consumed_food": 0.00054}},
+    "greenhouse": {
+        "capacity": 10,
+        "inputs": {"water": 3.0, "fertiliser": 0.01},
+        "outputs": {"vegetables": 0.5, "green_waste": 0.1},
+        "to_environment": {"vapour": 2.41},
+    },
+    "arable": {
+        "capacity": 20,
+        "inputs": {"fertiliser": 0.02},
+        "from_environment": {"crop_growth": 1.0},
+        "outputs": {"potatoes": 0.8, "green_waste": 0.2},
+        "to_environment": {"vapour": 0.02},
+    },
+    "dairy": {
+        "capacity": 50,
+        "inputs": {"feed": 0.05, "water": 0.08},
+        "outputs": {"milk": 0.028, "cattle_manure": 0.06},
+        "to_environment": {"vapour": 0.042},
+    },
+    "processor": {
+        "capacity": 15,
+        "inputs": {"potatoes": 1.0},
+        "outputs": {"fries": 0.5, "peels": 0.4},
+        "to_environment": {"vapour": 0.1},
+    },
+    "digester": {
+        "capacity": 20,
+        "inputs": {"cattle_manure": 1.0},
+        "outputs": {"biogas": 0.03, "digestate": 0.97},
+    },
+    "composter": {
+        "capacity": 10,
+        "inputs": {"green_waste": 1.0},
+        "outputs": {"compost": 0.32},
+        "to_environment": {"vapour": 0.68},
+    },
+    "hub": {
+        "capacity": 5000,
+        "inputs": {"vegetables": 0.0002, "milk": 0.0003, "fries": 0.0001},
+        "outputs": {"food_waste": 0.00006},
+        "to_environment": {"consumed_food": 0.00054},
+    },
 }
-ROLES = ["greenhouse"] * 3 + ["arable"] * 2 + ["dairy", "processor", "digester", "composter",
-                                               "hub"]
+ROLES = ["greenhouse"] * 3 + ["arable"] * 2 + ["dairy", "processor", "digester", "composter", "hub"]
 
 
-def synthetic_cluster(n_firms: int, *, seed: int = 0, days: int = 365,
-                      policy: str = "none") -> dict[str, Any]:
+def synthetic_cluster(
+    n_firms: int, *, seed: int = 0, days: int = 365, policy: str = "none"
+) -> dict[str, Any]:
     """A scenario mapping with ``n_firms`` firms (seeded positions and sizes)."""
     rng = np.random.default_rng(seed)
     firms = {}
@@ -86,12 +109,13 @@ def synthetic_cluster(n_firms: int, *, seed: int = 0, days: int = 365,
         "materials": MATERIALS,
         "firms": firms,
         "substitution": {
-            "fertilisers": {"members": {"fertiliser": 1.0, "digestate": 0.1},
-                            "balance": "vapour"},
+            "fertilisers": {"members": {"fertiliser": 1.0, "digestate": 0.1}, "balance": "vapour"},
         },
         "boundary": {
-            "imports": {m: {} for m in ("feed", "fertiliser", "water", "vegetables", "milk",
-                                        "fries", "potatoes")},
+            "imports": {
+                m: {}
+                for m in ("feed", "fertiliser", "water", "vegetables", "milk", "fries", "potatoes")
+            },
             "exports": {m: {} for m in ("vegetables", "milk", "fries", "compost")},
             "disposal": {"landfill": {"gate_fee": 100, "co2e": 0.5}, "dissipation": {}},
         },
