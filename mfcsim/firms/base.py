@@ -10,6 +10,10 @@ Hooks:
     setup(): called once after construction; read ``self.params``.
     planned_activity(day, process): activity units the process plans to run on ``day``.
     target_stock(day): stock per material the firm wants before it produces on ``day``.
+
+Both ``planned_activity`` and ``target_stock`` are also called one day ahead (the regional
+agent asks on day ``d`` what each firm will need on ``d + 1``), so they must be pure functions
+of the day and the firm's state: keep no counters in them.
 """
 
 from __future__ import annotations

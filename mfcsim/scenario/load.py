@@ -24,9 +24,9 @@ Path_ = tuple[str | int, ...]
 LineMap = dict[Path_, tuple[str, int]]
 
 
-class _Dup(Exception):
-    def __init__(self, key: str, line: int) -> None:
-        self.key, self.line = key, line
+class _YamlProblem(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        self.message, self.line = message, line
 
 
 def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any:
@@ -34,19 +34,34 @@ def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any
     lines[path] = (source, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:  # `<<: *anchor` or `<<: [*a, *b]`: keys written here win
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for src in reversed(sources):
+                    value = _construct(src, path, lines, source)
+                    if not isinstance(value, dict):
+                        raise _YamlProblem(
+                            "a merge key (<<) takes a mapping or a list of mappings",
+                            key_node.start_mark.line + 1,
+                        )
+                    merged.update(value)
+                continue
             key = str(_scalar(key_node))
             if key in out:
-                raise _Dup(key, key_node.start_mark.line + 1)
+                raise _YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
             out[key] = _construct(value_node, (*path, key), lines, source)
             lines[(*path, key)] = (source, key_node.start_mark.line + 1)
-        return out
+        return {**merged, **out}
     if isinstance(node, yaml.SequenceNode):
         return [_construct(v, (*path, i), lines, source) for i, v in enumerate(node.value)]
     return _scalar(node)
 
 
 _SCALARS = yaml.SafeLoader("")
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _scalar(node: yaml.Node) -> Any:
@@ -80,8 +95,8 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     lines: LineMap = {}
     try:
         data = _construct(node, (), lines, source)
-    except _Dup as dup:
-        raise ScenarioError(source, f"duplicate key {dup.key!r}", line=dup.line) from None
+    except _YamlProblem as bad:
+        raise ScenarioError(source, bad.message, line=bad.line) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(source, f"YAML error: {exc}") from None
     if not isinstance(data, dict):
