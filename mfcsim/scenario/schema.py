@@ -84,7 +84,7 @@ class MaterialSpec(Spec):
         for key, target in (("price", f"EUR/{unit}"), ("co2e", f"t_CO2e/{unit}")):
             if key in out:
                 out[key] = convert(out[key], target, (key,))
-        if "density" in out:
+        if out.get("density") is not None:  # null (as in a resolved scenario) is no density
             out["density"] = convert(out["density"], "t/m3", ("density",))
         return out
 
