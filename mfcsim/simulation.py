@@ -131,7 +131,12 @@ class Simulation:
         self._set_storage_and_stocks()
         self.transport = Transport(self)
         self.contracts = [self._compile_contract(cid) for cid in scenario.contracts]
-        self.supplied = {(c.supplier.index, c.material) for c in self.contracts}
+        #: Stock each firm holds back for its next contract deliveries (inf: ships it all).
+        self.reserved = np.zeros((len(self.firms), len(self.materials)))
+        for c in self.contracts:
+            self.reserved[c.supplier.index, c.material] += (
+                math.inf if c.quantity is None else c.quantity
+            )
         self._routes: dict[tuple[int, int, int], Route] = {}
         self._pipe_used: dict[tuple[int, int, int], float] = {}
         self.service_rows: list[tuple[float, int, int, float, float, float, float, float]] = []
@@ -374,24 +379,19 @@ class Simulation:
         market, export_node = self.market, self.node_index[EXPORT]
         for firm in self._active():
             for m in np.flatnonzero(firm.stock > 0.0).tolist():
-                if (
-                    firm.spec.exports
-                    and market.exportable(m)
-                    and m not in firm.kept_materials
-                    and (firm.index, m) not in self.supplied
-                ):
-                    amount = float(firm.stock[m])
-                    firm.stock[m] = 0.0
-                    self.ledger.add(
-                        day,
-                        firm.index,
-                        export_node,
-                        m,
-                        amount,
-                        Kind.EXPORT,
-                        value_eur=market.export_price[m] * amount,
-                    )
-                    continue
+                if firm.spec.exports and market.exportable(m) and m not in firm.kept_materials:
+                    amount = firm.surplus(m)
+                    if amount > 0.0:
+                        firm.stock[m] -= amount
+                        self.ledger.add(
+                            day,
+                            firm.index,
+                            export_node,
+                            m,
+                            amount,
+                            Kind.EXPORT,
+                            value_eur=market.export_price[m] * amount,
+                        )
                 excess = float(firm.stock[m] - firm.capacity[m])
                 if excess > 0.0:
                     route = market.disposal(m)

@@ -115,8 +115,7 @@ class RegionalAgent:
     def _offers(self, firm: Firm) -> list[Offer]:
         market = self.sim.market
         out = []
-        for m in firm.offerable():
-            qty = float(firm.stock[m])
+        for m, qty in firm.offerable():
             if market.exportable(m) and firm.spec.exports:
                 leftover = -market.export_price[m]
             elif math.isinf(firm.capacity[m]):
