@@ -244,7 +244,18 @@ def _message(err: Mapping[str, Any], loc: Path_) -> str:
     return msg
 
 
-def _flatten(exc: ValidationError, lines: LineMap, source: str) -> ScenarioError:
+def _without_tags(loc: Path_, data: Any) -> Path_:
+    """``loc`` without the member tag pydantic adds inside a tagged union (``kind: outage``)."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(data, Mapping) and part not in data and data.get("kind") == part:
+            continue
+        out.append(part)
+        data = data.get(part) if isinstance(data, Mapping) else None
+    return tuple(out)
+
+
+def _flatten(exc: ValidationError, lines: LineMap, source: str, data: Any = None) -> ScenarioError:
     problems = []
     for err in exc.errors(include_url=False):
         loc: Path_ = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
@@ -253,6 +264,7 @@ def _flatten(exc: ValidationError, lines: LineMap, source: str) -> ScenarioError
             loc, msg = (*loc, *cause.path), cause.message
         else:
             msg = _message(err, loc)
+        loc = _without_tags(loc, data)
         src, line = _line_of(loc, lines, source)
         problems.append((line or 0, src, line, ".".join(str(p) for p in loc), msg))
     problems.sort(key=lambda p: p[0])
@@ -305,7 +317,7 @@ def scenario_from_dict(
     try:
         return Scenario.model_validate(expanded)
     except ValidationError as exc:
-        raise _flatten(exc, lines, source) from None
+        raise _flatten(exc, lines, source, expanded) from None
 
 
 def load_scenario(
