@@ -160,8 +160,14 @@ class Simulation:
         idx = self.material_index
         self.substitutes: dict[int, list[tuple[int, float]]] = {}
         self.group_balance: dict[int, int] = {}
-        for group in self.scenario.substitution.values():
+        self.group_of: dict[int, int] = {}
+        self.group_ratio: dict[int, float] = {}
+        self.group_members: list[list[int]] = []
+        for g, group in enumerate(self.scenario.substitution.values()):
+            self.group_members.append([idx[m] for m in group.members])
             for m, ratio in group.members.items():
+                self.group_of[idx[m]] = g
+                self.group_ratio[idx[m]] = ratio
                 self.substitutes[idx[m]] = [
                     (idx[alt], alt_ratio / ratio)
                     for alt, alt_ratio in group.members.items()

@@ -54,6 +54,9 @@ class Process:
     from_environment: tuple[tuple[int, float], ...]
     to_environment: tuple[tuple[int, float], ...]
     season: np.ndarray
+    #: Input limits: (pool of (material, units per pool unit), pool units per activity unit).
+    #: A plain input is a pool of itself; inputs of one substitution group share one pool.
+    limits: tuple[tuple[tuple[tuple[int, float], ...], float], ...] = ()
 
 
 def season_factors(spec: SeasonalitySpec, start: dt.date, days: int) -> np.ndarray:
@@ -167,15 +170,35 @@ class Firm:
 
         proc_season = proc.seasonality or self.spec.seasonality
         season = season_factors(proc_season, self.sim.scenario.start_date, self.sim.horizon_day)
+        inputs = pairs(proc.inputs)
         return Process(
             pid,
             proc.capacity,
-            pairs(proc.inputs),
+            inputs,
             pairs(proc.outputs),
             pairs(proc.from_environment),
             pairs(proc.to_environment),
             season,
+            self._limits(inputs),
         )
+
+    def _limits(
+        self, inputs: tuple[tuple[int, float], ...]
+    ) -> tuple[tuple[tuple[tuple[int, float], ...], float], ...]:
+        """Pools the inputs draw on: one per plain input, one per substitution group."""
+        groups = self.sim.group_of
+        out: list[tuple[tuple[tuple[int, float], ...], float]] = []
+        demand: dict[int, float] = {}
+        for m, q in inputs:
+            if m not in groups:
+                out.append((((m, 1.0),), q))
+            else:
+                g = groups[m]
+                demand[g] = demand.get(g, 0.0) + q * self.sim.group_ratio[m]
+        for g, per_activity in demand.items():
+            pool = tuple((m, self.sim.group_ratio[m]) for m in self.sim.group_members[g])
+            out.append((pool, per_activity))
+        return tuple(out)
 
     def setup(self) -> None:
         """Hook: called once after the firm is built; ``self.params`` is ready."""
@@ -270,8 +293,9 @@ class Firm:
         stock = self.stock
         for proc, planned in zip(self.processes, self.planned, strict=True):
             activity = planned
-            for m, q in proc.inputs:
-                activity = min(activity, self.available(m) / q)
+            for pool, per_activity in proc.limits:
+                have = sum(float(stock[m]) * weight for m, weight in pool)
+                activity = min(activity, have / per_activity)
             if activity <= 0.0:
                 continue
             for m, q in proc.from_environment:
