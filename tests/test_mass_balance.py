@@ -1,0 +1,231 @@
+"""Mass is conserved: at every node, for every material, and for the cluster as a whole."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mfcsim.balance import check_mass_balance
+from mfcsim.errors import MassBalanceError
+from mfcsim.results import Results
+from mfcsim.scenario.load import scenario_from_dict
+from mfcsim.simulation import Simulation
+from mfcsim.testing import assert_mass_balanced, run_scenario
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+
+#: Materials the random clusters trade: tonnes, cubic metres (with density) and energy.
+MASS = {
+    "grain": {"unit": "t", "kind": "raw_material", "price": 200},
+    "flour": {"unit": "t", "kind": "product", "price": 400},
+    "bran": {"unit": "t", "kind": "residue"},
+    "slurry": {"unit": "m3", "kind": "residue", "density": 1.05},
+    "biogas": {"unit": "m3", "kind": "product", "density": 0.0012},
+}
+ENERGY = {"heat": {"unit": "MWh", "kind": "energy", "price": 30}}
+#: The environment's side of every recipe: what a process takes in or gives off.
+ENVIRONMENT = {
+    "air_in": {"unit": "t", "kind": "environmental"},
+    "vapour": {"unit": "t", "kind": "emission"},
+    "eaten": {"unit": "t", "kind": "environmental", "sink": "consumption"},
+}
+MASS_T = {m: spec.get("density", 1.0) for m, spec in MASS.items()}
+TRADED = [*MASS, *ENERGY]
+
+amount = st.floats(0.01, 20.0)
+
+
+def level(high: float) -> st.SearchStrategy[float]:
+    """Zero or a quantity between 0.01 and ``high`` (no denormal dust)."""
+    return st.one_of(st.just(0.0), st.floats(0.01, high))
+
+
+@st.composite
+def recipes(draw: st.DrawFn) -> dict[str, Any]:
+    """A process whose mass difference is declared as an exchange with the environment."""
+    inputs = draw(st.dictionaries(st.sampled_from(TRADED), amount, max_size=3))
+    outputs = draw(st.dictionaries(st.sampled_from(TRADED), amount, min_size=1, max_size=3))
+    diff = math.fsum(q * MASS_T.get(m, 0.0) for m, q in inputs.items()) - math.fsum(
+        q * MASS_T.get(m, 0.0) for m, q in outputs.items()
+    )
+    recipe: dict[str, Any] = {
+        "capacity": draw(level(50.0)),
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    if diff > 0:
+        recipe["to_environment"] = {draw(st.sampled_from(["vapour", "eaten"])): diff}
+    elif diff < 0:
+        recipe["from_environment"] = {"air_in": -diff}
+    return recipe
+
+
+@st.composite
+def firms(draw: st.DrawFn, fid: str) -> dict[str, Any]:
+    """A generic firm with random recipes, storage, stocks and behaviour."""
+    some = st.dictionaries(st.sampled_from(TRADED), level(30.0), max_size=3)
+    return {
+        "type": "generic",
+        "location": {"x_km": draw(level(80.0)), "y_km": draw(level(80.0))},
+        "processes": draw(st.dictionaries(st.sampled_from(["a", "b"]), recipes(), max_size=2)),
+        "storage": draw(some),
+        "initial_stock": draw(some),
+        "demand": draw(st.dictionaries(st.sampled_from(TRADED), amount, max_size=2)),
+        "variability": {"activity_cv": draw(st.sampled_from([0.0, 0.2, 0.6]))},
+        "join_day": draw(st.integers(0, 3)),
+        "imports": draw(st.booleans()),
+        "exports": draw(st.booleans()),
+    }
+
+
+@st.composite
+def clusters(draw: st.DrawFn) -> dict[str, Any]:
+    """A random small cluster of 2-6 generic firms, with contracts, over a few days."""
+    ids = [f"f{i}" for i in range(draw(st.integers(2, 6)))]
+    pairs = st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1])
+    contracts, pipelines = {}, []
+    for i, (supplier, receiver) in enumerate(draw(st.lists(pairs, max_size=5))):
+        material = draw(st.sampled_from(TRADED))
+        contract: dict[str, Any] = {
+            "supplier": supplier,
+            "receiver": receiver,
+            "material": material,
+            "quantity": draw(st.one_of(st.just("all"), level(25.0))),
+            "every": draw(st.integers(1, 3)),
+            "start_day": draw(st.integers(0, 2)),
+            "mode": draw(st.sampled_from([None, "truck", "bike"])),
+        }
+        if material in ENERGY:  # energy travels by pipeline only
+            contract["mode"] = None
+            pipelines.append(
+                {
+                    "source": supplier,
+                    "target": receiver,
+                    "materials": [material],
+                    "capacity": draw(level(40.0)),
+                }
+            )
+        contracts[f"c{i}"] = contract
+    return {
+        "name": "random",
+        "horizon": draw(st.integers(1, 6)),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "materials": {**MASS, **ENERGY, **ENVIRONMENT},
+        "firms": {fid: draw(firms(fid)) for fid in ids},
+        "network": {
+            "modes": {"truck": {"speed": "60 km/h"}, "bike": {"speed": "15 km/d"}},
+            "pipelines": pipelines,
+        },
+        "contracts": contracts,
+        "boundary": {
+            "imports": {m: {} for m in draw(st.sets(st.sampled_from(TRADED)))},
+            "exports": {m: {} for m in draw(st.sets(st.sampled_from(TRADED)))},
+        },
+    }
+
+
+@given(data=clusters())
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_random_clusters_always_balance(data: dict[str, Any]) -> None:
+    """Whatever the recipes, contracts, storage, seed and horizon, every balance holds."""
+    results = Simulation(scenario_from_dict(data)).run(strict=False)
+    assert_mass_balanced(results)
+    assert results.kpis["mass_balance_max_rel_error"] <= 1e-9
+    assert (results.stocks["quantity"] >= -1e-9).all(), "stocks never go negative"
+    if len(results.stocks):  # pairs that are never held are left out
+        assert sorted(results.stocks["t_day"].unique()) == list(range(data["horizon"] + 1))
+
+
+# ---- an imbalance is caught ----------------------------------------------------------------
+@pytest.fixture
+def tiny_results(tiny_path: Path) -> Results:
+    """The tiny scenario run for 10 days."""
+    return run_scenario(tiny_path, days=10)
+
+
+def _check(results: Results) -> float:
+    return check_mass_balance(results.flows, results.stocks, results.materials, results.nodes)
+
+
+def test_balanced_run_reports_its_largest_error(tiny_results: Results) -> None:
+    """A clean run passes the check and records a rounding-level error in the KPIs."""
+    err = _check(tiny_results)
+    assert 0.0 <= err <= 1e-9
+    assert tiny_results.kpis["mass_balance_max_rel_error"] == err
+
+
+def test_changed_flow_quantity_is_caught_naming_node_and_material(
+    tiny_results: Results,
+) -> None:
+    """One import row made larger after the run breaks the firm's feed and mass balance."""
+    flows = tiny_results.flows
+    row = np.flatnonzero(
+        (flows["kind"].astype(str) == "import").to_numpy()
+        & (flows["target"].astype(str) == "dairy").to_numpy()
+        & (flows["material"].astype(str) == "feed").to_numpy()
+    )[0]
+    flows.loc[row, "quantity"] += 1.0
+    with pytest.raises(MassBalanceError) as info:
+        _check(tiny_results)
+    offenders = info.value.offenders
+    assert any(o.startswith("dairy/feed: residual 1 ") for o in offenders), offenders
+    assert any(o.startswith("dairy/mass: ") for o in offenders), offenders
+    assert "mass balance violated" in str(info.value)
+    assert "dairy/feed" in str(info.value)
+
+
+def test_changed_stock_is_caught_naming_node_and_material(tiny_results: Results) -> None:
+    """A stock changed at the last snapshot without a ledger row is an imbalance there."""
+    stocks = tiny_results.stocks
+    last = stocks["t_day"] == stocks["t_day"].max()
+    at = last & (stocks["node"].astype(str) == "town") & (stocks["material"] == "vegetables")
+    assert at.sum() == 1
+    stocks.loc[at, "quantity"] += 0.5
+    with pytest.raises(MassBalanceError) as info:
+        tiny_results.check_balance()
+    assert any(o.startswith("town/vegetables: residual -0.5") for o in info.value.offenders)
+
+
+def test_dropped_ledger_row_unbalances_the_system(tiny_results: Results) -> None:
+    """Losing an export row leaves mass unaccounted for at the firm and for the system."""
+    flows = tiny_results.flows
+    exports = np.flatnonzero((flows["kind"].astype(str) == "export").to_numpy())
+    dropped = flows.iloc[exports[0]]
+    tiny_results.flows = flows.drop(index=flows.index[exports[0]]).reset_index(drop=True)
+    with pytest.raises(MassBalanceError) as info:
+        _check(tiny_results)
+    assert any(
+        o.startswith(f"{dropped['source']}/{dropped['material']}: ") for o in info.value.offenders
+    )
+
+
+def test_strict_run_raises_when_a_firm_loses_mass(tiny_path: Path) -> None:
+    """Stock removed behind the ledger's back during a run fails the run's own check."""
+    from mfcsim.scenario.load import load_scenario
+
+    sim = Simulation(load_scenario(tiny_path, days=3))
+    dairy = next(f for f in sim.firms if f.id == "dairy")
+    feed = sim.material_index["feed"]
+
+    def leak(_event: object) -> None:
+        dairy.stock[feed] -= 1.0
+
+    sim.env.timeout(1.5).callbacks.append(leak)
+    with pytest.raises(MassBalanceError, match="dairy/feed"):
+        sim.run(strict=True)
+
+
+# ---- every shipped scenario ----------------------------------------------------------------
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_shipped_scenario_runs_ten_days_and_balances(path: Path) -> None:
+    """Each scenarios/*.yaml runs for 10 days and every balance holds."""
+    results = run_scenario(path, days=10)
+    assert results.kpis["mass_balance_max_rel_error"] <= 1e-9
+    assert results.stocks["t_day"].max() == 10.0
+    assert len(results.flows) > 0
