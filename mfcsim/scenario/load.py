@@ -40,14 +40,17 @@ def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any
                 sources = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
+                merged_lines: LineMap = {}
                 for src in reversed(sources):
-                    value = _construct(src, path, lines, source)
+                    value = _construct(src, path, merged_lines, source)
                     if not isinstance(value, dict):
                         raise _YamlProblem(
                             "a merge key (<<) takes a mapping or a list of mappings",
                             key_node.start_mark.line + 1,
                         )
                     merged.update(value)
+                for where, at in merged_lines.items():  # keys written here keep their lines
+                    lines.setdefault(where, at)
                 continue
             key = str(_scalar(key_node))
             if key in out:
