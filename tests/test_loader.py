@@ -239,3 +239,28 @@ def test_bad_value_from_set_is_blamed_on_set(mini_text: str, write_yaml: WriteYa
         load_scenario(write_yaml(mini_text), ["horizon=2.5"])
     assert (info.value.source, info.value.line, info.value.field) == ("--set", None, "horizon")
     assert str(info.value).startswith("--set: horizon: 2.5 days")
+
+
+# ---- YAML merge keys -----------------------------------------------------------------------
+@pytest.mark.parametrize("merge_first", [True, False], ids=["merge-key-first", "merge-key-last"])
+def test_merge_key_copies_a_recipe_and_errors_point_at_the_written_line(
+    mini_text: str,
+    write_yaml: WriteYaml,
+    line_of: Callable[[str, str], int],
+    merge_first: bool,
+) -> None:
+    """`<<: *grind` copies a recipe; a key written beside it wins and is blamed on its line."""
+    lines = ["        <<: *grind\n", "        capacity: CAP\n"]
+    grind2 = "      grind2:\n" + "".join(lines if merge_first else lines[::-1])
+    text = mini_text.replace("      grind:\n", "      grind: &grind\n").replace(
+        "  bakery:\n", grind2 + "  bakery:\n"
+    )
+    scn = load_scenario(write_yaml(text.replace("CAP", "3 / d"), "good.yaml"))
+    copied = scn.firms["mill"].processes["grind2"]
+    assert copied.capacity == 3.0
+    assert copied.outputs == scn.firms["mill"].processes["grind"].outputs
+    bad = text.replace("CAP", "-5 / d")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_yaml(bad, "bad.yaml"))
+    assert info.value.field == "firms.mill.processes.grind2.capacity"
+    assert info.value.line == line_of(bad, "capacity: -5 / d")
