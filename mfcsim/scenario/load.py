@@ -248,11 +248,13 @@ def _message(err: Mapping[str, Any], loc: Path_) -> str:
 
 
 def _without_tags(loc: Path_, data: Any) -> Path_:
-    """``loc`` without the member tag pydantic adds inside a tagged union (``kind: outage``)."""
+    """``loc`` without pydantic's union member tags (``outage``, ``constrained-float``)."""
     out: list[str | int] = []
     for part in loc:
         if isinstance(data, Mapping) and part not in data and data.get("kind") == part:
             continue
+        if isinstance(data, str | int | float):  # a value: the rest tags a union member
+            break
         out.append(part)
         data = data.get(part) if isinstance(data, Mapping) else None
     return tuple(out)

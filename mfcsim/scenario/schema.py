@@ -358,7 +358,24 @@ def convert_material_amounts(data: dict[str, Any]) -> dict[str, Any]:
         "firms": new_firms,
         **_convert_pipelines(data, units),
         **_convert_boundary(data, units),
+        **_convert_contracts(data, units),
     }
+
+
+def _convert_contracts(data: dict[str, Any], units: dict[str, Any]) -> dict[str, Any]:
+    """Contract quantities written with a unit (``400 kg``) in the unit of their material."""
+    contracts = data.get("contracts")
+    if not isinstance(contracts, dict):
+        return {}
+    out = {}
+    for cid, con in contracts.items():
+        if isinstance(con, dict):
+            value, mid = con.get("quantity"), con.get("material")
+            unit = units.get(mid) if isinstance(mid, str) else None
+            if isinstance(value, str) and value != "all" and unit in ("t", "MWh", "m3"):
+                con = {**con, "quantity": convert(value, unit, ("contracts", cid, "quantity"))}
+        out[cid] = con
+    return {"contracts": out}
 
 
 def _convert_boundary(data: dict[str, Any], units: dict[str, Any]) -> dict[str, Any]:
