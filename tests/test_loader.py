@@ -82,6 +82,22 @@ def test_link_distance_and_horizon_accept_units(mini_text: str, write_yaml: Writ
     assert scn.network.links[0].distance == pytest.approx(35.0)
 
 
+@pytest.mark.parametrize(("written", "expected"), [("400 kg", 0.4), ("4 t", 4.0), (4, 4.0)])
+def test_contract_quantity_accepts_units_of_its_material(
+    mini_text: str, write_yaml: WriteYaml, written: object, expected: float
+) -> None:
+    """A delivery of `400 kg` of a material counted in t is 0.4."""
+    text = mini_text.replace("quantity: 4}", f"quantity: {written}}}")
+    scn = load_scenario(write_yaml(text))
+    assert scn.contracts["flour"].quantity == pytest.approx(expected)
+
+
+def test_contract_quantity_all_stays_all(mini_text: str, write_yaml: WriteYaml) -> None:
+    """`quantity: all` is not a quantity to convert: it ships the whole stock."""
+    scn = load_scenario(write_yaml(mini_text.replace("quantity: 4}", "quantity: all}")))
+    assert scn.contracts["flour"].quantity == "all"
+
+
 # ---- extends -------------------------------------------------------------------------------
 def test_extends_deep_merges_and_the_child_wins(
     mini_text: str, write_yaml: WriteYaml, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

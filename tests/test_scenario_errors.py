@@ -101,6 +101,18 @@ CASES = {
         "firms.mill.processes.grind",
         ("recipe does not close its mass balance", "outputs exceed inputs by 0.05 t"),
     ),
+    "contract_quantity_negative": Case(
+        _one("quantity: 4}", "quantity: -1}"),
+        "quantity: -1}",
+        "contracts.flour.quantity",
+        ("greater than or equal to 0",),
+    ),
+    "contract_quantity_of_wrong_dimension": Case(
+        _one("quantity: 4}", "quantity: 4 km}"),
+        "quantity: 4 km}",
+        "contracts.flour.quantity",
+        ("'4 km' cannot be converted to t",),
+    ),
     "negative_capacity": Case(
         _one("capacity: 10 / d", "capacity: -5 / d"),
         "capacity: -5 / d",
