@@ -432,12 +432,18 @@ def _convert_pipelines(data: dict[str, Any], units: dict[str, Any]) -> dict[str,
         return {}
     pipes = []
     for i, pipe in enumerate(network["pipelines"]):
-        if isinstance(pipe, dict) and isinstance(pipe.get("capacity"), str):
-            mats = pipe.get("materials") or [None]
-            unit = units.get(mats[0]) if isinstance(mats, list) else None
-            target = f"{unit}/day" if unit in ("t", "MWh", "m3") else "1/day"
-            path = ("network", "pipelines", i, "capacity")
-            pipe = {**pipe, "capacity": convert(pipe["capacity"], target, path)}
+        if isinstance(pipe, dict):
+            mats = pipe.get("materials")
+            first = mats[0] if isinstance(mats, list) and mats else None
+            unit = units.get(first) if isinstance(first, str) else None
+            known = unit in ("t", "MWh", "m3")
+            for key, target in (
+                ("capacity", f"{unit}/day" if known else "1/day"),
+                ("cost", f"EUR/{unit}" if known else "EUR"),  # EUR per unit delivered
+            ):
+                if isinstance(pipe.get(key), str):
+                    path = ("network", "pipelines", i, key)
+                    pipe = {**pipe, key: convert(pipe[key], target, path)}
         pipes.append(pipe)
     return {"network": {**network, "pipelines": pipes}}
 
