@@ -241,6 +241,30 @@ def test_arrival_at_a_tick_counts_from_the_next_snapshot() -> None:
     assert stock(results, "in_transit", "flour").tolist() == [0.0, 4.0, 8.0, 8.0, 8.0, 8.0]
 
 
+def test_pipeline_carries_at_most_its_daily_capacity() -> None:
+    """5 MWh of heat a day into a 3 MWh/d pipeline: 3 arrive 2 km / 5000 km/d later, 2 dissipate."""
+    pipe = {"source": "mill", "target": "bakery", "materials": ["heat"], "capacity": "3 MWh/d"}
+    results = run(
+        cluster(
+            materials={"heat": {"unit": "MWh", "kind": "energy"}},
+            firms={"mill": {"processes": {"grind": {"outputs": {"heat": 0.5}}}}},
+            network={"pipelines": [{**pipe, "distance": "2 km", "cost": "1.5 EUR/MWh"}]},
+            contracts={"heat": {**_contract(material="heat"), "quantity": "all"}},
+        )
+    )
+    sent = rows(results, kind="shipment", source="mill", material="heat")
+    assert sent["quantity"].tolist() == pytest.approx([3.0] * HORIZON)
+    assert sent["value_eur"].tolist() == pytest.approx([4.5] * HORIZON)
+    came = rows(results, kind="shipment", target="bakery", material="heat")
+    lags = came["t_day"].to_numpy() - sent["t_day"].to_numpy()
+    assert lags.tolist() == pytest.approx([2 / 5000] * HORIZON)
+    lost = rows(results, kind="disposal", source="mill", material="heat")
+    assert lost["target"].astype(str).unique().tolist() == ["dissipation"]
+    assert lost["quantity"].tolist() == pytest.approx([2.0] * HORIZON)
+    shipments = results.extra["shipments"]
+    assert shipments["mode"].unique().tolist() == ["pipeline"]
+
+
 # ---- firms joining -------------------------------------------------------------------------
 def test_firm_does_nothing_before_its_join_day() -> None:
     """A mill joining on day 2 imports, produces and ships nothing on days 0 and 1."""

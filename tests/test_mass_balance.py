@@ -86,7 +86,7 @@ def firms(draw: st.DrawFn, fid: str) -> dict[str, Any]:
 
 @st.composite
 def clusters(draw: st.DrawFn) -> dict[str, Any]:
-    """A random small cluster of 2-6 generic firms, with contracts, over a few days."""
+    """A random small cluster of 2-6 generic firms, with contracts and an agent, for a few days."""
     ids = [f"f{i}" for i in range(draw(st.integers(2, 6)))]
     pairs = st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1])
     contracts, pipelines = {}, []
@@ -123,6 +123,7 @@ def clusters(draw: st.DrawFn) -> dict[str, Any]:
             "pipelines": pipelines,
         },
         "contracts": contracts,
+        "agent": {"policy": draw(st.sampled_from(["none", "greedy", "optimal"]))},
         "boundary": {
             "imports": {m: {} for m in draw(st.sets(st.sampled_from(TRADED)))},
             "exports": {m: {} for m in draw(st.sets(st.sampled_from(TRADED)))},

@@ -177,6 +177,9 @@ def test_results_read_round_trips(run_folder: Path, tiny_scenario: Scenario) -> 
         if key in ("clearing_seconds_total",):
             continue  # a timing, not a result
         assert (math.isnan(value) and math.isnan(again.kpis[key])) or again.kpis[key] == value
+    assert again.extra.keys() == original.extra.keys()
+    for name, frame in original.extra.items():
+        pd.testing.assert_frame_equal(again.extra[name], frame, check_dtype=False)
     assert again.scenario_yaml == original.scenario_yaml
     assert again.manifest["scenario_sha256"] == original.manifest["scenario_sha256"]
 
