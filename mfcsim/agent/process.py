@@ -46,6 +46,8 @@ class RegionalAgent:
         self.spec = sim.scenario.agent
         self.policy = POLICIES[self.spec.policy]
         self.seconds_total = 0.0
+        #: Wall time (s) of each day's clearing, in order, for benchmarks.
+        self.day_seconds: list[float] = []
         self.objective_total = 0.0
         self.days_cleared = 0
         self.positions_km = sim.network.positions_km()
@@ -57,7 +59,8 @@ class RegionalAgent:
         start = perf_counter()
         problem, routes = self.problem(day)
         matches = self.policy(problem)
-        self.seconds_total += perf_counter() - start
+        self.day_seconds.append(perf_counter() - start)
+        self.seconds_total += self.day_seconds[-1]
         self.objective_total += total_cost(problem, matches)
         self.days_cleared += 1
         sim = self.sim
