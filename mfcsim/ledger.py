@@ -12,7 +12,6 @@ row moves a quantity from its source to its target.
 
 from __future__ import annotations
 
-from array import array
 from enum import IntEnum
 
 import numpy as np
@@ -47,28 +46,39 @@ FLOW_COLUMNS = [
 ]
 
 
+#: Row layout of the buffers (58 bytes a row).
+ROW_DTYPE = np.dtype([
+    ("t_day", "f8"), ("phase", "i1"), ("source", "i4"), ("target", "i4"), ("material", "i4"),
+    ("quantity", "f8"), ("kind", "i1"), ("distance_km", "f8"), ("value_eur", "f8"),
+    ("co2e_t", "f8"),
+])  # fmt: skip
+#: Phase code of rows written between the daily ticks (shipment arrivals).
+BETWEEN_TICKS = 9
+_CHUNK_ROWS = 1 << 16
+
+
 class Ledger:
-    """Append-only columnar buffers of flow rows.
+    """Append-only buffers of flow rows: single rows and whole numpy chunks.
+
+    Rows carry the code of the daily phase that wrote them (``phase``, set by the clock).
+    :meth:`frame` returns them in the ledger's canonical order, a stable sort by
+    ``(t_day, phase, source, target, material, kind)``, so the order does not depend on how
+    an engine loops over firms, only on what it records.
 
     Args:
-        nodes: Node names; row codes index into it (it may grow while the ledger fills).
+        nodes: Node names; row codes index into it.
         materials: Material ids; row codes index into it.
     """
 
     def __init__(self, nodes: list[str], materials: list[str]) -> None:
         self.nodes, self.materials = nodes, materials
-        self._t = array("d")
-        self._src = array("l")
-        self._dst = array("l")
-        self._mat = array("l")
-        self._qty = array("d")
-        self._kind = array("b")
-        self._km = array("d")
-        self._value = array("d")
-        self._co2e = array("d")
+        self.phase = 0
+        self._rows: list[tuple[float, int, int, int, int, float, int, float, float, float]] = []
+        self._chunks: list[np.ndarray] = []
+        self._n_chunked = 0
 
     def __len__(self) -> int:
-        return len(self._t)
+        return self._n_chunked + len(self._rows)
 
     def add(
         self,
@@ -86,32 +96,97 @@ class Ledger:
         """Append one row; a quantity of zero or less records nothing."""
         if quantity <= 0.0:
             return
-        self._t.append(t_day)
-        self._src.append(source)
-        self._dst.append(target)
-        self._mat.append(material)
-        self._qty.append(quantity)
-        self._kind.append(kind)
-        self._km.append(distance_km)
-        self._value.append(value_eur)
-        self._co2e.append(co2e_t)
+        rows = self._rows
+        rows.append(
+            (
+                t_day,
+                self.phase,
+                source,
+                target,
+                material,
+                quantity,
+                kind,
+                distance_km,
+                value_eur,
+                co2e_t,
+            )
+        )
+        if len(rows) >= _CHUNK_ROWS:
+            self._flush()
+
+    def add_many(
+        self,
+        t_day: float,
+        source: np.ndarray | int,
+        target: np.ndarray | int,
+        material: np.ndarray | int,
+        quantity: np.ndarray,
+        kind: Kind,
+        *,
+        value_eur: np.ndarray | float = 0.0,
+        co2e_t: np.ndarray | float = 0.0,
+    ) -> None:
+        """Append many rows of one kind at once; rows with quantity <= 0 are dropped."""
+        keep = quantity > 0.0
+        n = int(np.count_nonzero(keep))
+        if n == 0:
+            return
+        self._flush()
+        chunk = np.empty(n, dtype=ROW_DTYPE)
+        chunk["t_day"] = t_day
+        chunk["phase"] = self.phase
+        for name, value in (
+            ("source", source),
+            ("target", target),
+            ("material", material),
+            ("value_eur", value_eur),
+            ("co2e_t", co2e_t),
+        ):
+            chunk[name] = value[keep] if isinstance(value, np.ndarray) else value
+        chunk["quantity"] = quantity[keep]
+        chunk["kind"] = kind
+        chunk["distance_km"] = 0.0
+        self._chunks.append(chunk)
+        self._n_chunked += n
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._chunks.append(np.array(self._rows, dtype=ROW_DTYPE))
+            self._n_chunked += len(self._rows)
+            self._rows = []
+
+    def rows(self) -> np.ndarray:
+        """All rows in canonical order, as one structured array."""
+        self._flush()
+        data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=ROW_DTYPE)
+        self._chunks = [data] if len(data) else []
+        order = np.lexsort(
+            (
+                data["kind"],
+                data["material"],
+                data["target"],
+                data["source"],
+                data["phase"],
+                data["t_day"],
+            )
+        )
+        return data[order]
 
     def frame(self) -> pd.DataFrame:
         """The rows as a frame with fixed columns and dtypes (also when empty)."""
+        data = self.rows()
 
-        def cat(codes: array, names: list[str]) -> pd.Categorical:
-            return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=names)
+        def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
 
-        return pd.DataFrame(
-            {
-                "t_day": np.asarray(self._t, dtype=np.float64),
-                "source": cat(self._src, self.nodes),
-                "target": cat(self._dst, self.nodes),
-                "material": cat(self._mat, self.materials),
-                "quantity": np.asarray(self._qty, dtype=np.float64),
-                "kind": cat(self._kind, KIND_NAMES),
-                "distance_km": np.asarray(self._km, dtype=np.float64),
-                "value_eur": np.asarray(self._value, dtype=np.float64),
-                "co2e_t": np.asarray(self._co2e, dtype=np.float64),
-            }
-        )
+        return pd.DataFrame({
+            "t_day": data["t_day"].astype(np.float64),
+            "source": cat(data["source"], self.nodes),
+            "target": cat(data["target"], self.nodes),
+            "material": cat(data["material"], self.materials),
+            "quantity": data["quantity"].astype(np.float64),
+            "kind": cat(data["kind"], KIND_NAMES),
+            "distance_km": data["distance_km"].astype(np.float64),
+            "value_eur": data["value_eur"].astype(np.float64),
+            "co2e_t": data["co2e_t"].astype(np.float64),
+        })  # fmt: skip

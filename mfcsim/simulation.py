@@ -39,7 +39,7 @@ from mfcsim.agent.process import RegionalAgent
 from mfcsim.disruptions import Disruptions
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
-from mfcsim.ledger import Kind, Ledger
+from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.market import Market
 from mfcsim.network import Route, TransportNetwork
 from mfcsim.scenario.schema import Scenario
@@ -264,16 +264,12 @@ class Simulation:
                 self.progress(day)
             if day:
                 self._snapshot()
-            for phase in (
-                self._join,
-                self._plan,
-                self._procure,
-                self._produce,
-                self._dispatch,
-                self._clear,
-                self._surplus,
-            ):
+            phases = (self._join, self._plan, self._procure, self._produce, self._dispatch,
+                      self._clear, self._surplus)  # fmt: skip
+            for code, phase in enumerate(phases, start=1):
+                self.ledger.phase = code
                 phase(day)
+            self.ledger.phase = BETWEEN_TICKS
             yield _Tick(self.env, 1)
 
     def _snapshot(self) -> None:
