@@ -279,6 +279,10 @@ def _flatten(exc: ValidationError, lines: LineMap, source: str, data: Any = None
     return ScenarioError(src, msg, line=line, field=field)
 
 
+#: What a firm type's defaults may raise on parameters of the wrong shape or value.
+_PARAM_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError)
+
+
 def expand_firm_types(data: dict[str, Any], lines: LineMap, source: str) -> dict[str, Any]:
     """Fill each firm with the defaults of its type (processes from its parameters).
 
@@ -302,9 +306,16 @@ def expand_firm_types(data: dict[str, Any], lines: LineMap, source: str) -> dict
         except RegistryError as exc:
             src, line = _line_of((*path, "type"), lines, source)
             raise ScenarioError(src, str(exc), line=line, field=f"firms.{fid}.type") from None
-        except (TypeError, ValueError, KeyError) as exc:
+        except _PARAM_ERRORS as exc:
+            # a firm type's own ValueError says what is wrong; anything else is a bad shape
+            problem = (
+                str(exc)
+                if isinstance(exc, ValueError)
+                else f"firm type {firm['type']!r} cannot build its recipes from these params "
+                f"({exc.__class__.__name__}: {exc}; accepted: see `mfcsim types`)"
+            )
             src, line = _line_of((*path, "params"), lines, source)
-            raise ScenarioError(src, str(exc), line=line, field=f"firms.{fid}.params") from None
+            raise ScenarioError(src, problem, line=line, field=f"firms.{fid}.params") from None
         out[fid] = deep_merge(defaults, firm)
     return {**data, "firms": out}
 
