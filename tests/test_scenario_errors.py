@@ -282,3 +282,42 @@ def test_bad_scenario_in_a_real_process_prints_no_traceback(
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"mfcsim: error: {path}:{line_of(text, case.needle)}: ")
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        "{population: 100, diet_kg_per_person_day: [0.25]}",  # a list where a mapping goes
+        "{population: 100, diet_kg_per_person_day: lots}",
+    ],
+)
+def test_ill_typed_firm_parameters_are_a_scenario_error(
+    params: str, mini_text: str, write_yaml: WriteYaml, line_of: LineOf
+) -> None:
+    """Parameters a firm type cannot build its recipes from give an error, not a traceback."""
+    text = mini_text.replace(
+        "    type: generic\n    location: {x_km: 3",
+        f"    type: city\n    params: {params}\n    location: {{x_km: 3",
+    )
+    path = write_yaml(text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    err = info.value
+    assert (err.line, err.field) == (line_of(text, "params:"), "firms.bakery.params")
+    assert "firm type 'city' cannot build its recipes from these params" in err.problem
+    assert "mfcsim types" in err.problem
+
+
+def test_digester_with_no_substrate_share_is_a_scenario_error(
+    mini_text: str, write_yaml: WriteYaml
+) -> None:
+    """Shares that sum to zero cannot divide the capacity: an error naming the params."""
+    text = mini_text.replace(
+        "    type: generic\n    location: {x_km: 3",
+        "    type: anaerobic_digester\n"
+        "    params: {capacity_t_per_day: 5, substrates: {bran: 0}, yields_m3_per_t: {bran: 50}}\n"
+        "    location: {x_km: 3",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_yaml(text))
+    assert info.value.field == "firms.bakery.params"
