@@ -128,7 +128,8 @@ def _service_frame(sim: Simulation) -> pd.DataFrame:
         frame[col] = frame[col].astype("float64")
     frame["t_day"] = frame["t_day"].astype("float64")
     frame["in_full"] = frame["shortfall"] <= 1e-9 * frame["ordered"].clip(lower=1.0)
-    return frame
+    order = np.lexsort((frame["material"].cat.codes, frame["buyer"].cat.codes, frame["t_day"]))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def service_kpis(service: pd.DataFrame) -> dict[str, float]:

@@ -39,6 +39,7 @@ from mfcsim.agent.process import RegionalAgent
 from mfcsim.disruptions import Disruptions
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
+from mfcsim.kernel import Kernel, surplus
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.market import Market
 from mfcsim.network import Route, TransportNetwork
@@ -129,6 +130,12 @@ class Simulation:
             for i, (fid, spec) in enumerate(scenario.firms.items())
         ]
         self._set_storage_and_stocks()
+        self.capacity = np.array([f.capacity for f in self.firms]).reshape(self.stock[:-1].shape)
+        self.export_mask = np.array(
+            [[f.spec.exports and self.market.exportable(m) and m not in f.kept_materials
+              for m in range(len(self.materials))] for f in self.firms], dtype=bool,
+        ).reshape(self.stock[:-1].shape)  # fmt: skip
+        self.kernel = Kernel(self)
         self.transport = Transport(self)
         self.contracts = [self._compile_contract(cid) for cid in scenario.contracts]
         #: Stock each firm holds back for its next contract deliveries (inf: ships it all).
@@ -282,9 +289,14 @@ class Simulation:
         for firm in self.firms:
             firm.active = day >= firm.spec.join_day
 
+    def _active_mask(self) -> np.ndarray:
+        return np.fromiter((f.active for f in self.firms), dtype=bool, count=len(self.firms))
+
     def _plan(self, day: int) -> None:
-        for firm in self._active():
-            firm.plan(day)
+        self.kernel.plan(day, self._active_mask())
+        for firm in self.kernel.fallback:
+            if firm.active:
+                firm.plan(day)
 
     def route(self, source: int, target: int, m: int) -> Route:
         """The (cached) route for material ``m`` between two firms: a pipeline or the road."""
@@ -302,44 +314,52 @@ class Simulation:
         return max(route.capacity_per_day - self._pipe_used.get((source, target, m), 0.0), 0.0)
 
     def _procure(self, day: int) -> None:
+        self.kernel.procure(day, self._active_mask())
+        for firm in self.kernel.fallback:
+            if firm.active:
+                self._procure_firm(day, firm)
+
+    def _procure_firm(self, day: int, firm: Firm) -> None:
+        """Import what one firm lacks, through its own hooks (the per-firm path)."""
         market, node = self.market, self.node_index[IMPORT]
-        for firm in self._active():
-            for m, want in firm.target_stock(day).items():
-                have = firm.available(m)
-                short = want - have
-                bought = 0.0
-                if short > 1e-12 and firm.spec.imports and market.importable(m):
-                    bought = short
-                    firm.stock[m] += short
-                    self.ledger.add(
-                        day,
-                        node,
+        for m, want in firm.target_stock(day).items():
+            have = firm.available(m)
+            short = want - have
+            bought = 0.0
+            if short > 1e-12 and firm.spec.imports and market.importable(m):
+                bought = short
+                firm.stock[m] += short
+                self.ledger.add(
+                    day,
+                    node,
+                    firm.index,
+                    m,
+                    short,
+                    Kind.IMPORT,
+                    value_eur=market.import_price[m] * short,
+                    co2e_t=market.import_co2e[m] * short,
+                )
+            if firm.spec.buyer and want > 0.0:
+                own = min(float(firm.stock[m]) - bought, want)
+                regional = min(have, want)
+                self.service_rows.append(
+                    (
+                        float(day),
                         firm.index,
                         m,
-                        short,
-                        Kind.IMPORT,
-                        value_eur=market.import_price[m] * short,
-                        co2e_t=market.import_co2e[m] * short,
+                        want,
+                        regional,
+                        max(regional - own, 0.0),
+                        bought,
+                        max(want - regional - bought, 0.0),
                     )
-                if firm.spec.buyer and want > 0.0:
-                    own = min(float(firm.stock[m]) - bought, want)
-                    regional = min(have, want)
-                    self.service_rows.append(
-                        (
-                            float(day),
-                            firm.index,
-                            m,
-                            want,
-                            regional,
-                            max(regional - own, 0.0),
-                            bought,
-                            max(want - regional - bought, 0.0),
-                        )
-                    )
+                )
 
     def _produce(self, day: int) -> None:
-        for firm in self._active():
-            firm.produce(day)
+        self.kernel.produce(day)
+        for firm in self.kernel.fallback:
+            if firm.active:
+                firm.produce(day)
 
     def _dispatch(self, day: int) -> None:
         self._pipe_used.clear()
@@ -378,33 +398,4 @@ class Simulation:
         self.agent.clear(day)
 
     def _surplus(self, day: int) -> None:
-        market, export_node = self.market, self.node_index[EXPORT]
-        for firm in self._active():
-            for m in np.flatnonzero(firm.stock > 0.0).tolist():
-                if firm.spec.exports and market.exportable(m) and m not in firm.kept_materials:
-                    amount = firm.surplus(m)
-                    if amount > 0.0:
-                        firm.stock[m] -= amount
-                        self.ledger.add(
-                            day,
-                            firm.index,
-                            export_node,
-                            m,
-                            amount,
-                            Kind.EXPORT,
-                            value_eur=market.export_price[m] * amount,
-                        )
-                excess = float(firm.stock[m] - firm.capacity[m])
-                if excess > 0.0:
-                    route = market.disposal(m)
-                    firm.stock[m] -= excess
-                    self.ledger.add(
-                        day,
-                        firm.index,
-                        route.node,
-                        m,
-                        excess,
-                        Kind.DISPOSAL,
-                        value_eur=route.gate_fee * excess,
-                        co2e_t=route.co2e * excess,
-                    )
+        surplus(self, day, self._active_mask(), self.export_mask)
