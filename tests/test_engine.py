@@ -12,6 +12,7 @@ import pytest
 
 from mfcsim.results import Results
 from mfcsim.scenario.load import deep_merge, load_scenario, scenario_from_dict
+from mfcsim.scenario.schema import Scenario
 from mfcsim.simulation import Simulation
 
 HORIZON = 5
@@ -86,11 +87,10 @@ def stock(results: Results, node: str, material: str) -> pd.Series:
 
 # ---- reproducibility -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def noisy_tiny() -> Any:
+def noisy_tiny(tiny_path: Path) -> Scenario:
     """The tiny scenario over 10 days with random daily activity at the dairy and greenhouse."""
-    repo = Path(__file__).resolve().parents[1]
     return load_scenario(
-        repo / "scenarios" / "tiny.yaml",
+        tiny_path,
         [
             "firms.dairy.variability.activity_cv=0.2",
             "firms.greenhouse.variability.activity_cv=0.3",
@@ -99,7 +99,7 @@ def noisy_tiny() -> Any:
     )
 
 
-def test_same_seed_writes_byte_identical_run_files(noisy_tiny: Any, tmp_path: Path) -> None:
+def test_same_seed_writes_byte_identical_run_files(noisy_tiny: Scenario, tmp_path: Path) -> None:
     """Two runs with one seed give the same flows, stocks and KPIs, bit for bit."""
     a = Simulation(noisy_tiny, seed=3).run().write(tmp_path / "a")
     b = Simulation(noisy_tiny, seed=3).run().write(tmp_path / "b")
@@ -107,7 +107,7 @@ def test_same_seed_writes_byte_identical_run_files(noisy_tiny: Any, tmp_path: Pa
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-def test_different_seed_gives_different_flows(noisy_tiny: Any) -> None:
+def test_different_seed_gives_different_flows(noisy_tiny: Scenario) -> None:
     """With activity_cv > 0, another seed draws other daily activities."""
     a = Simulation(noisy_tiny, seed=3).run()
     b = Simulation(noisy_tiny, seed=4).run()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mfcsim.balance import check_mass_balance
 from mfcsim.errors import MassBalanceError
 from mfcsim.results import Results
-from mfcsim.scenario.load import scenario_from_dict
+from mfcsim.scenario.load import load_scenario, scenario_from_dict
 from mfcsim.simulation import Simulation
 from mfcsim.testing import assert_mass_balanced, run_scenario
 
@@ -208,8 +208,6 @@ def test_dropped_ledger_row_unbalances_the_system(tiny_results: Results) -> None
 
 def test_strict_run_raises_when_a_firm_loses_mass(tiny_path: Path) -> None:
     """Stock removed behind the ledger's back during a run fails the run's own check."""
-    from mfcsim.scenario.load import load_scenario
-
     sim = Simulation(load_scenario(tiny_path, days=3))
     dairy = next(f for f in sim.firms if f.id == "dairy")
     feed = sim.material_index["feed"]
