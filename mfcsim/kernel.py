@@ -26,15 +26,16 @@ _HOOKS = ("planned_activity", "target_stock", "produce", "plan", "plan_for", "se
 
 
 def vectorisable(firm: Firm) -> bool:
-    """True if the firm uses the base hooks and plain inputs only."""
+    """True if the firm's type keeps the base class's planning and production hooks."""
     cls = type(firm)
-    if any(getattr(cls, h) is not getattr(Firm, h) for h in _HOOKS if h != "setup"):
-        return False
-    return all(len(pool) == 1 for proc in firm.processes for pool, _ in proc.limits)
+    return all(getattr(cls, h) is getattr(Firm, h) for h in _HOOKS if h != "setup")
 
 
 class _Entries:
-    """One side of the recipes (inputs, outputs, ...) as parallel arrays, one per entry."""
+    """One side of the recipes (inputs, outputs, ...) as parallel arrays, one per entry.
+
+    ``position`` is the entry's place among its process's entries of that side.
+    """
 
     def __init__(self, rows: list[tuple[int, int, int, float]]) -> None:
         arr = np.array(rows, dtype=float).reshape(-1, 4)
@@ -42,6 +43,10 @@ class _Entries:
         self.firm = arr[:, 1].astype(np.int64)
         self.material = arr[:, 2].astype(np.int64)
         self.q = arr[:, 3]
+        self.position = np.zeros(len(self.proc), dtype=np.int64)
+        for i in range(1, len(self.proc)):
+            if self.proc[i] == self.proc[i - 1]:
+                self.position[i] = self.position[i - 1] + 1
 
     def by_rank(self, rank_of_proc: np.ndarray, rank: int) -> np.ndarray:
         """Indices of the entries whose process has ``rank``."""
@@ -86,7 +91,39 @@ class Kernel:
         self.wanted[self.inputs.firm, self.inputs.material] = True
         self.wanted[self.demand.firm, self.demand.material] = True
         self.planned = np.zeros(len(procs))
+        self._pools(procs)
+        self._alternatives()
         self._sinks()
+
+    def _pools(self, procs: list[tuple[int, int, int]]) -> None:
+        """Each process's input limits as padded arrays: members, weights, per activity."""
+        rows = []
+        for p, (f, r, _) in enumerate(procs):
+            for pool, per_activity in self.sim.firms[f].processes[r].limits:
+                rows.append((p, pool, per_activity))
+        width = max((len(pool) for _, pool, _ in rows), default=1)
+        self.lim_proc = np.array([p for p, _, _ in rows], dtype=np.int64)
+        self.lim_per = np.array([q for _, _, q in rows], dtype=float)
+        self.lim_mat = np.full((len(rows), width), -1, dtype=np.int64)
+        self.lim_w = np.zeros((len(rows), width))
+        for i, (_, pool, _) in enumerate(rows):
+            for k, (m, w) in enumerate(pool):
+                self.lim_mat[i, k], self.lim_w[i, k] = m, w
+
+    def _alternatives(self) -> None:
+        """Per input entry: its substitutes (padded), their factors and the balance material."""
+        subs, ins = self.sim.substitutes, self.inputs
+        width = max((len(v) for v in subs.values()), default=0)
+        n = len(ins.q)
+        self.alt_mat = np.full((n, width), -1, dtype=np.int64)
+        self.alt_factor = np.ones((n, width))
+        self.has_alt = np.zeros(n, dtype=bool)
+        self.balance = np.full(n, -1, dtype=np.int64)
+        for e, m in enumerate(ins.material.tolist()):
+            for k, (alt, factor) in enumerate(subs.get(m, ())):
+                self.alt_mat[e, k], self.alt_factor[e, k] = alt, factor
+            self.has_alt[e] = bool(subs.get(m))
+            self.balance[e] = self.sim.group_balance.get(m, -1)
 
     def _sinks(self) -> None:
         sim = self.sim
@@ -207,10 +244,16 @@ class Kernel:
     def _produce_rank(self, t: float, rank: int) -> None:
         sim, stock = self.sim, self.sim.stock
         activity = np.where(self.proc_rank == rank, self.planned, 0.0)
-        ins = self.inputs
-        e = ins.by_rank(self.proc_rank, rank)
-        ratio = stock[ins.firm[e], ins.material[e]] * 1.0 / ins.q[e]
-        np.minimum.at(activity, ins.proc[e], ratio)
+        lim = np.flatnonzero(self.proc_rank[self.lim_proc] == rank)
+        if len(lim):
+            firm = self.proc_firm[self.lim_proc[lim]]
+            have = np.zeros(len(lim))
+            for k in range(self.lim_mat.shape[1]):
+                mat = self.lim_mat[lim, k]
+                used = mat >= 0
+                term = np.where(used, stock[firm, np.where(used, mat, 0)] * self.lim_w[lim, k], 0.0)
+                have = np.where(used, have + term, have)
+            np.minimum.at(activity, self.lim_proc[lim], have / self.lim_per[lim])
         activity[activity <= 0.0] = 0.0
         ledger, env = sim.ledger, sim.environment_node
         side = self.env_in
@@ -218,16 +261,70 @@ class Kernel:
         amount = side.q[e] * activity[side.proc[e]]
         ledger.add_many(t, env, side.firm[e], side.material[e], amount, Kind.EXTRACTION)
         ledger.add_many(t, side.firm[e], side.firm[e], side.material[e], amount, Kind.CONSUMPTION)
-        e = ins.by_rank(self.proc_rank, rank)
-        amount = ins.q[e] * activity[ins.proc[e]]
-        stock[ins.firm[e], ins.material[e]] -= amount
-        ledger.add_many(t, ins.firm[e], ins.firm[e], ins.material[e], amount, Kind.CONSUMPTION)
+        ins = self.inputs
+        e_rank = ins.by_rank(self.proc_rank, rank)
+        for position in range(int(ins.position[e_rank].max(initial=-1)) + 1):
+            self._take(t, e_rank[ins.position[e_rank] == position], activity)
         side = self.outputs
         e = side.by_rank(self.proc_rank, rank)
         amount = side.q[e] * activity[side.proc[e]]
         stock[side.firm[e], side.material[e]] += amount
         ledger.add_many(t, side.firm[e], side.firm[e], side.material[e], amount, Kind.PRODUCTION)
         self._release(t, rank, activity)
+
+    def _take(self, t: float, e: np.ndarray, activity: np.ndarray) -> None:
+        """Consume input entries ``e``: own material first, then substitutes (as Firm._take)."""
+        sim, stock, ins, ledger = self.sim, self.sim.stock, self.inputs, self.sim.ledger
+        firm, mat = ins.firm[e], ins.material[e]
+        need = ins.q[e] * activity[ins.proc[e]]
+        alt = self.has_alt[e]
+        own = np.where(alt, np.minimum(stock[firm, mat], need), need)
+        stock[firm, mat] -= own
+        ledger.add_many(t, firm, firm, mat, own, Kind.CONSUMPTION)
+        if not alt.any():
+            return
+        e, firm, mat, need, own = e[alt], firm[alt], mat[alt], need[alt], own[alt]
+        rest, extra = need - own, np.zeros(len(e))
+        mass = sim.mass_t_per_unit
+        for k in range(self.alt_mat.shape[1]):
+            sub, factor = self.alt_mat[e, k], self.alt_factor[e, k]
+            go = (rest > 0.0) & (sub >= 0)
+            sub_safe = np.where(sub >= 0, sub, 0)
+            take = np.where(go, np.minimum(stock[firm, sub_safe], rest / factor), 0.0)
+            stock[firm[go], sub_safe[go]] -= take[go]
+            ledger.add_many(t, firm[go], firm[go], sub_safe[go], take[go], Kind.CONSUMPTION)
+            rest = np.where(go, rest - take * factor, rest)
+            extra = np.where(go, extra + (take * mass[sub_safe] - take * factor * mass[mat]), extra)
+        self._balance(t, firm, self.balance[e], extra)
+
+    def _balance(self, t: float, firm: np.ndarray, balance: np.ndarray, extra: np.ndarray) -> None:
+        """Exchange a substitution's mass difference with the environment (as Firm._take)."""
+        ledger = self.sim.ledger
+        has = balance >= 0
+        out = has & (extra > 0.0)
+        if out.any():
+            f, b, q = firm[out], balance[out], extra[out]
+            ledger.add_many(t, f, f, b, q, Kind.PRODUCTION)
+            self._to_sinks(t, f, b, q)
+        into = has & (extra < 0.0)
+        if into.any():
+            f, b, q = firm[into], balance[into], -extra[into]
+            ledger.add_many(t, self.sim.environment_node, f, b, q, Kind.EXTRACTION)
+            ledger.add_many(t, f, f, b, q, Kind.CONSUMPTION)
+
+    def _to_sinks(self, t: float, firm: np.ndarray, mat: np.ndarray, amount: np.ndarray) -> None:
+        """Send released amounts to each material's sink (air, water, soil, consumption)."""
+        for kind in np.unique(self.sink_kind[mat]).tolist():
+            sel = self.sink_kind[mat] == kind
+            self.sim.ledger.add_many(
+                t,
+                firm[sel],
+                self.sink_node[mat[sel]],
+                mat[sel],
+                amount[sel],
+                Kind(kind),
+                co2e_t=amount[sel] * self.co2e[mat[sel]],
+            )
 
     def _release(self, t: float, rank: int, activity: np.ndarray) -> None:
         side, ledger = self.env_out, self.sim.ledger
