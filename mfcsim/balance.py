@@ -27,49 +27,88 @@ RTOL = 1e-9
 _INTERNAL_ROLES = ("firm", "transit")
 
 
-def _stock_change(stocks: pd.DataFrame) -> pd.Series:
-    first, last = stocks["t_day"].min(), stocks["t_day"].max()
-    start = (
-        stocks[stocks["t_day"] == first]
-        .groupby(["node", "material"], observed=True)["quantity"]
-        .sum()
-    )
-    end = (
-        stocks[stocks["t_day"] == last]
-        .groupby(["node", "material"], observed=True)["quantity"]
-        .sum()
-    )
-    return end.sub(start, fill_value=0.0)
+class _Coded:
+    """Flows and stocks on one shared numbering of nodes and materials (numpy, no groupby)."""
+
+    def __init__(self, flows: pd.DataFrame, stocks: pd.DataFrame) -> None:
+        node_cols = (flows["source"], flows["target"], stocks["node"])
+        mat_cols = (flows["material"], stocks["material"])
+        self.nodes = _union(node_cols)
+        self.materials = _union(mat_cols)
+        self.src = _recode(flows["source"], self.nodes)
+        self.dst = _recode(flows["target"], self.nodes)
+        self.mat = _recode(flows["material"], self.materials)
+        self.qty = flows["quantity"].to_numpy(dtype=float)
+        kinds = flows["kind"].astype("category")
+        codes, names = kinds.cat.codes.to_numpy(), list(kinds.cat.categories)
+        self.is_production = codes == (names.index("production") if "production" in names else -2)
+        self.is_consumption = codes == (
+            names.index("consumption") if "consumption" in names else -2
+        )
+        t = stocks["t_day"].to_numpy(dtype=float)
+        self.first = t == t.min() if len(t) else np.zeros(0, dtype=bool)
+        self.last = t == t.max() if len(t) else np.zeros(0, dtype=bool)
+        self.s_node = _recode(stocks["node"], self.nodes)
+        self.s_mat = _recode(stocks["material"], self.materials)
+        self.s_qty = stocks["quantity"].to_numpy(dtype=float)
+
+    def cells(self, node: np.ndarray, mat: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Sum ``weights`` per (node, material) cell, as a nodes × materials matrix."""
+        n, m = len(self.nodes), len(self.materials)
+        flat = np.bincount(node * m + mat, weights=weights, minlength=n * m)
+        return flat.reshape(n, m)
+
+    def stock_change(self) -> np.ndarray:
+        """Last minus first stock per (node, material)."""
+        end = self.cells(self.s_node[self.last], self.s_mat[self.last], self.s_qty[self.last])
+        start = self.cells(self.s_node[self.first], self.s_mat[self.first], self.s_qty[self.first])
+        return end - start
+
+
+def _union(columns: tuple[pd.Series, ...]) -> list[str]:
+    names: dict[str, None] = {}
+    for col in columns:
+        values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
+        names.update(dict.fromkeys(map(str, values)))
+    return list(names)
+
+
+def _recode(col: pd.Series, names: list[str]) -> np.ndarray:
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(str).astype("category")
+    position = pd.Index(names).get_indexer([str(c) for c in col.cat.categories])
+    return position[col.cat.codes.to_numpy()].astype(np.int64)
 
 
 def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:
-    """Per internal node and material: inflow, outflow, stock change and residual.
+    """Per node and material: inflow, outflow, stock change and residual.
 
     Args:
         flows: The ledger frame (``source, target, material, quantity, kind``).
         stocks: The stocks frame (``t_day, node, material, quantity``).
 
     Returns:
-        Frame indexed by (node, material) with ``inflow``, ``outflow``, ``stock_change``,
-        ``residual`` and ``rel_error`` (residual over the material's largest node flow).
+        Frame indexed by (node, material), one row per cell with any flow or stock, with
+        ``inflow``, ``outflow``, ``stock_change``, ``residual`` and ``rel_error`` (residual
+        over the material's largest node flow).
     """
-    incoming = flows[flows["kind"] != "consumption"]
-    outgoing = flows[flows["kind"] != "production"]
-    inflow = incoming.groupby(["target", "material"], observed=True)["quantity"].sum()
-    outflow = outgoing.groupby(["source", "material"], observed=True)["quantity"].sum()
-    inflow.index.names = outflow.index.names = ["node", "material"]
-    table = pd.DataFrame(
-        {"inflow": inflow, "outflow": outflow, "stock_change": _stock_change(stocks)}
-    ).fillna(0.0)
-    table["residual"] = table["inflow"] - table["outflow"] - table["stock_change"]
-    scale = (table["inflow"] + table["outflow"]).groupby(level="material").transform("max")
-    table["rel_error"] = table["residual"].abs() / scale.clip(lower=1e-12)
-    return table
-
-
-def _mass(frame: pd.DataFrame, mass_t_per_unit: pd.Series) -> pd.Series:
-    factor = frame["material"].astype(str).map(mass_t_per_unit).astype(float)
-    return frame["quantity"] * factor
+    c = _Coded(flows, stocks)
+    inflow = c.cells(c.dst, c.mat, np.where(c.is_consumption, 0.0, c.qty))
+    outflow = c.cells(c.src, c.mat, np.where(c.is_production, 0.0, c.qty))
+    change = c.stock_change()
+    residual = inflow - outflow - change
+    scale = np.maximum((inflow + outflow).max(axis=0, initial=0.0), 1e-12)
+    rel = np.abs(residual) / scale[None, :]
+    node_i, mat_i = np.nonzero((inflow != 0) | (outflow != 0) | (change != 0))
+    index = pd.MultiIndex.from_arrays(
+        [np.array(c.nodes, dtype=object)[node_i], np.array(c.materials, dtype=object)[mat_i]],
+        names=["node", "material"],
+    )
+    return pd.DataFrame({
+        "inflow": inflow[node_i, mat_i], "outflow": outflow[node_i, mat_i],
+        "stock_change": change[node_i, mat_i], "residual": residual[node_i, mat_i],
+        "rel_error": rel[node_i, mat_i],
+    }, index=index)  # fmt: skip
 
 
 def mass_balance(
@@ -81,33 +120,33 @@ def mass_balance(
         Frame indexed by node (plus a ``system`` row) with ``inflow_t``, ``outflow_t``,
         ``stock_change_t``, ``residual_t`` and ``rel_error``.
     """
-    per_unit = materials.set_index("id")["mass_t_per_unit"]
-    external = flows[~flows["kind"].isin(["production", "consumption"])]
-    mass = _mass(external, per_unit)
-    inflow = mass.groupby(external["target"].astype(str)).sum()
-    outflow = mass.groupby(external["source"].astype(str)).sum()
-    change = _mass(stocks, per_unit)
-    first, last = stocks["t_day"].min(), stocks["t_day"].max()
-    node_of = stocks["node"].astype(str)
-    delta = (
-        change[stocks["t_day"] == last]
-        .groupby(node_of)
-        .sum()
-        .sub(change[stocks["t_day"] == first].groupby(node_of).sum(), fill_value=0.0)
+    c = _Coded(flows, stocks)
+    per_unit = materials.set_index("id")["mass_t_per_unit"].reindex(c.materials).fillna(0.0)
+    unit = per_unit.to_numpy(dtype=float)
+    external = ~(c.is_production | c.is_consumption)
+    mass = np.where(external, c.qty * unit[c.mat], 0.0)
+    n = len(c.nodes)
+    inflow = np.bincount(c.dst, weights=mass, minlength=n)
+    outflow = np.bincount(c.src, weights=mass, minlength=n)
+    s_mass = c.s_qty * unit[c.s_mat]
+    delta = np.bincount(c.s_node[c.last], weights=s_mass[c.last], minlength=n) - np.bincount(
+        c.s_node[c.first], weights=s_mass[c.first], minlength=n
     )
-    roles = nodes.set_index("node")["role"]
-    internal = roles.index[roles.isin(_INTERNAL_ROLES)]
-    table = pd.DataFrame({"inflow_t": inflow, "outflow_t": outflow, "stock_change_t": delta})
-    table = table.reindex(internal).fillna(0.0)
-    boundary = roles.index[~roles.isin(_INTERNAL_ROLES)]
-    system = pd.DataFrame(
-        {
-            "inflow_t": [float(outflow.reindex(boundary).fillna(0.0).sum())],
-            "outflow_t": [float(inflow.reindex(boundary).fillna(0.0).sum())],
-            "stock_change_t": [float(table["stock_change_t"].sum())],
-        },
-        index=pd.Index(["system"], name="node"),
-    )
+    role = nodes.set_index("node")["role"].reindex(c.nodes).fillna("boundary").to_numpy()
+    internal = np.isin(role, _INTERNAL_ROLES)
+    names = [nm for nm, keep in zip(c.nodes, internal, strict=True) if keep]
+    table = pd.DataFrame(
+        {"inflow_t": inflow[internal], "outflow_t": outflow[internal],
+         "stock_change_t": delta[internal]},
+        index=pd.Index(names, name="node"),
+    )  # fmt: skip
+    table = table.reindex(list(nodes.loc[nodes["role"].isin(_INTERNAL_ROLES), "node"])).fillna(0.0)
+    table.index.name = "node"
+    system = pd.DataFrame({
+        "inflow_t": [float(outflow[~internal].sum())],
+        "outflow_t": [float(inflow[~internal].sum())],
+        "stock_change_t": [float(table["stock_change_t"].sum())],
+    }, index=pd.Index(["system"], name="node"))  # fmt: skip
     table = pd.concat([table, system])
     table["residual_t"] = table["inflow_t"] - table["outflow_t"] - table["stock_change_t"]
     scale = max(float((table["inflow_t"] + table["outflow_t"]).max()), 1e-12)

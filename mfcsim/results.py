@@ -15,7 +15,6 @@ import math
 import platform
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,25 +162,54 @@ def _versions() -> dict[str, str]:
     return out
 
 
-@dataclass
 class Results:
-    """The outcome of one run: frames, headline figures and provenance."""
+    """The outcome of one run: frames, headline figures and provenance.
 
-    flows: pd.DataFrame
-    stocks: pd.DataFrame
-    nodes: pd.DataFrame
-    materials: pd.DataFrame
-    kpis: dict[str, float]
-    manifest: dict[str, Any]
-    scenario_yaml: str
-    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    Attributes:
+        flows, stocks, nodes, materials: The run folder's frames.
+        kpis: Headline figures.
+        extra: Further frames (shipments, service, events).
+    """
+
+    def __init__(
+        self,
+        flows: pd.DataFrame,
+        stocks: pd.DataFrame,
+        nodes: pd.DataFrame,
+        materials: pd.DataFrame,
+        kpis: dict[str, float],
+        manifest: dict[str, Any],
+        scenario_yaml: str | Scenario,
+        extra: dict[str, pd.DataFrame] | None = None,
+    ) -> None:
+        self.flows, self.stocks, self.nodes, self.materials = flows, stocks, nodes, materials
+        self.kpis, self._manifest, self.extra = kpis, manifest, extra or {}
+        self._scenario = scenario_yaml
+
+    @property
+    def scenario_yaml(self) -> str:
+        """The resolved scenario as YAML (written out on first use: it is slow for big runs)."""
+        if not isinstance(self._scenario, str):
+            self._scenario = resolved_yaml(self._scenario)
+        return self._scenario
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """Provenance: scenario name and sha256, seed, versions, wall time, created."""
+        if "scenario_sha256" not in self._manifest:
+            digest = hashlib.sha256(self.scenario_yaml.encode()).hexdigest()
+            self._manifest = {
+                "scenario": self._manifest.get("scenario"),
+                "scenario_sha256": digest,
+                **self._manifest,
+            }
+        return self._manifest
 
     @classmethod
     def from_simulation(cls, sim: Simulation) -> Results:
         """Collect the frames of a finished simulation (no check is run here)."""
         flows = sim.ledger.frame()
         materials = _materials_frame(sim.scenario)
-        text = resolved_yaml(sim.scenario)
         contracts = [c for c in sim.contracts if c.quantity is not None]
         requested = sum(c.requested for c in contracts)
         kpis = headline_kpis(flows, materials)
@@ -192,7 +220,6 @@ class Results:
         )
         manifest = {
             "scenario": sim.scenario.name,
-            "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
             "seed": sim.seed,
             "days": sim.horizon_day,
             "firms": len(sim.firms),
@@ -209,7 +236,14 @@ class Results:
             "events": sim.disruptions.frame(),
         }
         return cls(
-            flows, _stocks_frame(sim), _node_roles(sim), materials, kpis, manifest, text, extra
+            flows,
+            _stocks_frame(sim),
+            _node_roles(sim),
+            materials,
+            kpis,
+            manifest,
+            sim.scenario,
+            extra,
         )
 
     def check_balance(self, *, rtol: float | None = None) -> float:
