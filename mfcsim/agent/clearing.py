@@ -267,14 +267,32 @@ def nearest_arcs(
     trees = {
         m: cKDTree(positions_km[[offers[i].firm for i in idx]]) for m, idx in by_material.items()
     }
+    asks: dict[int, list[int]] = {}  # material -> requests that accept it
+    for j, req in enumerate(requests):
+        for material, _ in [(req.material, 1.0), *substitutes.get(req.material, [])]:
+            if material in by_material:
+                asks.setdefault(material, []).append(j)
+    found: dict[tuple[int, int], list[tuple[float, int, tuple[float, float, object]]]] = {}
+    for material, js in asks.items():
+        idx = by_material[material]
+        want = min(k + 1, len(idx))
+        points = positions_km[[requests[j].firm for j in js]]
+        _, near = trees[material].query(points, k=want)
+        near = np.asarray(near).reshape(len(js), want)
+        for j, row in zip(js, near.tolist(), strict=True):
+            req, hits = requests[j], []
+            for pos in row:
+                i = idx[pos]
+                if offers[i].firm != req.firm and (hit := route(offers[i], req)) is not None:
+                    hits.append((hit[1], i, hit))
+            if len(hits) < k and want < len(idx):  # look further (see _k_routable)
+                hits = _k_routable(trees[material], idx, offers, req, route, k, positions_km)
+            hits.sort(key=lambda t: (t[0], t[1]))
+            found[(j, material)] = hits[:k]
     arcs = []
     for j, req in enumerate(requests):
         for material, factor in [(req.material, 1.0), *substitutes.get(req.material, [])]:
-            idx = by_material.get(material)
-            if not idx:
-                continue
-            found = _k_routable(trees[material], idx, offers, req, route, k, positions_km)
-            for distance, i, (cost, _, key) in found[:k]:
+            for distance, i, (cost, _, key) in found.get((j, material), ()):
                 arcs.append(Arc(i, j, factor, cost, distance, key))
     return arcs
 

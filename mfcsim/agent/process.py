@@ -51,6 +51,8 @@ class RegionalAgent:
         self.objective_total = 0.0
         self.days_cleared = 0
         self.positions_km = sim.network.positions_km()
+        self._cache_token: object = None
+        self._cache: dict[tuple[int, int, int], tuple[Route, float, bool] | None] = {}
 
     def clear(self, day: int) -> None:
         """Build today's problem, solve it, and ship the matches."""
@@ -84,22 +86,45 @@ class RegionalAgent:
         requests = [r for firm in self.sim.firms for r in self._requests(firm, day + 1)]
         routes: dict[tuple[int, int, int], Route] = {}
         capacities: dict[object, float] = {}
+        cache = self._route_cache()
 
         def route(offer: Offer, req: Request) -> tuple[float, float, object] | None:
-            hit = self._route(offer.firm, req.firm, offer.material)
+            key = (offer.firm, req.firm, offer.material)
+            hit = cache.get(key, False)
+            if hit is False:
+                found = self._route(*key)
+                hit = cache[key] = (
+                    None
+                    if found is None
+                    else (
+                        found,
+                        self._cost_per_unit(offer.material, found),
+                        found.mode == "pipeline",
+                    )
+                )
             if hit is None:
                 return None
-            routes[(offer.firm, req.firm, offer.material)] = hit
-            key = None
-            if hit.mode == "pipeline":
-                key = (offer.firm, req.firm, offer.material)
-                capacities[key] = self.sim.pipeline_room(*key, hit)
-            return self._cost_per_unit(offer.material, hit), hit.distance_km, key
+            found, cost, piped = hit
+            routes[key] = found
+            if piped:
+                capacities[key] = self.sim.pipeline_room(*key, found)
+                return cost, found.distance_km, key
+            return cost, found.distance_km, None
 
         arcs: list[Arc] = nearest_arcs(
             offers, requests, route, self.sim.substitutes, self.spec.k_nearest, self.positions_km
         )
         return ClearingProblem(offers, requests, arcs, capacities), routes
+
+    def _route_cache(self) -> dict[tuple[int, int, int], tuple[Route, float, bool] | None]:
+        """Routes and their cost per unit, kept while closures and the carbon price hold."""
+        closed = self.sim.transport.closed
+        token = (self.sim.market.carbon_price, tuple(sorted(
+            (tuple(sorted(pair)), n) for pair, n in closed.items() if n > 0
+        )))  # fmt: skip
+        if token != self._cache_token:
+            self._cache_token, self._cache = token, {}
+        return self._cache
 
     def _route(self, source: int, target: int, m: int) -> Route | None:
         sim = self.sim
