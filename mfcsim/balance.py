@@ -11,7 +11,7 @@ Three views, all computed from the ledger (flows) and the stock snapshots:
 * the system: what enters from the boundary (imports, extraction) − what leaves to it
   (exports, disposal, emissions, final consumption) = change in all stocks (mass).
 
-Each residual is divided by the largest flow of its material (or of all mass) to give a
+Each residual is divided by the largest flow or stock of its material (or of all mass) to give a
 relative error; the check raises :class:`MassBalanceError` naming every offender.
 """
 
@@ -58,6 +58,12 @@ class _Coded:
         flat = np.bincount(node * m + mat, weights=weights, minlength=n * m)
         return flat.reshape(n, m)
 
+    def largest_stock(self) -> np.ndarray:
+        """The largest stock held of each material, anywhere, at any time."""
+        out = np.zeros(len(self.materials))
+        np.maximum.at(out, self.s_mat, np.abs(self.s_qty))
+        return out
+
     def stock_change(self) -> np.ndarray:
         """Last minus first stock per (node, material)."""
         end = self.cells(self.s_node[self.last], self.s_mat[self.last], self.s_qty[self.last])
@@ -97,7 +103,8 @@ def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:
     outflow = c.cells(c.src, c.mat, np.where(c.is_production, 0.0, c.qty))
     change = c.stock_change()
     residual = inflow - outflow - change
-    scale = np.maximum((inflow + outflow).max(axis=0, initial=0.0), 1e-12)
+    held = c.largest_stock()
+    scale = np.maximum(np.maximum((inflow + outflow).max(axis=0, initial=0.0), held), 1e-12)
     rel = np.abs(residual) / scale[None, :]
     node_i, mat_i = np.nonzero((inflow != 0) | (outflow != 0) | (change != 0))
     index = pd.MultiIndex.from_arrays(
@@ -149,7 +156,8 @@ def mass_balance(
     }, index=pd.Index(["system"], name="node"))  # fmt: skip
     table = pd.concat([table, system])
     table["residual_t"] = table["inflow_t"] - table["outflow_t"] - table["stock_change_t"]
-    scale = max(float((table["inflow_t"] + table["outflow_t"]).max()), 1e-12)
+    largest_stock_t = float(np.abs(s_mass).max(initial=0.0))
+    scale = max(float((table["inflow_t"] + table["outflow_t"]).max()), largest_stock_t, 1e-12)
     table["rel_error"] = table["residual_t"].abs() / scale
     return table
 
