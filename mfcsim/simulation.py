@@ -161,6 +161,9 @@ class Simulation:
         self.mass_t_per_unit = np.array([mats[m].mass_t_per_unit for m in self.materials])
         self.co2e_per_unit = [mats[m].co2e for m in self.materials]
         self.is_energy = [mats[m].dimension == "energy" for m in self.materials]
+        self.shelf_life_day = [
+            math.inf if mats[m].shelf_life is None else mats[m].shelf_life for m in self.materials
+        ]
 
     def _index_substitutes(self) -> None:
         """For each group member, its substitutes with units of it per unit of substitute."""

@@ -133,6 +133,8 @@ class RegionalAgent:
         route = sim.route(source, target, m)
         if route.mode != "pipeline" and sim.is_energy[m]:
             return None
+        if route.duration_day > sim.shelf_life_day[m]:
+            return None
         return route
 
     def _cost_per_unit(self, m: int, route: Route) -> float:

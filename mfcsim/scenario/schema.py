@@ -70,6 +70,9 @@ class MaterialSpec(Spec):
     composition: dict[str, Fraction] = Field(default_factory=dict)
     sink: Sink | None = Field(None, description="boundary node it goes to when released")
     disposal: str | None = Field(None, description="disposal route; default from boundary")
+    shelf_life: Days | None = Field(
+        None, description="days it keeps: the agent sends it on no longer trip (e.g. '3 d')"
+    )
     description: str = ""
 
     @model_validator(mode="before")
