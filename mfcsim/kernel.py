@@ -334,17 +334,7 @@ class Kernel:
         firm, mat = side.firm[e], side.material[e]
         amount = side.q[e] * activity[side.proc[e]]
         ledger.add_many(t, firm, firm, mat, amount, Kind.PRODUCTION)
-        for kind in np.unique(self.sink_kind[mat]).tolist():
-            sel = self.sink_kind[mat] == kind
-            ledger.add_many(
-                t,
-                firm[sel],
-                self.sink_node[mat[sel]],
-                mat[sel],
-                amount[sel],
-                Kind(kind),
-                co2e_t=amount[sel] * self.co2e[mat[sel]],
-            )
+        self._to_sinks(t, firm, mat, amount)
 
 
 def surplus(sim: Simulation, day: int, active: np.ndarray, export_mask: np.ndarray) -> None:
