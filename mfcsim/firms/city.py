@@ -45,5 +45,5 @@ class City(Firm, type_name="city"):
                     "to_environment": {params["consumed"]: total_t * (1.0 - share)},
                     "note": "per inhabitant-day: diet in, food waste out, the rest eaten",
                 }
-            }
+            },
         }
