@@ -31,8 +31,16 @@ schema: install
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
 
+# make bench: about 15 minutes on the 2-core machine with today's engine. The engine grid runs
+# 30 days per case here; the full grid of issue 4 is `$(BIN)/python benchmarks/engine.py`
+# (365 days), or e.g. `make bench BENCH_ENGINE_FLAGS="--days 365 --sizes 1000"`.
+BENCH_ENGINE_FLAGS ?= --days 30
+BENCH_CW1_FLAGS ?= --firms 1000 --days 365
+
 bench: install
 	$(BIN)/python benchmarks/clearing.py
+	$(BIN)/python benchmarks/engine.py $(BENCH_ENGINE_FLAGS)
+	$(BIN)/python benchmarks/cw1.py $(BENCH_CW1_FLAGS)  # runs benchmarks/cw1_simpy.py too
 
 golden: install
 	MFCSIM_WRITE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py

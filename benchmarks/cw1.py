@@ -1,0 +1,295 @@
+"""CW-1 as an mfcsim scenario, against the same workload in plain SimPy (issue 4).
+
+The workload is defined in ``cw1_simpy.py`` (capacities, delays, the seeded table of
+receivers). Here it is an mfcsim scenario: a firm type ``cw1`` and one firm of it per CW-1
+firm, on a line 1 km apart.
+
+How the parts of CW-1 map onto the engine:
+
+- the 80 units of external input: the firm imports them. Its ``target_stock`` hook asks for
+  its feedstock stock plus 80, so the engine's ``procure`` phase imports exactly 80 (an
+  ``import`` row in the ledger);
+- ``min(stock, capacity)`` and the integer division: the firm overrides ``produce``.
+  Residue lots on hand are consumed first, then feedstock (both count as CW-1's one stock);
+  ``use // 5`` becomes residue and the rest product (``consumption`` and ``production``
+  rows). The declared recipe (1 feedstock -> 0.8 product + 0.2 residue) only states the
+  mass balance and makes feedstock a kept material;
+- the lot to firm ``j``: ``produce`` ships it at once through the engine's transport
+  (``shipment`` rows out of the firm and, on arrival, into ``j``);
+- the delay ``1 + (i + 2j) mod 3`` days: every firm has its own transport mode whose speed
+  turns the distance to its receiver into the lead time. The engine's daily tick runs before
+  any arrival at the same instant, so a lot that arrived at exactly day ``d`` would miss day
+  ``d``'s production; lots therefore arrive half a day early, at ``d - 1/2`` (speed =
+  distance / (delay - 1/2)), exactly as in the three SimPy versions. Explicit network links
+  would not do: distances over links are shortest paths, so two short links could undercut
+  a long direct one.
+
+Nothing is exported (products stay in stock) and nothing is disposed of (residue storage is
+unlimited), so the ledger holds CW-1's movements only. The two checksums are computed from
+the ledger: total product = the ``production`` rows of ``product``; total residue shipped =
+the ``shipment`` rows of ``residue`` into ``in_transit`` (lots still on the way at the
+horizon count, as in the SimPy versions).
+
+``firm-days/s`` is N × days / the wall time of ``Simulation.run()`` (the daily loop plus
+collecting the results and the mass-balance check); ``loop`` counts the daily loop only.
+
+    .venv/bin/python benchmarks/cw1.py [--firms 1000] [--days 365] [--repeats 3]
+
+runs the mfcsim version and (in a fresh interpreter) the three SimPy versions, checks that
+all four agree on the checksums, prints a table and writes benchmarks/results/cw1.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]  # this checkout's mfcsim, and cw1_simpy
+
+from cw1_simpy import (  # noqa: E402
+    EARLY_DAY,
+    EXTERNAL_INPUT,
+    RESIDUE_DIVISOR,
+    SEED,
+    capacity,
+    delay,
+    targets,
+)
+
+import mfcsim  # noqa: E402
+from mfcsim import Firm, Param  # noqa: E402
+from mfcsim.ledger import Kind  # noqa: E402  (not in mfcsim's public API)
+
+MATERIALS = {
+    "feedstock": {"unit": "t", "kind": "raw_material", "description": "external input"},
+    "product": {"unit": "t", "kind": "product"},
+    "residue": {"unit": "t", "kind": "residue", "description": "lots shipped between firms"},
+}
+
+
+class CW1Firm(Firm, type_name="cw1"):
+    """A CW-1 firm: consumes up to its capacity, a fifth (integer division) becomes residue.
+
+    Its residue goes, as one lot per day, to ``target`` by transport mode ``mode``.
+    """
+
+    PARAMETERS: ClassVar[dict[str, Param] | None] = {
+        "capacity": Param(None, "units consumed per day at most"),
+        "target": Param(None, "id of the firm that receives this firm's residue"),
+        "mode": Param(None, "transport mode of the residue lots (its speed sets the delay)"),
+        "external_input": Param(EXTERNAL_INPUT, "units of feedstock imported every day"),
+    }
+
+    @classmethod
+    def default_spec(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """The nominal recipe, and unlimited storage for residue lots received."""
+        for name in ("capacity", "target", "mode"):
+            if params[name] is None:
+                raise ValueError(f"firm type 'cw1' needs parameter {name!r}")
+        return {
+            "processes": {
+                "main": {
+                    "capacity": float(params["capacity"]),
+                    "inputs": {"feedstock": 1.0},
+                    "outputs": {"product": 0.8, "residue": 0.2},
+                    "note": "nominal; produce() splits use // 5 into residue",
+                }
+            },
+            "storage": {"residue": math.inf},
+        }
+
+    def setup(self) -> None:
+        sim = self.sim
+        idx = sim.material_index
+        self.feed, self.prod, self.res = idx["feedstock"], idx["product"], idx["residue"]
+        self.cap = float(self.params["capacity"])
+        self.daily_input = float(self.params["external_input"])
+        target = self.params["target"]
+        # firms are the first nodes, in scenario order: a firm's node index is its index
+        self.receiver = sim.node_index[target]
+        self.lot_route = sim.network.route(self.id, target, "residue", self.params["mode"])
+
+    def target_stock(self, day: int) -> dict[int, float]:
+        """Today's feedstock plus the external input: the engine imports exactly that much."""
+        return {self.feed: float(self.stock[self.feed]) + self.daily_input}
+
+    def produce(self, day: int) -> None:
+        """Consume min(stock, capacity); use // 5 becomes residue, shipped as one lot."""
+        stock, ledger, node, t = self.stock, self.sim.ledger, self.index, float(day)
+        res, feed = float(stock[self.res]), float(stock[self.feed])
+        use = min(res + feed, self.cap)
+        if use <= 0.0:
+            return
+        from_res = min(res, use)
+        stock[self.res] = res - from_res
+        stock[self.feed] = feed - (use - from_res)
+        ledger.add(t, node, node, self.res, from_res, Kind.CONSUMPTION)
+        ledger.add(t, node, node, self.feed, use - from_res, Kind.CONSUMPTION)
+        residue = use // RESIDUE_DIVISOR
+        stock[self.prod] += use - residue
+        ledger.add(t, node, node, self.prod, use - residue, Kind.PRODUCTION)
+        stock[self.res] += residue
+        ledger.add(t, node, node, self.res, residue, Kind.PRODUCTION)
+        self.sim.transport.ship(
+            t, node, self.receiver, self.res, residue, self.lot_route,
+            requested="residue", origin="cw1",
+        )  # fmt: skip
+
+
+def firm_id(i: int) -> str:
+    """The id of CW-1 firm ``i``."""
+    return f"f{i}"
+
+
+def cw1_scenario(n_firms: int, days: int = 365, seed: int = SEED) -> dict[str, Any]:
+    """The CW-1 scenario for ``n_firms`` firms as a mapping (as read from YAML)."""
+    firms, modes = {}, {}
+    for i, j in enumerate(targets(n_firms, seed)):
+        mode = f"lot_{i}"
+        km = float(abs(i - j))  # on a line 1 km apart, detour factor 1
+        modes[mode] = {"speed": km / (delay(i, j) - EARLY_DAY), "cost": 0.0, "co2e": 0.0}
+        firms[firm_id(i)] = {
+            "type": "cw1",
+            "location": {"x_km": float(i), "y_km": 0.0},
+            "params": {"capacity": capacity(i), "target": firm_id(j), "mode": mode},
+        }
+    return {
+        "name": f"cw1-{n_firms}",
+        "description": "CW-1 reference workload (benchmarks/cw1.py)",
+        "horizon": days,
+        "seed": seed,
+        "materials": MATERIALS,
+        "firms": firms,
+        "network": {"detour_factor": 1.0, "default_mode": "lot_0", "modes": modes},
+        "boundary": {"imports": {"feedstock": {}}},
+    }
+
+
+def checksums(results: mfcsim.Results) -> tuple[int, int]:
+    """Total product and total residue shipped, from the ledger."""
+    flows = results.flows
+    kind, material = flows["kind"].astype(str), flows["material"].astype(str)
+    product = flows.loc[(kind == "production") & (material == "product"), "quantity"].sum()
+    shipped = flows.loc[
+        (kind == "shipment") & (material == "residue") & (flows["target"] == "in_transit"),
+        "quantity",
+    ].sum()
+    for value in (product, shipped):
+        if not float(value).is_integer():
+            raise AssertionError(f"checksum {value!r} is not a whole number")
+    return int(product), int(shipped)
+
+
+def run_mfcsim(n_firms: int, days: int, seed: int = SEED) -> dict[str, Any]:
+    """Build and run CW-1 once; timings, ledger rows and checksums."""
+    start = time.perf_counter()
+    scenario = mfcsim.scenario_from_dict(cw1_scenario(n_firms, days, seed))
+    sim = mfcsim.Simulation(scenario)
+    built = time.perf_counter()
+    results = sim.run()
+    done = time.perf_counter()
+    product, shipped = checksums(results)
+    return {
+        "build_s": built - start,
+        "simulate_s": done - built,
+        "loop_s": sim.wall_time_s,
+        "ledger_rows": len(results.flows),
+        "total_product": product,
+        "total_residue_shipped": shipped,
+    }
+
+
+def _subprocess_json(args: list[str]) -> Any:
+    out = subprocess.run(
+        [sys.executable, *args], check=True, capture_output=True, text=True, cwd=HERE.parent
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_mfcsim(n_firms: int, days: int, repeats: int, seed: int) -> dict[str, Any]:
+    """``repeats`` runs, each in a fresh interpreter; medians and the checksums."""
+    runs = [
+        _subprocess_json(
+            [__file__, "--case", "--firms", str(n_firms), "--days", str(days), "--seed", str(seed)]
+        )
+        for _ in range(repeats)
+    ]
+    sums = {(r["total_product"], r["total_residue_shipped"]) for r in runs}
+    if len(sums) != 1:
+        raise AssertionError(f"mfcsim: checksums differ between repeats: {sums}")
+    sim_s = statistics.median(r["simulate_s"] for r in runs)
+    loop_s = statistics.median(r["loop_s"] for r in runs)
+    return {
+        "implementation": "mfcsim",
+        "firms": n_firms,
+        "days": days,
+        "seed": seed,
+        "repeats": repeats,
+        "total_product": runs[0]["total_product"],
+        "total_residue_shipped": runs[0]["total_residue_shipped"],
+        "build_s": statistics.median(r["build_s"] for r in runs),
+        "simulate_s": sim_s,
+        "simulate_s_all": [r["simulate_s"] for r in runs],
+        "loop_s": loop_s,
+        "ledger_rows": runs[0]["ledger_rows"],
+        "firm_days_per_s": n_firms * days / sim_s,
+        "loop_firm_days_per_s": n_firms * days / loop_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--firms", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--no-simpy", action="store_true", help="run the mfcsim version only")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "cw1.json")
+    parser.add_argument("--case", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_mfcsim(args.firms, args.days, args.seed)))
+        return
+    from engine import machine  # benchmarks/engine.py
+
+    info = machine()
+    rows = [measure_mfcsim(args.firms, args.days, args.repeats, args.seed)]
+    if not args.no_simpy:
+        rows += _subprocess_json(
+            [str(HERE / "cw1_simpy.py"), "--json", "--firms", str(args.firms),
+             "--days", str(args.days), "--repeats", str(args.repeats), "--seed", str(args.seed)]
+        )  # fmt: skip
+    print(f"CW-1, {args.firms} firms, {args.days} days, median of {args.repeats} runs")
+    print(f"{'implementation':>16} {'firm-days/s':>12} {'product':>12} {'residue shipped':>16}")
+    for row in rows:
+        print(
+            f"{row['implementation']:>16} {row['firm_days_per_s']:>12,.0f} "
+            f"{row['total_product']:>12,} {row['total_residue_shipped']:>16,}"
+        )
+    mf = rows[0]
+    print(
+        f"mfcsim: build {mf['build_s']:.2f} s, run {mf['simulate_s']:.2f} s "
+        f"(daily loop {mf['loop_s']:.2f} s = {mf['loop_firm_days_per_s']:,.0f} firm-days/s), "
+        f"{mf['ledger_rows']:,} ledger rows"
+    )
+    sums = {(r["total_product"], r["total_residue_shipped"]) for r in rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps({"machine": info, "checksums_agree": len(sums) == 1, "rows": rows}, indent=2)
+        + "\n"
+    )
+    print(f"written: {args.out}")
+    if len(sums) != 1:
+        raise SystemExit(f"checksums disagree: {sums}")
+
+
+if __name__ == "__main__":
+    main()
