@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
-import networkx as nx
 import numpy as np
 
 from mfcsim.scenario.schema import LocationSpec, PipelineSpec, Scenario
@@ -65,9 +64,14 @@ class TransportNetwork:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.spec = scenario.network
-        self.graph = nx.Graph()
-        for link in self.spec.links:
-            self.graph.add_edge(link.source, link.target, distance_km=link.distance)
+        self.graph = None
+        if self.spec.links:  # networkx is imported only for scenarios with explicit links
+            import networkx as nx
+
+            self._nx = nx
+            self.graph = nx.Graph()
+            for link in self.spec.links:
+                self.graph.add_edge(link.source, link.target, distance_km=link.distance)
         self.pipelines: dict[tuple[str, str, str], PipelineSpec] = {
             (p.source, p.target, m): p for p in self.spec.pipelines for m in p.materials
         }
@@ -77,11 +81,14 @@ class TransportNetwork:
         if source == target:
             return 0.0
         if (
-            source in self.graph
+            self.graph is not None
+            and source in self.graph
             and target in self.graph
-            and nx.has_path(self.graph, source, target)
+            and self._nx.has_path(self.graph, source, target)
         ):
-            return float(nx.shortest_path_length(self.graph, source, target, weight="distance_km"))
+            return float(
+                self._nx.shortest_path_length(self.graph, source, target, weight="distance_km")
+            )
         a = self.scenario.firms[source].location
         b = self.scenario.firms[target].location
         crow = haversine_km(a, b) if a.geographic else straight_km(a, b)

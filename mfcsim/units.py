@@ -53,7 +53,10 @@ def registry() -> pint.UnitRegistry:
     """Return the unit registry, built once, with money and CO2e dimensions added."""
     import pint
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    try:  # pint caches its parsed definitions on disk: much faster from the second run on
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    except Exception:  # no writable cache folder, or an older pint
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     ureg.define("EUR = [currency] = euro")
     ureg.define("kEUR = 1000 EUR")
     ureg.define("t_CO2e = [co2e]")

@@ -19,10 +19,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 
 from mfcsim.errors import MfcsimError
 
@@ -177,6 +176,9 @@ def clear_optimal(problem: ClearingProblem) -> list[Match]:
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
+    from scipy import sparse  # imported here: scipy costs start-up time for the other policies
+    from scipy.optimize import linprog
+
     n_arcs, n_req = len(problem.arcs), len(problem.requests)
     if n_arcs == 0:
         return []
@@ -212,7 +214,9 @@ def clear_optimal(problem: ClearingProblem) -> list[Match]:
 
 def _supply_and_capacity_rows(
     problem: ClearingProblem, offer_idx: np.ndarray
-) -> tuple[sparse.csr_matrix, np.ndarray]:
+) -> tuple[Any, np.ndarray]:
+    from scipy import sparse
+
     n_arcs, n_req, n_off = len(problem.arcs), len(problem.requests), len(problem.offers)
     keys = list(problem.capacities)
     key_row = {k: n_off + i for i, k in enumerate(keys)}
