@@ -392,7 +392,7 @@ class Simulation:
             m,
             amount,
             route,
-            requested=self.materials[m],
+            requested=m,
             origin=f"contract:{con.id}",
         )
 

@@ -38,7 +38,9 @@ class Transport:
         self.sim = sim
         self.pending = np.zeros((len(sim.scenario.firms), len(sim.materials)))
         self.closed: dict[frozenset[int], int] = {}
-        self._rows: list[tuple[object, ...]] = []
+        self._rows: list[tuple[float, ...]] = []
+        self._chunks: list[np.ndarray] = []
+        self._labels: dict[str, int] = {}  # modes and origins, as small integer codes
 
     def is_closed(self, a: int, b: int) -> bool:
         """True if the link between firms ``a`` and ``b`` is closed today."""
@@ -53,10 +55,22 @@ class Transport:
         amount: float,
         route: Route,
         *,
-        requested: str,
+        requested: str | int,
         origin: str,
     ) -> None:
-        """Move ``amount`` of material ``m`` from firm ``source`` into transit to ``target``."""
+        """Move ``amount`` of material ``m`` from firm ``source`` into transit to ``target``.
+
+        Args:
+            t_day: Dispatch time.
+            source: Supplier's firm index.
+            target: Receiver's firm index.
+            m: Material index of what is shipped.
+            amount: Units shipped.
+            route: The route (mode or pipeline, distance, lead time, costs).
+            requested: The material asked for (index or id): ``m`` itself, or what ``m``
+                stands in for.
+            origin: ``contract:<id>``, ``agent`` or another label.
+        """
         sim = self.sim
         mass_t = amount * float(sim.mass_t_per_unit[m])
         tkm = mass_t * route.distance_km
@@ -77,22 +91,12 @@ class Transport:
             co2e_t=co2e,
         )
         arrival_t = t_day + route.duration_day
-        self._rows.append(
-            (
-                t_day,
-                arrival_t,
-                source,
-                target,
-                m,
-                requested,
-                amount,
-                route.distance_km,
-                route.mode,
-                cost,
-                co2e,
-                origin,
-            )
-        )
+        asked = requested if isinstance(requested, int) else sim.material_index[requested]
+        self._rows.append((t_day, arrival_t, source, target, m, asked, amount,
+                           route.distance_km, self._code(route.mode), cost, co2e,
+                           self._code(origin)))  # fmt: skip
+        if len(self._rows) >= 1 << 15:
+            self._flush()
         event = sim.env.timeout(arrival_t - sim.env.now)
         event.callbacks.append(partial(self._arrive, target, m, amount))
 
@@ -103,25 +107,40 @@ class Transport:
         self.pending[target, m] -= amount
         sim.ledger.add(sim.env.now, sim.transit_node, target, m, amount, Kind.SHIPMENT)
 
+    def _code(self, label: str) -> int:
+        return self._labels.setdefault(label, len(self._labels))
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._chunks.append(np.array(self._rows, dtype=_ROW))
+            self._rows = []
+
     def frame(self) -> pd.DataFrame:
         """One row per shipment (dispatched, whether or not it has arrived)."""
         sim = self.sim
-        frame = pd.DataFrame(self._rows, columns=SHIPMENT_COLUMNS)
+        self._flush()
+        data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=_ROW)
         firms = [f.id for f in sim.firms]
-        for col in ("supplier", "receiver"):
-            frame[col] = pd.Categorical.from_codes(frame[col].astype("int64"), categories=firms)
-        frame["material"] = pd.Categorical.from_codes(
-            frame["material"].astype("int64"), categories=sim.materials
-        )
-        for col in ("requested", "mode", "origin"):
-            frame[col] = frame[col].astype("string")
-        for col in (
-            "dispatch_t_day",
-            "arrival_t_day",
-            "quantity",
-            "distance_km",
-            "cost_eur",
-            "co2e_t",
-        ):
-            frame[col] = frame[col].astype("float64")
-        return frame
+        labels = np.array(list(self._labels) or [""], dtype=object)
+        materials = np.array(sim.materials, dtype=object)
+
+        def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
+
+        return pd.DataFrame({
+            "dispatch_t_day": data["dispatch"], "arrival_t_day": data["arrival"],
+            "supplier": cat(data["supplier"], firms), "receiver": cat(data["receiver"], firms),
+            "material": cat(data["material"], sim.materials),
+            "requested": pd.array(materials[data["requested"]], dtype="string"),
+            "quantity": data["quantity"], "distance_km": data["distance_km"],
+            "mode": pd.array(labels[data["mode"]], dtype="string"),
+            "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
+            "origin": pd.array(labels[data["origin"]], dtype="string"),
+        })  # fmt: skip
+
+
+_ROW = np.dtype([
+    ("dispatch", "f8"), ("arrival", "f8"), ("supplier", "i4"), ("receiver", "i4"),
+    ("material", "i4"), ("requested", "i4"), ("quantity", "f8"), ("distance_km", "f8"),
+    ("mode", "i4"), ("cost_eur", "f8"), ("co2e_t", "f8"), ("origin", "i4"),
+])  # fmt: skip

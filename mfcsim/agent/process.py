@@ -76,7 +76,7 @@ class RegionalAgent:
                 offer.material,
                 match.quantity,
                 routes[(offer.firm, req.firm, offer.material)],
-                requested=sim.materials[req.material],
+                requested=req.material,
                 origin="agent",
             )
 
