@@ -156,21 +156,16 @@ class Ledger:
             self._rows = []
 
     def rows(self) -> np.ndarray:
-        """All rows in canonical order, as one structured array."""
+        """All rows in canonical order, as one structured array (kept as the only chunk)."""
         self._flush()
         data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=ROW_DTYPE)
+        self._chunks = []
+        order = np.lexsort((data["kind"], data["material"], data["target"], data["source"],
+                            data["phase"], data["t_day"]))  # fmt: skip
+        data = data[order]
+        del order
         self._chunks = [data] if len(data) else []
-        order = np.lexsort(
-            (
-                data["kind"],
-                data["material"],
-                data["target"],
-                data["source"],
-                data["phase"],
-                data["t_day"],
-            )
-        )
-        return data[order]
+        return data
 
     def frame(self) -> pd.DataFrame:
         """The rows as a frame with fixed columns and dtypes (also when empty)."""
