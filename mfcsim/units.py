@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 TIME_UNIT = "day"
 
 _ALIASES: tuple[tuple[str, str], ...] = (
+    (r"\bg\s*CO2e?q?\b", "g_CO2e"),
     (r"\bkg\s*CO2e?q?\b", "kg_CO2e"),
     (r"\bt\s*CO2e?q?\b", "t_CO2e"),
     (r"\bMt\s*CO2e?q?\b", "Mt_CO2e"),
@@ -61,6 +62,7 @@ def registry() -> pint.UnitRegistry:
     ureg.define("kEUR = 1000 EUR")
     ureg.define("t_CO2e = [co2e]")
     ureg.define("kg_CO2e = 0.001 t_CO2e")
+    ureg.define("g_CO2e = 1e-6 t_CO2e")
     ureg.define("Mt_CO2e = 1e6 t_CO2e")
     return ureg
 

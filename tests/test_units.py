@@ -60,3 +60,10 @@ def test_booleans_are_not_quantities() -> None:
     """YAML's `yes`/`true` is not silently taken as 1."""
     with pytest.raises(ValueError, match="expected a number or a quantity"):
         to_base(True, "t")
+
+
+def test_grams_of_co2e_per_tonne_km():
+    """Transport factors are often quoted in g CO2e per t·km."""
+    from mfcsim.units import to_base
+
+    assert to_base("62 g CO2e/tkm", "t_CO2e/(t*km)") == pytest.approx(62e-6)
