@@ -10,9 +10,10 @@ last resort.
 
 from __future__ import annotations
 
-import math
 from time import perf_counter
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from mfcsim.agent.clearing import (
     POLICIES,
@@ -51,6 +52,10 @@ class RegionalAgent:
         self.objective_total = 0.0
         self.days_cleared = 0
         self.positions_km = sim.network.positions_km()
+        self.kept = np.zeros(sim.stock[:-1].shape, dtype=bool)
+        for firm in sim.firms:
+            self.kept[firm.index, list(firm.kept_materials)] = True
+        self.firm_exports = np.array([f.spec.exports for f in sim.firms], dtype=bool)
         self._cache_token: object = None
         self._cache: dict[tuple[int, int, int], tuple[Route, float, bool] | None] = {}
 
@@ -82,7 +87,7 @@ class RegionalAgent:
 
     def problem(self, day: int) -> tuple[ClearingProblem, dict[tuple[int, int, int], Route]]:
         """Today's offers, tomorrow's requests and the candidate arcs between them."""
-        offers = [o for firm in self.sim.firms if firm.active for o in self._offers(firm)]
+        offers = self._offers()
         requests = [r for firm in self.sim.firms for r in self._requests(firm, day + 1)]
         routes: dict[tuple[int, int, int], Route] = {}
         capacities: dict[object, float] = {}
@@ -142,19 +147,32 @@ class RegionalAgent:
         carbon = self.sim.market.carbon_price * route.co2e_t_per_tkm * tkm
         return tkm * route.cost_eur_per_unit_km + route.cost_eur_per_unit + carbon
 
-    def _offers(self, firm: Firm) -> list[Offer]:
-        market = self.sim.market
-        out = []
-        for m, qty in firm.offerable():
-            if market.exportable(m) and firm.spec.exports:
-                leftover = -market.export_price[m]
-            elif math.isinf(firm.capacity[m]):
-                leftover = 0.0
-            else:
-                route = market.disposal(m)
-                leftover = route.gate_fee + market.carbon_price * route.co2e
-            out.append(Offer(firm.index, m, qty, leftover))
-        return out
+    def _offers(self) -> list[Offer]:
+        """Every active firm's surplus (as ``Firm.offerable``), with its leftover cost.
+
+        Computed over the stock matrix at once; rows in firm order, then material order.
+        """
+        sim, market = self.sim, self.sim.market
+        stock = sim.stock[:-1]
+        active = np.fromiter((f.active for f in sim.firms), dtype=bool, count=len(sim.firms))
+        surplus = np.maximum(stock - sim.reserved, 0.0)
+        mask = (stock > 0.0) & ~self.kept & (surplus > 0.0) & active[:, None]
+        f_idx, m_idx = np.nonzero(mask)
+        exports = self.firm_exports[f_idx] & ~np.isnan(np.asarray(market.export_price))[m_idx]
+        routes = [market.disposal(m) for m in range(len(sim.materials))]
+        dispose = np.array([r.gate_fee + market.carbon_price * r.co2e for r in routes])
+        leftover = np.where(
+            exports,
+            -np.nan_to_num(np.asarray(market.export_price, dtype=float))[m_idx],
+            np.where(np.isinf(sim.capacity[f_idx, m_idx]), 0.0, dispose[m_idx]),
+        )
+        qty = surplus[f_idx, m_idx]
+        return [
+            Offer(f, m, q, c)
+            for f, m, q, c in zip(
+                f_idx.tolist(), m_idx.tolist(), qty.tolist(), leftover.tolist(), strict=True
+            )
+        ]
 
     def _requests(self, firm: Firm, day: int) -> list[Request]:
         if firm.spec.join_day > day:
