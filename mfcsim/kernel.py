@@ -90,6 +90,15 @@ class Kernel:
         self.wanted = np.zeros(sim.stock[:-1].shape, dtype=bool)
         self.wanted[self.inputs.firm, self.inputs.material] = True
         self.wanted[self.demand.firm, self.demand.material] = True
+        #: Per firm and material: its place in the firm's ``target_stock`` order.
+        self.want_order = np.full(self.wanted.shape, np.iinfo(np.int64).max, dtype=np.int64)
+        for firm in self.firms:
+            seen = [m for proc in firm.processes for m, _ in proc.inputs]
+            seen += [m for m, _ in firm.demand]
+            for place, m in enumerate(dict.fromkeys(seen)):
+                self.want_order[firm.index, m] = place
+        self.is_kernel = np.zeros(len(sim.firms), dtype=bool)
+        self.is_kernel[[f.index for f in self.firms]] = True
         self.planned = np.zeros(len(procs))
         self._pools(procs)
         self._alternatives()
@@ -141,35 +150,47 @@ class Kernel:
                 scale[firm.index] = s * firm.shock_factor(kind_b) if kind_b else s
         return scale
 
-    def plan(self, day: int, active: np.ndarray) -> None:
-        """Planned activity of every process: capacity × season × factor × shocks."""
+    def planned_for(self, day: int, taking_part: np.ndarray) -> np.ndarray:
+        """Planned activity of every process on ``day``: capacity × season × factor × shocks.
+
+        Zero for firms that are down or do not take part (``taking_part`` per firm).
+        """
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
         planned = self.capacity * self.season[:, day] * self.factor[:, day] * scale
         down = np.array([self.sim.firms[f].down > 0 for f in range(len(self.sim.firms))])
-        planned[down[self.proc_firm] | ~active[self.proc_firm]] = 0.0
-        self.planned = planned
+        planned[down[self.proc_firm] | ~taking_part[self.proc_firm]] = 0.0
+        return planned
+
+    def plan(self, day: int, active: np.ndarray) -> None:
+        """Fix today's planned activity of every process."""
+        self.planned = self.planned_for(day, active)
 
     # ---- procure ---------------------------------------------------------------------------
-    def target(self) -> np.ndarray:
+    def target(self, planned: np.ndarray | None = None) -> np.ndarray:
         """Stock wanted per firm and material (planned inputs, then daily demand)."""
+        planned = self.planned if planned is None else planned
         want = np.zeros(self.sim.stock[:-1].shape)
         ins = self.inputs
         for rank in range(self.ranks):
             e = ins.by_rank(self.proc_rank, rank)
-            want[ins.firm[e], ins.material[e]] += ins.q[e] * self.planned[ins.proc[e]]
+            want[ins.firm[e], ins.material[e]] += ins.q[e] * planned[ins.proc[e]]
         d = self.demand
         if len(d.q):
             scale = self._firm_scale("demand_shock")[d.firm]
             want[d.firm, d.material] += d.q * scale
         return want
 
-    def available(self) -> np.ndarray:
-        """Stock per firm and material, substitutes counted at their ratio."""
+    def available(self, extra: np.ndarray | float = 0.0) -> np.ndarray:
+        """Stock per firm and material, substitutes counted at their ratio.
+
+        As ``Firm.available``: ``extra`` (e.g. goods on their way) is added first.
+        """
         stock = self.sim.stock[:-1]
-        have = stock + 0.0
+        with_extra = stock + extra
+        have = with_extra.copy()
         for m, alts in self.sim.substitutes.items():
             for alt, factor in alts:
-                have[:, m] += (stock[:, alt] + 0.0) * factor
+                have[:, m] += with_extra[:, alt] * factor
         return have
 
     def procure(self, day: int, active: np.ndarray) -> None:

@@ -88,7 +88,7 @@ class RegionalAgent:
     def problem(self, day: int) -> tuple[ClearingProblem, dict[tuple[int, int, int], Route]]:
         """Today's offers, tomorrow's requests and the candidate arcs between them."""
         offers = self._offers()
-        requests = [r for firm in self.sim.firms for r in self._requests(firm, day + 1)]
+        requests = self._all_requests(day + 1)
         routes: dict[tuple[int, int, int], Route] = {}
         capacities: dict[object, float] = {}
         cache = self._route_cache()
@@ -174,25 +174,50 @@ class RegionalAgent:
             )
         ]
 
+    def _all_requests(self, day: int) -> list[Request]:
+        """Every firm's requests for ``day``, in firm order.
+
+        Vectorised firms are done at once, as :meth:`_requests` would give them; the others
+        go through their own hooks.
+        """
+        sim, kernel = self.sim, self.sim.kernel
+        joined = np.array([f.spec.join_day <= day for f in sim.firms], dtype=bool)
+        want = kernel.target(kernel.planned_for(day, joined))
+        need = want - kernel.available(sim.transport.pending)
+        rows = kernel.wanted & (joined & kernel.is_kernel)[:, None] & (need > 1e-9)
+        f_idx, m_idx = np.nonzero(rows)
+        order = np.lexsort((kernel.want_order[f_idx, m_idx], f_idx))
+        by_firm: dict[int, list[Request]] = {}
+        for f, m in zip(f_idx[order].tolist(), m_idx[order].tolist(), strict=True):
+            by_firm.setdefault(f, []).append(self._request(sim.firms[f], m, float(need[f, m])))
+        out: list[Request] = []
+        for firm in sim.firms:
+            out.extend(by_firm.get(firm.index, ()) if kernel.is_kernel[firm.index]
+                       else self._requests(firm, day))  # fmt: skip
+        return out
+
+    def _request(self, firm: Firm, m: int, need: float) -> Request:
+        """A request of ``need`` units of ``m``, with the cost of leaving it unserved."""
+        market = self.sim.market
+        if firm.spec.imports and market.importable(m):
+            shortfall = (
+                market.import_price[m]
+                + market.import_penalty
+                + market.carbon_price * market.import_co2e[m]
+            )
+        else:
+            shortfall = self.spec.unmet_penalty
+        if firm.spec.buyer:
+            shortfall += BUYER_PRIORITY_EUR
+        return Request(firm.index, m, need, 0 if firm.spec.buyer else 1, shortfall)
+
     def _requests(self, firm: Firm, day: int) -> list[Request]:
         if firm.spec.join_day > day:
             return []
-        market = self.sim.market
         pending = self.sim.transport.pending[firm.index]
         out = []
         for m, want in firm.target_stock(day).items():
             need = want - firm.available(m, extra=pending)
-            if need <= 1e-9:
-                continue
-            if firm.spec.imports and market.importable(m):
-                shortfall = (
-                    market.import_price[m]
-                    + market.import_penalty
-                    + market.carbon_price * market.import_co2e[m]
-                )
-            else:
-                shortfall = self.spec.unmet_penalty
-            if firm.spec.buyer:
-                shortfall += BUYER_PRIORITY_EUR
-            out.append(Request(firm.index, m, need, 0 if firm.spec.buyer else 1, shortfall))
+            if need > 1e-9:
+                out.append(self._request(firm, m, need))
         return out
