@@ -271,6 +271,7 @@ def nearest_arcs(
     trees = {
         m: cKDTree(positions_km[[offers[i].firm for i in idx]]) for m, idx in by_material.items()
     }
+    offer_firm = [o.firm for o in offers]
     asks: dict[int, list[int]] = {}  # material -> requests that accept it
     for j, req in enumerate(requests):
         for material, _ in [(req.material, 1.0), *substitutes.get(req.material, [])]:
@@ -285,13 +286,14 @@ def nearest_arcs(
         near = np.asarray(near).reshape(len(js), want)
         for j, row in zip(js, near.tolist(), strict=True):
             req, hits = requests[j], []
+            rf = req.firm
             for pos in row:
                 i = idx[pos]
-                if offers[i].firm != req.firm and (hit := route(offers[i], req)) is not None:
+                if offer_firm[i] != rf and (hit := route(offers[i], req)) is not None:
                     hits.append((hit[1], i, hit))
             if len(hits) < k and want < len(idx):  # look further (see _k_routable)
                 hits = _k_routable(trees[material], idx, offers, req, route, k, positions_km)
-            hits.sort(key=lambda t: (t[0], t[1]))
+            hits.sort(key=_by_distance)
             found[(j, material)] = hits[:k]
     arcs = []
     for j, req in enumerate(requests):
@@ -299,6 +301,10 @@ def nearest_arcs(
             for distance, i, (cost, _, key) in found.get((j, material), ()):
                 arcs.append(Arc(i, j, factor, cost, distance, key))
     return arcs
+
+
+def _by_distance(hit: tuple[float, int, object]) -> tuple[float, int]:
+    return hit[0], hit[1]
 
 
 def _k_routable(

@@ -10,8 +10,9 @@ last resort.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from time import perf_counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,11 +25,31 @@ from mfcsim.agent.clearing import (
     nearest_arcs,
     total_cost,
 )
+from mfcsim.network import Route
 
 if TYPE_CHECKING:
     from mfcsim.firms.base import Firm
-    from mfcsim.network import Route
     from mfcsim.simulation import Simulation
+
+
+class _Routes(Mapping[tuple[int, int, int], Route]):
+    """The routes of a day's arcs, read from the agent's route cache without copying it."""
+
+    def __init__(self, cache: dict[tuple[int, int, int], Any]) -> None:
+        self._cache = cache
+
+    def __getitem__(self, key: tuple[int, int, int]) -> Route:
+        hit = self._cache[key]
+        if hit is None:
+            raise KeyError(key)
+        return hit[0]  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        return (key for key, hit in self._cache.items() if hit is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for hit in self._cache.values() if hit is not None)
+
 
 #: EUR per unit added to a buyer's shortfall cost, so buyers' orders are served first.
 BUYER_PRIORITY_EUR = 1e4
@@ -57,7 +78,9 @@ class RegionalAgent:
             self.kept[firm.index, list(firm.kept_materials)] = True
         self.firm_exports = np.array([f.spec.exports for f in sim.firms], dtype=bool)
         self._cache_token: object = None
-        self._cache: dict[tuple[int, int, int], tuple[Route, float, bool] | None] = {}
+        self._cache: dict[
+            tuple[int, int, int], tuple[Route, tuple[float, float, None], bool] | None
+        ] = {}
 
     def clear(self, day: int) -> None:
         """Build today's problem, solve it, and ship the matches."""
@@ -85,11 +108,10 @@ class RegionalAgent:
                 origin="agent",
             )
 
-    def problem(self, day: int) -> tuple[ClearingProblem, dict[tuple[int, int, int], Route]]:
+    def problem(self, day: int) -> tuple[ClearingProblem, Mapping[tuple[int, int, int], Route]]:
         """Today's offers, tomorrow's requests and the candidate arcs between them."""
         offers = self._offers()
         requests = self._all_requests(day + 1)
-        routes: dict[tuple[int, int, int], Route] = {}
         capacities: dict[object, float] = {}
         cache = self._route_cache()
 
@@ -97,31 +119,32 @@ class RegionalAgent:
             key = (offer.firm, req.firm, offer.material)
             hit = cache.get(key, False)
             if hit is False:
-                found = self._route(*key)
-                hit = cache[key] = (
-                    None
-                    if found is None
-                    else (
-                        found,
-                        self._cost_per_unit(offer.material, found),
-                        found.mode == "pipeline",
-                    )
-                )
+                hit = cache[key] = self._route_entry(key)
             if hit is None:
                 return None
-            found, cost, piped = hit
-            routes[key] = found
-            if piped:
-                capacities[key] = self.sim.pipeline_room(*key, found)
-                return cost, found.distance_km, key
-            return cost, found.distance_km, None
+            if hit[2]:  # a pipeline: its room today is a shared capacity
+                capacities[key] = self.sim.pipeline_room(*key, hit[0])
+                return hit[1][0], hit[1][1], key
+            return hit[1]
 
         arcs: list[Arc] = nearest_arcs(
             offers, requests, route, self.sim.substitutes, self.spec.k_nearest, self.positions_km
         )
-        return ClearingProblem(offers, requests, arcs, capacities), routes
+        return ClearingProblem(offers, requests, arcs, capacities), _Routes(cache)
 
-    def _route_cache(self) -> dict[tuple[int, int, int], tuple[Route, float, bool] | None]:
+    def _route_entry(
+        self, key: tuple[int, int, int]
+    ) -> tuple[Route, tuple[float, float, None], bool] | None:
+        """(route, (cost per unit, km, None), is a pipeline) for a key, or None: no route."""
+        found = self._route(*key)
+        if found is None:
+            return None
+        cost = self._cost_per_unit(key[2], found)
+        return found, (cost, found.distance_km, None), found.mode == "pipeline"
+
+    def _route_cache(
+        self,
+    ) -> dict[tuple[int, int, int], tuple[Route, tuple[float, float, None], bool] | None]:
         """Routes and their cost per unit, kept while closures and the carbon price hold."""
         closed = self.sim.transport.closed
         token = (self.sim.market.carbon_price, tuple(sorted(
