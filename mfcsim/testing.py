@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
 from mfcsim.scenario.schema import Scenario
@@ -62,3 +64,14 @@ def ledger_digest(results: Results) -> str:
             else:
                 digest.update(col.to_numpy().astype("float64").tobytes())
     return digest.hexdigest()
+
+
+def flow_rows(results: Results, **where: str) -> pd.DataFrame:
+    """The ledger rows whose columns equal the given values, e.g. ``kind="disposal"``."""
+    import numpy as np
+
+    flows = results.flows
+    mask = np.ones(len(flows), dtype=bool)
+    for column, value in where.items():
+        mask &= (flows[column].astype(str) == value).to_numpy()
+    return flows[mask]

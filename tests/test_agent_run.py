@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mfcsim import ScenarioError, Simulation, load_scenario, scenario_from_dict
+from mfcsim import ScenarioError, Simulation, load_scenario
 from mfcsim.results import Results
 from mfcsim.scenario.load import deep_merge
-from mfcsim.testing import assert_mass_balanced
+from mfcsim.testing import assert_mass_balanced, flow_rows, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "scenarios" / "tiny.yaml"
@@ -51,16 +51,10 @@ def tiny(*overrides: str, seed: int | None = None) -> Results:
 
 def run(data: dict[str, Any], seed: int | None = None) -> Results:
     """Validate and run a scenario mapping with the mass-balance check on."""
-    return Simulation(scenario_from_dict(data), seed=seed).run(strict=True)
+    return run_scenario(data, seed=seed)
 
 
-def rows(results: Results, **where: str) -> pd.DataFrame:
-    """The flow rows whose columns equal the given values."""
-    flows = results.flows
-    mask = np.ones(len(flows), dtype=bool)
-    for column, value in where.items():
-        mask &= (flows[column].astype(str) == value).to_numpy()
-    return flows[mask]
+rows = flow_rows
 
 
 def total(results: Results, **where: str) -> float:

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from mfcsim.results import Results
-from mfcsim.scenario.load import deep_merge, load_scenario, scenario_from_dict
+from mfcsim.scenario.load import deep_merge, load_scenario
 from mfcsim.scenario.schema import Scenario
 from mfcsim.simulation import Simulation
+from mfcsim.testing import flow_rows, run_scenario
 
 HORIZON = 5
 
@@ -65,16 +66,10 @@ def supplier_cluster(**changes: Any) -> dict[str, Any]:
 
 def run(data: dict[str, Any], seed: int | None = None) -> Results:
     """Validate and run a scenario mapping with the mass-balance check on."""
-    return Simulation(scenario_from_dict(data), seed=seed).run(strict=True)
+    return run_scenario(data, seed=seed)
 
 
-def rows(results: Results, **where: str) -> pd.DataFrame:
-    """The flow rows whose columns equal the given values."""
-    flows = results.flows
-    mask = np.ones(len(flows), dtype=bool)
-    for column, value in where.items():
-        mask &= (flows[column].astype(str) == value).to_numpy()
-    return flows[mask]
+rows = flow_rows
 
 
 def stock(results: Results, node: str, material: str) -> pd.Series:
