@@ -99,6 +99,8 @@ class Kernel:
                 self.want_order[firm.index, m] = place
         self.is_kernel = np.zeros(len(sim.firms), dtype=bool)
         self.is_kernel[[f.index for f in self.firms]] = True
+        self.imports = np.array([f.spec.imports for f in sim.firms], dtype=bool)
+        self.buyers = np.array([f.spec.buyer for f in sim.firms], dtype=bool)
         self.planned = np.zeros(len(procs))
         self._pools(procs)
         self._alternatives()
@@ -196,10 +198,8 @@ class Kernel:
     def procure(self, day: int, active: np.ndarray) -> None:
         """Import what each vectorised firm lacks; record buyers' service rows."""
         sim, market = self.sim, self.sim.market
-        firm_rows = np.zeros(len(sim.firms), dtype=bool)
-        firm_rows[[f.index for f in self.firms]] = True
-        can_import = np.array([f.spec.imports for f in sim.firms]) & firm_rows & active
-        wanted = self.wanted & (firm_rows & active)[:, None]
+        can_import = self.imports & self.is_kernel & active
+        wanted = self.wanted & (self.is_kernel & active)[:, None]
         want, have = self.target(), self.available()
         short = want - have
         importable = ~np.isnan(np.asarray(market.import_price, dtype=float))
@@ -231,7 +231,7 @@ class Kernel:
         short: np.ndarray,
     ) -> None:
         sim = self.sim
-        buyers = np.array([f.spec.buyer for f in sim.firms])
+        buyers = self.buyers
         rows = wanted & buyers[:, None] & (want > 0.0)
         if not rows.any():
             return

@@ -285,9 +285,6 @@ class Simulation:
     def _snapshot(self) -> None:
         self.snapshots.append(self.stock.copy())
 
-    def _active(self) -> list[Firm]:
-        return [f for f in self.firms if f.active]
-
     def _join(self, day: int) -> None:
         for firm in self.firms:
             firm.active = day >= firm.spec.join_day

@@ -171,7 +171,10 @@ class RegionalAgent:
         return tkm * route.cost_eur_per_unit_km + route.cost_eur_per_unit + carbon
 
     def _offers(self) -> list[Offer]:
-        """Every active firm's surplus (as ``Firm.offerable``), with its leftover cost.
+        """Every active firm's surplus, with its leftover cost.
+
+        Surplus: stock beyond one delivery of each contract, of materials the firm's own
+        processes and orders do not use.
 
         Computed over the stock matrix at once; rows in firm order, then material order.
         """

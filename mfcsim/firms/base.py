@@ -275,18 +275,6 @@ class Firm:
             total += have * factor
         return total
 
-    def surplus(self, m: int) -> float:
-        """Units of ``m`` beyond what the firm holds back for its next contract deliveries."""
-        return max(float(self.stock[m] - self.sim.reserved[self.index, m]), 0.0)
-
-    def offerable(self) -> list[tuple[int, float]]:
-        """(material, units) the firm can give: surplus of what its processes do not use."""
-        return [
-            (m, qty)
-            for m in np.flatnonzero(self.stock > 0.0).tolist()
-            if m not in self.kept_materials and (qty := self.surplus(m)) > 0.0
-        ]
-
     def produce(self, day: int) -> None:
         """Run each process at its planned activity, limited by the inputs on hand."""
         ledger, t, node = self.sim.ledger, float(day), self.index
