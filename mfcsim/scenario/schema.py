@@ -54,6 +54,13 @@ Amounts = dict[str, Annotated[NonNegativeFloat, QUANTITY_JSON]]
 Money = Annotated[float, QUANTITY_JSON]
 
 
+class ReplacementSpec(Spec):
+    """A virgin material that one unit of this material replaces where it is used."""
+
+    material: str = Field(description="id of the replaced (virgin) material")
+    ratio: float = Field(gt=0.0, description="units of the replaced material per unit of this one")
+
+
 class MaterialSpec(Spec):
     """A material: its unit, kind, price and composition.
 
@@ -72,6 +79,10 @@ class MaterialSpec(Spec):
     disposal: str | None = Field(None, description="disposal route; default from boundary")
     shelf_life: Days | None = Field(
         None, description="days it keeps: the agent sends it on no longer trip (e.g. '3 d')"
+    )
+    replaces: list[ReplacementSpec] = Field(
+        default_factory=list,
+        description="virgin materials it stands in for when consumed (for avoided emissions)",
     )
     description: str = ""
 
@@ -189,6 +200,8 @@ class FirmSpec(Spec):
     imports: bool = Field(True, description="import what processes and orders lack")
     exports: bool = Field(True, description="sell surplus products on the export market")
     buyer: bool = Field(False, description="its daily orders come first; fill rate recorded")
+    fte: float = Field(0.0, ge=0.0, description="jobs at the firm, full-time equivalents")
+    land_ha: float = Field(0.0, ge=0.0, description="land the firm farms or covers, hectares")
     description: str = ""
 
 
@@ -485,6 +498,12 @@ def _unknown_material(scn: Scenario, path: tuple[str | int, ...], mid: str) -> F
 
 
 def _check_firm_materials(scn: Scenario) -> None:
+    for mid, mat in scn.materials.items():
+        for i, rep in enumerate(mat.replaces):
+            if rep.material not in scn.materials or rep.material == mid:
+                raise _unknown_material(
+                    scn, ("materials", mid, "replaces", i, "material"), rep.material
+                )
     for fid, firm in scn.firms.items():
         for key in _FIRM_MATERIAL_MAPS:
             for mid in getattr(firm, key):
