@@ -8,6 +8,7 @@ file is complete, so an interrupted run leaves no half-written folder behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -15,6 +16,7 @@ import math
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,6 +164,31 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@contextlib.contextmanager
+def atomic_folder(folder: str | Path) -> Iterator[Path]:
+    """A hidden temporary folder beside ``folder``, renamed to it when the block completes.
+
+    If the block raises (or is interrupted), the temporary folder is removed and ``folder``
+    is left as it was: nothing half-written is ever seen under the final name.
+
+    Raises:
+        UsageError: If ``folder`` exists already and is not empty.
+    """
+    final = Path(folder)
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise UsageError(f"{final}: exists and is not empty (accepted: a new folder)")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    try:
+        yield tmp
+        if final.exists():
+            final.rmdir()
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 class Results:
     """The outcome of one run: frames, headline figures and provenance.
 
@@ -263,20 +290,9 @@ class Results:
         Raises:
             UsageError: If ``folder`` exists already and is not empty.
         """
-        final = Path(folder)
-        if final.exists() and (not final.is_dir() or any(final.iterdir())):
-            raise UsageError(f"{final}: exists and is not empty (accepted: a new folder)")
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-        try:
+        with atomic_folder(folder) as tmp:
             self._write_files(tmp)
-            if final.exists():
-                final.rmdir()
-            tmp.rename(final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return final
+        return Path(folder)
 
     def _write_files(self, folder: Path) -> None:
         for name in FRAMES:
