@@ -116,13 +116,14 @@ class Ledger:
 
     def add_many(
         self,
-        t_day: float,
+        t_day: np.ndarray | float,
         source: np.ndarray | int,
         target: np.ndarray | int,
         material: np.ndarray | int,
         quantity: np.ndarray,
         kind: Kind,
         *,
+        distance_km: np.ndarray | float = 0.0,
         value_eur: np.ndarray | float = 0.0,
         co2e_t: np.ndarray | float = 0.0,
     ) -> None:
@@ -133,9 +134,10 @@ class Ledger:
             return
         self._flush()
         chunk = np.empty(n, dtype=ROW_DTYPE)
-        chunk["t_day"] = t_day
         chunk["phase"] = self.phase
         for name, value in (
+            ("t_day", t_day),
+            ("distance_km", distance_km),
             ("source", source),
             ("target", target),
             ("material", material),
@@ -145,7 +147,6 @@ class Ledger:
             chunk[name] = value[keep] if isinstance(value, np.ndarray) else value
         chunk["quantity"] = quantity[keep]
         chunk["kind"] = kind
-        chunk["distance_km"] = 0.0
         self._chunks.append(chunk)
         self._n_chunked += n
 

@@ -261,6 +261,7 @@ class Simulation:
         start = perf_counter()
         self._snapshot()
         self.env.run(until=self.horizon_day)
+        self.transport.deliver_due(self.horizon_day)
         self._snapshot()
         self.wall_time_s = perf_counter() - start
         results = Results.from_simulation(self)
@@ -272,6 +273,7 @@ class Simulation:
         for day in range(self.horizon_day):
             if self.progress is not None:
                 self.progress(day)
+            self.transport.deliver_due(day)
             if day:
                 self._snapshot()
             phases = (self._join, self._plan, self._procure, self._produce, self._dispatch,

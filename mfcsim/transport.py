@@ -1,22 +1,26 @@
-"""Shipments: goods leave a supplier into ``in_transit`` and arrive as SimPy events.
+"""Shipments: goods leave a supplier into ``in_transit`` and arrive at their lead time.
 
 Each shipment writes two ledger rows (dispatch: supplier → in_transit, with distance, cost
 and transport CO2e; arrival: in_transit → receiver) and one row of the shipments table.
+
+Arrivals are kept in arrays and applied in bulk by :meth:`Transport.deliver_due` at the
+start of each daily tick (and at the horizon), rather than as one SimPy event each: nothing
+reads stocks between ticks, so the outcome is the one a timeout per shipment would give.
+Arrivals are applied in the order SimPy would fire them (arrival time, then dispatch
+order), each recorded at its own arrival time; an arrival at exactly day d comes after the
+day-d tick (the tick is urgent), so it counts from day d + 1, as before.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from mfcsim.ledger import Kind
+from mfcsim.ledger import BETWEEN_TICKS, Kind
 
 if TYPE_CHECKING:
-    from simpy.events import Event
-
     from mfcsim.network import Route
     from mfcsim.simulation import Simulation
 
@@ -38,9 +42,14 @@ class Transport:
         self.sim = sim
         self.pending = np.zeros((len(sim.scenario.firms), len(sim.materials)))
         self.closed: dict[frozenset[int], int] = {}
-        self._rows: list[tuple[float, ...]] = []
         self._chunks: list[np.ndarray] = []
         self._labels: dict[str, int] = {}  # modes and origins, as small integer codes
+        self._n_shipped = 0
+        self._rows: list[tuple[float, ...]] = []  # single shipments, before _flush
+        self._road_rows: list[tuple[float, int, int, int, float]] = []
+        # goods on the road: (arrival, dispatch sequence, target, material, quantity)
+        self._road = np.empty(0, dtype=_ROAD)
+        self._new: list[np.ndarray] = []
 
     def is_closed(self, a: int, b: int) -> bool:
         """True if the link between firms ``a`` and ``b`` is closed today."""
@@ -80,40 +89,118 @@ class Transport:
         sim.stock[sim.transit_node, m] += amount
         self.pending[target, m] += amount
         sim.ledger.add(
-            t_day,
-            source,
-            sim.transit_node,
-            m,
-            amount,
-            Kind.SHIPMENT,
-            distance_km=route.distance_km,
-            value_eur=cost,
-            co2e_t=co2e,
-        )
+            t_day, source, sim.transit_node, m, amount, Kind.SHIPMENT,
+            distance_km=route.distance_km, value_eur=cost, co2e_t=co2e,
+        )  # fmt: skip
         arrival_t = t_day + route.duration_day
         asked = requested if isinstance(requested, int) else sim.material_index[requested]
         self._rows.append((t_day, arrival_t, source, target, m, asked, amount,
                            route.distance_km, self._code(route.mode), cost, co2e,
                            self._code(origin)))  # fmt: skip
+        self._road_rows.append((arrival_t, self._n_shipped, target, m, amount))
+        self._n_shipped += 1
         if len(self._rows) >= 1 << 15:
             self._flush()
-        event = sim.env.timeout(arrival_t - sim.env.now)
-        event.callbacks.append(partial(self._arrive, target, m, amount))
 
-    def _arrive(self, target: int, m: int, amount: float, _event: Event) -> None:
+    def ship_many(
+        self,
+        t_day: float,
+        source: np.ndarray,
+        target: np.ndarray,
+        m: np.ndarray,
+        amount: np.ndarray,
+        *,
+        distance_km: np.ndarray,
+        duration_day: np.ndarray,
+        cost_eur_per_unit_km: np.ndarray,
+        cost_eur_per_unit: np.ndarray,
+        co2e_t_per_tkm: np.ndarray,
+        mode: np.ndarray,
+        requested: np.ndarray,
+        origin: str,
+    ) -> None:
+        """Dispatch many shipments at once, in the given order (as many :meth:`ship` calls).
+
+        Args:
+            t_day: Dispatch time.
+            source: Suppliers' firm indices.
+            target: Receivers' firm indices.
+            m: Material indices of what is shipped.
+            amount: Units shipped (each > 0).
+            distance_km: Route lengths.
+            duration_day: Lead times.
+            cost_eur_per_unit_km: Route costs per t·km (0 for pipelines).
+            cost_eur_per_unit: Route costs per unit delivered (pipelines).
+            co2e_t_per_tkm: Route emission factors.
+            mode: Codes of the modes (see :meth:`code`).
+            requested: Material indices asked for (``m``, or what ``m`` stands in for).
+            origin: ``contract:<id>``, ``agent`` or another label.
+        """
+        n = len(amount)
+        if n == 0:
+            return
+        self._flush()
         sim = self.sim
-        sim.stock[sim.transit_node, m] -= amount
-        sim.stock[target, m] += amount
-        self.pending[target, m] -= amount
-        sim.ledger.add(sim.env.now, sim.transit_node, target, m, amount, Kind.SHIPMENT)
-
-    def _code(self, label: str) -> int:
-        return self._labels.setdefault(label, len(self._labels))
+        tkm = amount * sim.mass_t_per_unit[m].astype(float) * distance_km
+        cost = tkm * cost_eur_per_unit_km + amount * cost_eur_per_unit
+        co2e = tkm * co2e_t_per_tkm
+        np.subtract.at(sim.stock, (source, m), amount)
+        np.add.at(sim.stock[sim.transit_node], m, amount)
+        np.add.at(self.pending, (target, m), amount)
+        sim.ledger.add_many(
+            t_day, source, sim.transit_node, m, amount, Kind.SHIPMENT,
+            distance_km=distance_km, value_eur=cost, co2e_t=co2e,
+        )  # fmt: skip
+        arrival = t_day + duration_day
+        rows = np.empty(n, dtype=_ROW)
+        for name, value in (
+            ("dispatch", t_day), ("arrival", arrival), ("supplier", source),
+            ("receiver", target), ("material", m), ("requested", requested),
+            ("quantity", amount), ("distance_km", distance_km), ("mode", mode),
+            ("cost_eur", cost), ("co2e_t", co2e), ("origin", self._code(origin)),
+        ):  # fmt: skip
+            rows[name] = value
+        self._chunks.append(rows)
+        road = np.empty(n, dtype=_ROAD)
+        road["arrival"], road["seq"] = arrival, np.arange(self._n_shipped, self._n_shipped + n)
+        road["target"], road["material"], road["quantity"] = target, m, amount
+        self._new.append(road)
+        self._n_shipped += n
 
     def _flush(self) -> None:
         if self._rows:
             self._chunks.append(np.array(self._rows, dtype=_ROW))
-            self._rows = []
+            self._new.append(np.array(self._road_rows, dtype=_ROAD))
+            self._rows, self._road_rows = [], []
+
+    def deliver_due(self, now: float) -> None:
+        """Apply every arrival before ``now`` (strictly), in the order SimPy would fire them."""
+        self._flush()
+        if self._new:
+            self._road = np.concatenate([self._road, *self._new])
+            self._new = []
+        road = self._road
+        if len(road) == 0 or road["arrival"].min() >= now:
+            return
+        due = road["arrival"] < now
+        self._road = road[~due]
+        arrived = np.sort(road[due], order=["arrival", "seq"])
+        sim = self.sim
+        target, m, amount = arrived["target"], arrived["material"], arrived["quantity"]
+        np.subtract.at(sim.stock[sim.transit_node], m, amount)
+        np.add.at(sim.stock, (target, m), amount)
+        np.subtract.at(self.pending, (target, m), amount)
+        phase = sim.ledger.phase
+        sim.ledger.phase = BETWEEN_TICKS
+        sim.ledger.add_many(arrived["arrival"], sim.transit_node, target, m, amount, Kind.SHIPMENT)
+        sim.ledger.phase = phase
+
+    def code(self, label: str) -> int:
+        """The small integer code of a mode or origin label (for :meth:`ship_many`)."""
+        return self._code(label)
+
+    def _code(self, label: str) -> int:
+        return self._labels.setdefault(label, len(self._labels))
 
     def frame(self) -> pd.DataFrame:
         """One row per shipment (dispatched, whether or not it has arrived)."""
@@ -143,4 +230,7 @@ _ROW = np.dtype([
     ("dispatch", "f8"), ("arrival", "f8"), ("supplier", "i4"), ("receiver", "i4"),
     ("material", "i4"), ("requested", "i4"), ("quantity", "f8"), ("distance_km", "f8"),
     ("mode", "i4"), ("cost_eur", "f8"), ("co2e_t", "f8"), ("origin", "i4"),
+])  # fmt: skip
+_ROAD = np.dtype([
+    ("arrival", "f8"), ("seq", "i8"), ("target", "i4"), ("material", "i4"), ("quantity", "f8"),
 ])  # fmt: skip
