@@ -217,8 +217,31 @@ class Results:
     def scenario_yaml(self) -> str:
         """The resolved scenario as YAML (written out on first use: it is slow for big runs)."""
         if not isinstance(self._scenario, str):
+            self._scenario_spec = self._scenario
             self._scenario = resolved_yaml(self._scenario)
         return self._scenario
+
+    @property
+    def scenario(self) -> Scenario:
+        """The resolved scenario (validated again from its YAML when read from a folder)."""
+        if not isinstance(self._scenario, str):
+            return self._scenario
+        if self.__dict__.get("_scenario_spec") is None:
+            from mfcsim.scenario.load import scenario_from_dict
+
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            data = yaml.load(self._scenario, Loader=loader)
+            self._scenario_spec = scenario_from_dict(data, source="scenario.resolved.yaml")
+        return self._scenario_spec
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """Every indicator per period and scope (:mod:`mfcsim.indicators`), computed once."""
+        if self.__dict__.get("_indicators") is None:
+            from mfcsim.indicators import compute_indicators
+
+            self._indicators = compute_indicators(self)
+        return self._indicators
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -295,15 +318,20 @@ class Results:
         return Path(folder)
 
     def _write_files(self, folder: Path) -> None:
+        from mfcsim.indicators import scorecard, scorecard_json
+
+        card = scorecard_json(scorecard(self.indicators))
         for name in FRAMES:
             getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
         for name, frame in self.extra.items():
             frame.to_parquet(folder / f"{name}.parquet", index=False)
+        self.indicators.to_parquet(folder / "indicators.parquet", index=False)
         kpis = {
             k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.kpis.items()
         }
         (folder / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n")
         (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+        (folder / "scorecard.json").write_text(json.dumps(card, indent=2) + "\n")
         (folder / "scenario.resolved.yaml").write_text(self.scenario_yaml)
 
     @classmethod
@@ -329,4 +357,7 @@ class Results:
             for n in EXTRA_FRAMES
             if (root / f"{n}.parquet").exists()
         }
-        return cls(**frames, kpis=kpis, manifest=manifest, scenario_yaml=text, extra=extra)
+        results = cls(**frames, kpis=kpis, manifest=manifest, scenario_yaml=text, extra=extra)
+        if (root / "indicators.parquet").exists():
+            results._indicators = pd.read_parquet(root / "indicators.parquet")
+        return results

@@ -1,0 +1,74 @@
+"""Indicators: pure functions of a run's frames, per evaluation period, firm and material.
+
+``compute_indicators(results)`` returns the long frame ``indicator, scope, period, value,
+unit`` (``Results.indicators``, written as ``indicators.parquet``); ``scorecard(frame)`` the
+People / Planet / Profit tables of the cluster. Register your own with ``@indicator``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from mfcsim.indicators import planet  # noqa: F401  (registers the indicators)
+from mfcsim.indicators.periods import Period, default_periods, evaluation_periods
+from mfcsim.indicators.registry import INDICATORS, IndicatorSpec, indicator, value_rows
+from mfcsim.indicators.scorecard import scorecard, scorecard_json
+from mfcsim.indicators.window import Window
+
+if TYPE_CHECKING:
+    from mfcsim.results import Results
+
+COLUMNS = ["indicator", "scope", "period", "value", "unit"]
+
+__all__ = [
+    "INDICATORS",
+    "IndicatorSpec",
+    "Period",
+    "Window",
+    "compute_indicators",
+    "default_periods",
+    "indicator",
+    "scorecard",
+    "scorecard_json",
+]
+
+
+def _periods(
+    results: Results, periods: Mapping[str, tuple[float, float]] | Sequence[Period] | None
+) -> list[Period]:
+    horizon_day = results.scenario.horizon_day
+    if periods is None:
+        evaluation = getattr(results.scenario, "evaluation", None)
+        periods = evaluation.period_days() if evaluation is not None else None
+    if periods and not isinstance(periods, Mapping):
+        periods = {p.name: (p.start_day, p.end_day) for p in periods}
+    return evaluation_periods(horizon_day, periods)
+
+
+def compute_indicators(
+    results: Results,
+    periods: Mapping[str, tuple[float, float]] | Sequence[Period] | None = None,
+) -> pd.DataFrame:
+    """Every registered indicator for every period, as a long frame.
+
+    Args:
+        results: A run's results (from a simulation or read from a run folder).
+        periods: Name -> (start_day, end_day), or Periods; default the scenario's
+            ``evaluation.periods`` or start / mid / end. ``all`` is always included.
+
+    Returns:
+        Columns ``indicator, scope, period, value, unit``; scope ``cluster``,
+        ``firm:<id>`` or ``material:<id>``.
+    """
+    parts = []
+    for period in _periods(results, periods):
+        window = Window(results, period)
+        for spec in INDICATORS.values():
+            rows = value_rows(spec, spec.function(window))
+            parts.append(rows.assign(indicator=spec.name, period=period.name))
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(parts, ignore_index=True)[COLUMNS]

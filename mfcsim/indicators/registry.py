@@ -1,0 +1,94 @@
+"""The indicator registry: ``@indicator(name, unit=..., pillar=..., definition=...)``.
+
+An indicator is a pure function of one :class:`~mfcsim.indicators.window.Window` (the run's
+frames restricted to an evaluation period). It returns one of:
+
+- a number: the value for the whole cluster (scope ``cluster``);
+- a mapping or Series from scope (``cluster``, ``firm:<id>``, ``material:<id>``) to value;
+- a DataFrame with columns ``scope`` and ``value`` and, where rows differ in unit, ``unit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+import pandas as pd
+
+from mfcsim.errors import RegistryError
+
+if TYPE_CHECKING:
+    from mfcsim.indicators.window import Window
+
+Pillar = Literal["people", "planet", "profit"]
+PILLARS: tuple[Pillar, ...] = ("people", "planet", "profit")
+Value: TypeAlias = float | Mapping[str, float] | pd.Series | pd.DataFrame
+IndicatorFunction: TypeAlias = Callable[["Window"], Value]
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """A registered indicator.
+
+    Attributes:
+        name: Unique name, with its unit where it has one (``transport_tkm``).
+        unit: Unit of the values (``t``, ``t*km``, ``EUR``, ``share``, ...).
+        pillar: ``people``, ``planet`` or ``profit``.
+        definition: One line: what it measures and how.
+        scopes: The scopes it reports, for the documentation (``cluster``, ``firm``, ...).
+        function: Computes the values from one window.
+    """
+
+    name: str
+    unit: str
+    pillar: Pillar
+    definition: str
+    scopes: tuple[str, ...]
+    function: IndicatorFunction
+
+
+#: Every registered indicator by name, in registration order.
+INDICATORS: dict[str, IndicatorSpec] = {}
+
+
+def indicator(
+    name: str,
+    *,
+    unit: str,
+    pillar: Pillar,
+    definition: str,
+    scopes: tuple[str, ...] = ("cluster",),
+) -> Callable[[IndicatorFunction], IndicatorFunction]:
+    """Register a function of a :class:`Window` as an indicator (the function is returned).
+
+    Raises:
+        RegistryError: If the name is taken or the pillar is unknown.
+    """
+    if pillar not in PILLARS:
+        raise RegistryError(f"indicator {name!r}: unknown pillar {pillar!r} (accepted: {PILLARS})")
+    if name in INDICATORS:
+        raise RegistryError(f"indicator {name!r} is registered already")
+
+    def register(function: IndicatorFunction) -> IndicatorFunction:
+        INDICATORS[name] = IndicatorSpec(name, unit, pillar, definition, scopes, function)
+        return function
+
+    return register
+
+
+def value_rows(spec: IndicatorSpec, value: Value) -> pd.DataFrame:
+    """The values an indicator returned as rows ``scope, value, unit``."""
+    if isinstance(value, pd.DataFrame):
+        frame = value.loc[:, [c for c in ("scope", "value", "unit") if c in value]].copy()
+    else:
+        if isinstance(value, Mapping | pd.Series):
+            items = dict(value).items()
+        else:
+            items = [("cluster", value)]
+        frame = pd.DataFrame(items, columns=["scope", "value"])
+    if "unit" not in frame:
+        frame["unit"] = spec.unit
+    frame["scope"] = frame["scope"].astype(str)
+    frame["value"] = frame["value"].astype("float64")
+    return frame
