@@ -33,6 +33,7 @@ from mfcsim.scenario.schema_base import (
     convert,
     quantity,
 )
+from mfcsim.scenario.transfer_schema import check_transfer
 from mfcsim.units import to_base
 
 MaterialUnit = Literal["t", "MWh", "m3"]
@@ -153,6 +154,10 @@ class ProcessSpec(Spec):
     from_environment: Amounts = Field(default_factory=dict)
     to_environment: Amounts = Field(default_factory=dict)
     seasonality: SeasonalitySpec | None = Field(None, description="overrides the firm's")
+    transfer: dict[str, dict[str, Fraction]] = Field(
+        default_factory=dict,
+        description="substance -> {output material: share of the inputs' substance}",
+    )
     note: str = Field("", description="where the coefficients come from")
 
 
@@ -331,6 +336,7 @@ class Scenario(Spec):
         _check_boundary(self)
         check_substitution(self)
         check_disruptions(self)
+        check_transfer(self)
         return self
 
     @property
