@@ -110,6 +110,91 @@ class ClearingError(MfcsimError, RuntimeError):
     """The solver failed on a clearing problem (it should always be feasible)."""
 
 
+def _floats(values: Sequence[float]) -> np.ndarray:
+    return np.array(values, dtype=float).reshape(len(values))
+
+
+def _ints(values: Sequence[int]) -> np.ndarray:
+    return np.array(values, dtype=np.int64).reshape(len(values))
+
+
+@dataclass(frozen=True)
+class ProblemArrays:
+    """A clearing problem as columns: what the policies work on.
+
+    Offers, requests and arcs are rows of parallel arrays (the fields of :class:`Offer`,
+    :class:`Request` and :class:`Arc`); ``arc_capacity`` indexes ``capacity`` (the room of a
+    shared capacity such as a pipeline), or is -1.
+    """
+
+    offer_firm: np.ndarray
+    offer_material: np.ndarray
+    offer_quantity: np.ndarray
+    offer_leftover: np.ndarray
+    request_firm: np.ndarray
+    request_material: np.ndarray
+    request_quantity: np.ndarray
+    request_priority: np.ndarray
+    request_shortfall: np.ndarray
+    arc_offer: np.ndarray
+    arc_request: np.ndarray
+    arc_factor: np.ndarray
+    arc_cost: np.ndarray
+    arc_km: np.ndarray
+    arc_capacity: np.ndarray
+    capacity: np.ndarray
+
+    @classmethod
+    def from_problem(cls, problem: ClearingProblem) -> ProblemArrays:
+        """The columns of an object problem; capacity keys become indices (-1: none)."""
+        keys = {key: i for i, key in enumerate(problem.capacities)}
+        offers, requests, arcs = problem.offers, problem.requests, problem.arcs
+        return cls(
+            offer_firm=_ints([o.firm for o in offers]),
+            offer_material=_ints([o.material for o in offers]),
+            offer_quantity=_floats([o.quantity for o in offers]),
+            offer_leftover=_floats([o.leftover_cost for o in offers]),
+            request_firm=_ints([r.firm for r in requests]),
+            request_material=_ints([r.material for r in requests]),
+            request_quantity=_floats([r.quantity for r in requests]),
+            request_priority=_ints([r.priority for r in requests]),
+            request_shortfall=_floats([r.shortfall_cost for r in requests]),
+            arc_offer=_ints([a.offer for a in arcs]),
+            arc_request=_ints([a.request for a in arcs]),
+            arc_factor=_floats([a.factor for a in arcs]),
+            arc_cost=_floats([a.cost_per_unit for a in arcs]),
+            arc_km=_floats([a.distance_km for a in arcs]),
+            arc_capacity=_ints([keys.get(a.capacity_key, -1) for a in arcs]),
+            capacity=_floats(list(problem.capacities.values())),
+        )
+
+
+#: An allocation: (indices of the arcs used, units shipped along each).
+Allocation = tuple[np.ndarray, np.ndarray]
+
+
+def _matches(problem: ClearingProblem, allocation: Allocation) -> list[Match]:
+    arcs, quantity = allocation
+    return [
+        Match(problem.arcs[a], q) for a, q in zip(arcs.tolist(), quantity.tolist(), strict=True)
+    ]
+
+
+def allocation_cost(p: ProblemArrays, allocation: Allocation) -> float:
+    """:func:`total_cost` of an allocation on the columns."""
+    arcs, quantity = allocation
+    shipped = np.bincount(p.arc_offer[arcs], quantity, minlength=len(p.offer_quantity))
+    served = np.bincount(
+        p.arc_request[arcs], quantity * p.arc_factor[arcs], minlength=len(p.request_quantity)
+    )
+    unserved = np.maximum(p.request_quantity - served, 0.0)
+    return float(
+        quantity @ p.arc_cost[arcs]
+        + (p.offer_quantity - shipped) @ p.offer_leftover
+        + unserved @ p.request_shortfall
+    )
+
+
 def total_cost(problem: ClearingProblem, matches: Sequence[Match]) -> float:
     """The objective every policy is judged by (EUR), see the module docstring."""
     shipped = np.zeros(len(problem.offers))
@@ -126,6 +211,90 @@ def total_cost(problem: ClearingProblem, matches: Sequence[Match]) -> float:
     return cost
 
 
+def allocate_none(p: ProblemArrays) -> Allocation:
+    """Policy ``none`` on the columns: nothing is shipped."""
+    return np.empty(0, dtype=np.int64), np.empty(0)
+
+
+def allocate_greedy(p: ProblemArrays) -> Allocation:
+    """Policy ``greedy`` on the columns (see :func:`clear_greedy`).
+
+    The arcs are ordered once (request priority and index, own material before substitutes,
+    distance; ties in arc order) and walked in that order, each taking what its offer has
+    left, what its request still needs and what its shared capacity still carries.
+    """
+    gain = p.request_shortfall[p.arc_request] * p.arc_factor + p.offer_leftover[p.arc_offer]
+    gain = gain - p.arc_cost
+    rank = np.empty(len(p.request_quantity), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(rank)), p.request_priority))] = np.arange(len(rank))
+    order = np.lexsort((p.arc_km, p.arc_factor != 1.0, rank[p.arc_request]))
+    order = order[gain[order] > 0.0]
+    left = p.offer_quantity.tolist()
+    need = p.request_quantity.tolist()
+    room = p.capacity.tolist()
+    used: list[int] = []
+    shipped: list[float] = []
+    for a, o, j, f, c in zip(
+        order.tolist(),
+        p.arc_offer[order].tolist(),
+        p.arc_request[order].tolist(),
+        p.arc_factor[order].tolist(),
+        p.arc_capacity[order].tolist(),
+        strict=True,
+    ):
+        still = need[j]
+        if still <= 1e-12:
+            continue
+        qty = min(left[o], still / f, room[c] if c >= 0 else math.inf)
+        if qty <= 1e-12:
+            continue
+        left[o] -= qty
+        if c >= 0:
+            room[c] -= qty
+        need[j] = still - qty * f
+        used.append(a)
+        shipped.append(qty)
+    return np.array(used, dtype=np.int64), np.array(shipped, dtype=float)
+
+
+def allocate_optimal(p: ProblemArrays) -> Allocation:
+    """Policy ``optimal`` on the columns (see :func:`clear_optimal`).
+
+    Raises:
+        ClearingError: If HiGHS does not report an optimum.
+    """
+    from scipy import sparse  # imported here: scipy costs start-up time for the other policies
+    from scipy.optimize import linprog
+
+    n_arcs, n_req, n_off = len(p.arc_offer), len(p.request_quantity), len(p.offer_quantity)
+    if n_arcs == 0:
+        return allocate_none(p)
+    c = np.concatenate([p.arc_cost - p.offer_leftover[p.arc_offer], p.request_shortfall])
+    cols = np.arange(n_arcs)
+    a_eq = sparse.hstack(
+        [
+            sparse.csr_matrix((p.arc_factor, (p.arc_request, cols)), shape=(n_req, n_arcs)),
+            sparse.identity(n_req, format="csr"),
+        ]
+    ).tocsr()
+    piped = np.flatnonzero(p.arc_capacity >= 0)
+    rows = np.concatenate([p.arc_offer, n_off + p.arc_capacity[piped]])
+    a_ub = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, np.concatenate([cols, piped]))),
+        shape=(n_off + len(p.capacity), n_arcs + n_req),
+    )
+    b_ub = np.concatenate([p.offer_quantity, p.capacity])
+    result = linprog(
+        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=p.request_quantity, bounds=(0, None),
+        method="highs",
+    )  # fmt: skip
+    if result.status != 0:
+        raise ClearingError(f"HiGHS could not clear the day's market: {result.message}")
+    x = result.x[:n_arcs]
+    used = np.flatnonzero(x > 1e-9)
+    return used, x[used].astype(float)
+
+
 def clear_none(problem: ClearingProblem) -> list[Match]:
     """Policy ``none``: no clearing at all."""
     return []
@@ -137,33 +306,7 @@ def clear_greedy(problem: ClearingProblem) -> list[Match]:
     Own material comes before substitutes; an arc is used only if shipping costs less than
     leaving the need unserved. A heuristic: fast, never better than :func:`clear_optimal`.
     """
-    left = [o.quantity for o in problem.offers]
-    room = dict(problem.capacities)
-    by_request: dict[int, list[Arc]] = {}
-    for arc in problem.arcs:
-        by_request.setdefault(arc.request, []).append(arc)
-    order = sorted(range(len(problem.requests)), key=lambda j: (problem.requests[j].priority, j))
-    matches = []
-    for j in order:
-        req = problem.requests[j]
-        need = req.quantity
-        arcs = sorted(by_request.get(j, []), key=lambda a: (a.factor != 1.0, a.distance_km))
-        for arc in arcs:
-            if need <= 1e-12:
-                break
-            offer = problem.offers[arc.offer]
-            gain = req.shortfall_cost * arc.factor + offer.leftover_cost - arc.cost_per_unit
-            if gain <= 0.0:
-                continue
-            qty = min(left[arc.offer], need / arc.factor, room.get(arc.capacity_key, math.inf))
-            if qty <= 1e-12:
-                continue
-            left[arc.offer] -= qty
-            if arc.capacity_key in room:
-                room[arc.capacity_key] -= qty
-            need -= qty * arc.factor
-            matches.append(Match(arc, qty))
-    return matches
+    return _matches(problem, allocate_greedy(ProblemArrays.from_problem(problem)))
 
 
 def clear_optimal(problem: ClearingProblem) -> list[Match]:
@@ -176,59 +319,14 @@ def clear_optimal(problem: ClearingProblem) -> list[Match]:
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
-    from scipy import sparse  # imported here: scipy costs start-up time for the other policies
-    from scipy.optimize import linprog
-
-    n_arcs, n_req = len(problem.arcs), len(problem.requests)
-    if n_arcs == 0:
-        return []
-    arcs = problem.arcs
-    offer_idx = np.fromiter((a.offer for a in arcs), dtype=np.int64, count=n_arcs)
-    req_idx = np.fromiter((a.request for a in arcs), dtype=np.int64, count=n_arcs)
-    factor = np.fromiter((a.factor for a in arcs), dtype=float, count=n_arcs)
-    leftover = np.array([o.leftover_cost for o in problem.offers])
-    c = np.concatenate(
-        [
-            np.fromiter((a.cost_per_unit for a in arcs), dtype=float, count=n_arcs)
-            - leftover[offer_idx],
-            np.array([r.shortfall_cost for r in problem.requests]),
-        ]
-    )
-    cols = np.arange(n_arcs)
-    a_eq = sparse.hstack(
-        [
-            sparse.csr_matrix((factor, (req_idx, cols)), shape=(n_req, n_arcs)),
-            sparse.identity(n_req, format="csr"),
-        ]
-    ).tocsr()
-    b_eq = np.array([r.quantity for r in problem.requests])
-    a_ub, b_ub = _supply_and_capacity_rows(problem, offer_idx)
-    result = linprog(
-        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
-    )
-    if result.status != 0:
-        raise ClearingError(f"HiGHS could not clear the day's market: {result.message}")
-    x = result.x[:n_arcs]
-    return [Match(arcs[i], float(x[i])) for i in np.flatnonzero(x > 1e-9)]
+    return _matches(problem, allocate_optimal(ProblemArrays.from_problem(problem)))
 
 
-def _supply_and_capacity_rows(
-    problem: ClearingProblem, offer_idx: np.ndarray
-) -> tuple[Any, np.ndarray]:
-    from scipy import sparse
-
-    n_arcs, n_req, n_off = len(problem.arcs), len(problem.requests), len(problem.offers)
-    keys = list(problem.capacities)
-    key_row = {k: n_off + i for i, k in enumerate(keys)}
-    rows, cols = list(offer_idx), list(range(n_arcs))
-    for i, arc in enumerate(problem.arcs):
-        if arc.capacity_key in key_row:
-            rows.append(key_row[arc.capacity_key])
-            cols.append(i)
-    shape = (n_off + len(keys), n_arcs + n_req)
-    a_ub = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
-    b_ub = np.array([o.quantity for o in problem.offers] + [problem.capacities[k] for k in keys])
-    return a_ub, b_ub
+ALLOCATORS: dict[str, Callable[[ProblemArrays], Allocation]] = {
+    "none": allocate_none,
+    "greedy": allocate_greedy,
+    "optimal": allocate_optimal,
+}
 
 
 POLICIES: dict[str, Callable[[ClearingProblem], list[Match]]] = {
@@ -236,6 +334,25 @@ POLICIES: dict[str, Callable[[ClearingProblem], list[Match]]] = {
     "greedy": clear_greedy,
     "optimal": clear_optimal,
 }
+
+
+#: Routes of candidate deliveries, as columns: (offer rows, request rows) →
+#: (routable?, cost per unit shipped, route km, shared-capacity index or -1).
+RouteColumns = Callable[
+    [np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+]
+
+
+@dataclass(frozen=True)
+class ArcColumns:
+    """Candidate arcs as parallel columns (the fields of :class:`Arc`; capacity: index or -1)."""
+
+    offer: np.ndarray
+    request: np.ndarray
+    factor: np.ndarray
+    cost: np.ndarray
+    km: np.ndarray
+    capacity: np.ndarray
 
 
 def nearest_arcs(
@@ -248,9 +365,7 @@ def nearest_arcs(
 ) -> list[Arc]:
     """Candidate arcs: for each request and each acceptable material, the k nearest offers.
 
-    Nearness is judged on planar positions with a k-d tree (scipy ``cKDTree``), so the cost
-    grows as requests × k × log(offers), not requests × offers; ``route`` then gives each
-    candidate's real cost and distance.
+    The object form of :func:`nearest_arc_columns` (same arcs, same order).
 
     Args:
         offers: Today's offers.
@@ -262,79 +377,174 @@ def nearest_arcs(
         k: How many nearest offers per request and material to keep.
         positions_km: Planar position (x, y in km) of every firm, by firm index.
     """
+    keys: list[object] = []
+
+    def routes(offer_rows: np.ndarray, request_rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        n = len(offer_rows)
+        ok, cost, km = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
+        cap = np.full(n, -1, dtype=np.int64)
+        for row, (i, j) in enumerate(zip(offer_rows.tolist(), request_rows.tolist(), strict=True)):
+            hit = route(offers[i], requests[j])
+            if hit is not None:
+                ok[row], cost[row], km[row] = True, hit[0], hit[1]
+                if hit[2] is not None:
+                    cap[row] = len(keys)
+                    keys.append(hit[2])
+        return ok, cost, km, cap
+
+    cols = nearest_arc_columns(
+        _ints([o.firm for o in offers]),
+        _ints([o.material for o in offers]),
+        _floats([o.quantity for o in offers]),
+        _ints([r.firm for r in requests]),
+        _ints([r.material for r in requests]),
+        routes,  # type: ignore[arg-type]
+        substitutes,
+        k,
+        positions_km,
+    )
+    return [
+        Arc(i, j, f, c, d, keys[key] if key >= 0 else None)
+        for i, j, f, c, d, key in zip(
+            cols.offer.tolist(), cols.request.tolist(), cols.factor.tolist(),
+            cols.cost.tolist(), cols.km.tolist(), cols.capacity.tolist(), strict=True,
+        )
+    ]  # fmt: skip
+
+
+def _acceptances(
+    request_material: np.ndarray, substitutes: dict[int, list[tuple[int, float]]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (request, accepted material, factor, slot): its own material first (slot 0)."""
+    parts = []
+    for m in np.unique(request_material).tolist():
+        js = np.flatnonzero(request_material == m)
+        for slot, (material, factor) in enumerate([(m, 1.0), *substitutes.get(m, [])]):
+            parts.append((js, material, factor, slot))
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0), empty
+    return (
+        np.concatenate([js for js, *_ in parts]),
+        np.concatenate([np.full(len(js), mat, dtype=np.int64) for js, mat, _, _ in parts]),
+        np.concatenate([np.full(len(js), fac) for js, _, fac, _ in parts]),
+        np.concatenate([np.full(len(js), slot, dtype=np.int64) for js, _, _, slot in parts]),
+    )
+
+
+def nearest_arc_columns(
+    offer_firm: np.ndarray,
+    offer_material: np.ndarray,
+    offer_quantity: np.ndarray,
+    request_firm: np.ndarray,
+    request_material: np.ndarray,
+    routes: RouteColumns,
+    substitutes: dict[int, list[tuple[int, float]]],
+    k: int,
+    positions_km: np.ndarray,
+) -> ArcColumns:
+    """Candidate arcs: for each request and each acceptable material, the k nearest offers.
+
+    Nearness is judged on planar positions with a k-d tree (scipy ``cKDTree``), one query per
+    material for all requests that accept it, so the cost grows as requests × k × log(offers),
+    not requests × offers. Among the k + 1 nearest offers (one may be the requester's own),
+    those with a route are kept, by route distance (ties: offer order), k at most; where fewer
+    than k of them have a route and more offers exist, the search widens for that request
+    (twice as many neighbours each time). Arcs come out by request, then own material before
+    substitutes (in the substitution group's order), then route distance.
+
+    Args:
+        offer_firm: Firm index of each offer.
+        offer_material: Material index of each offer.
+        offer_quantity: Units of each offer (offers of 0 are skipped).
+        request_firm: Firm index of each request.
+        request_material: Material index of each request.
+        routes: Route columns for candidate (offer, request) pairs.
+        substitutes: material → [(substitute material, request units per unit)], excluding
+            the material itself.
+        k: How many nearest offers per request and material to keep.
+        positions_km: Planar position (x, y in km) of every firm, by firm index.
+    """
     from scipy.spatial import cKDTree
 
-    by_material: dict[int, list[int]] = {}
-    for i, offer in enumerate(offers):
-        if offer.quantity > 0.0:
-            by_material.setdefault(offer.material, []).append(i)
-    trees = {
-        m: cKDTree(positions_km[[offers[i].firm for i in idx]]) for m, idx in by_material.items()
-    }
-    offer_firm = [o.firm for o in offers]
-    asks: dict[int, list[int]] = {}  # material -> requests that accept it
-    for j, req in enumerate(requests):
-        for material, _ in [(req.material, 1.0), *substitutes.get(req.material, [])]:
-            if material in by_material:
-                asks.setdefault(material, []).append(j)
-    found: dict[tuple[int, int], list[tuple[float, int, tuple[float, float, object]]]] = {}
-    for material, js in asks.items():
-        idx = by_material[material]
+    ask_j, ask_mat, ask_factor, ask_slot = _acceptances(request_material, substitutes)
+    live = np.flatnonzero(offer_quantity > 0.0)
+    found: list[tuple[np.ndarray, ...]] = []  # (ask rows, offer rows, cost, km, capacity)
+    for m in np.unique(offer_material[live]).tolist():
+        asks = np.flatnonzero(ask_mat == m)
+        if len(asks) == 0:
+            continue
+        idx = live[offer_material[live] == m]
+        tree = cKDTree(positions_km[offer_firm[idx]])
         want = min(k + 1, len(idx))
-        points = positions_km[[requests[j].firm for j in js]]
-        _, near = trees[material].query(points, k=want)
-        near = np.asarray(near).reshape(len(js), want)
-        for j, row in zip(js, near.tolist(), strict=True):
-            req, hits = requests[j], []
-            rf = req.firm
-            for pos in row:
-                i = idx[pos]
-                if offer_firm[i] != rf and (hit := route(offers[i], req)) is not None:
-                    hits.append((hit[1], i, hit))
-            if len(hits) < k and want < len(idx):  # look further (see _k_routable)
-                hits = _k_routable(trees[material], idx, offers, req, route, k, positions_km)
-            hits.sort(key=_by_distance)
-            found[(j, material)] = hits[:k]
-    arcs = []
-    for j, req in enumerate(requests):
-        for material, factor in [(req.material, 1.0), *substitutes.get(req.material, [])]:
-            for distance, i, (cost, _, key) in found.get((j, material), ()):
-                arcs.append(Arc(i, j, factor, cost, distance, key))
-    return arcs
-
-
-def _by_distance(hit: tuple[float, int, object]) -> tuple[float, int]:
-    return hit[0], hit[1]
+        _, near = tree.query(positions_km[request_firm[ask_j[asks]]], k=want)
+        near = np.asarray(near).reshape(len(asks), want)
+        rows = np.repeat(asks, want)
+        cand = idx[near.ravel()]
+        other = offer_firm[cand] != request_firm[ask_j[rows]]
+        rows, cand = rows[other], cand[other]
+        ok, cost, km, cap = routes(cand, ask_j[rows])
+        rows, cand, cost, km, cap = rows[ok], cand[ok], cost[ok], km[ok], cap[ok]
+        if want < len(idx):
+            short = asks[np.bincount(np.searchsorted(asks, rows), minlength=len(asks)) < k]
+            if len(short):
+                wider = [
+                    _k_routable(tree, idx, offer_firm, int(request_firm[ask_j[a]]), int(ask_j[a]),
+                                routes, k, positions_km)
+                    for a in short.tolist()
+                ]  # fmt: skip
+                keep = ~np.isin(rows, short)
+                rows = np.concatenate(
+                    [
+                        rows[keep],
+                        *(np.full(len(w[0]), a) for a, w in zip(short, wider, strict=True)),
+                    ]
+                )
+                cand, cost, km, cap = (np.concatenate([col[keep], *parts]) for col, *parts in
+                                       zip((cand, cost, km, cap), *wider, strict=True))  # fmt: skip
+        found.append((rows, cand, cost, km, cap))
+    if not found:
+        e = np.empty(0, dtype=np.int64)
+        return ArcColumns(e, e, np.empty(0), np.empty(0), np.empty(0), e)
+    rows, cand, cost, km, cap = (np.concatenate(col) for col in zip(*found, strict=True))
+    order = np.lexsort((cand, km, ask_slot[rows], ask_j[rows]))
+    rows, cand, cost, km, cap = rows[order], cand[order], cost[order], km[order], cap[order]
+    start = np.r_[True, rows[1:] != rows[:-1]]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
+    keep = np.arange(len(rows)) - first < k
+    rows = rows[keep]
+    return ArcColumns(cand[keep], ask_j[rows], ask_factor[rows], cost[keep], km[keep], cap[keep])
 
 
 def _k_routable(
-    tree: object,
-    idx: list[int],
-    offers: Sequence[Offer],
-    req: Request,
-    route: Callable[[Offer, Request], tuple[float, float, object] | None],
+    tree: Any,
+    idx: np.ndarray,
+    offer_firm: np.ndarray,
+    firm: int,
+    j: int,
+    routes: RouteColumns,
     k: int,
     positions_km: np.ndarray,
-) -> list[tuple[float, int, tuple[float, float, object]]]:
-    """The k nearest routable offers (not the requester's own), sorted by route distance.
+) -> tuple[np.ndarray, ...]:
+    """The k nearest routable offers of ``idx`` for request ``j`` (not the requester's own).
 
     Asks the tree for k + 1 neighbours, then twice as many while fewer than k of them are
-    routable and more exist.
+    routable and more exist. Returns (offer rows, cost, km, capacity), by route distance.
     """
     want, seen = min(k + 1, len(idx)), 0
-    found: list[tuple[float, int, tuple[float, float, object]]] = []
+    parts: list[tuple[np.ndarray, ...]] = []
+    n_found = 0
     while True:
-        _, near = tree.query(positions_km[req.firm], k=want)  # type: ignore[attr-defined]
-        for pos in np.atleast_1d(near).tolist()[seen:]:
-            i = idx[pos]
-            if offers[i].firm == req.firm:
-                continue
-            hit = route(offers[i], req)
-            if hit is not None:
-                found.append((hit[1], i, hit))
+        _, near = tree.query(positions_km[firm], k=want)
+        cand = idx[np.atleast_1d(near)[seen:]]
+        cand = cand[offer_firm[cand] != firm]
+        ok, cost, km, cap = routes(cand, np.full(len(cand), j, dtype=np.int64))
+        parts.append((cand[ok], cost[ok], km[ok], cap[ok]))
+        n_found += int(ok.sum())
         seen = want
-        if len(found) >= k or want >= len(idx):
+        if n_found >= k or want >= len(idx):
             break
         want = min(2 * want, len(idx))
-    found.sort(key=lambda t: (t[0], t[1]))
-    return found[:k]
+    cand, cost, km, cap = (np.concatenate(col) for col in zip(*parts, strict=True))
+    order = np.lexsort((cand, km))[:k]
+    return cand[order], cost[order], km[order], cap[order]

@@ -10,45 +10,25 @@ last resort.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from time import perf_counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mfcsim.agent.clearing import (
-    POLICIES,
-    Arc,
-    ClearingProblem,
-    Offer,
+    ALLOCATORS,
+    Allocation,
+    ProblemArrays,
     Request,
-    nearest_arcs,
-    total_cost,
+    allocation_cost,
+    nearest_arc_columns,
 )
-from mfcsim.network import Route
+from mfcsim.agent.routes import RouteTable
 
 if TYPE_CHECKING:
     from mfcsim.firms.base import Firm
     from mfcsim.simulation import Simulation
-
-
-class _Routes(Mapping[tuple[int, int, int], Route]):
-    """The routes of a day's arcs, read from the agent's route cache without copying it."""
-
-    def __init__(self, cache: dict[tuple[int, int, int], Any]) -> None:
-        self._cache = cache
-
-    def __getitem__(self, key: tuple[int, int, int]) -> Route:
-        hit = self._cache[key]
-        if hit is None:
-            raise KeyError(key)
-        return hit[0]  # type: ignore[no-any-return]
-
-    def __iter__(self) -> Iterator[tuple[int, int, int]]:
-        return (key for key, hit in self._cache.items() if hit is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for hit in self._cache.values() if hit is not None)
 
 
 #: EUR per unit added to a buyer's shortfall cost, so buyers' orders are served first.
@@ -66,7 +46,7 @@ class RegionalAgent:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.spec = sim.scenario.agent
-        self.policy = POLICIES[self.spec.policy]
+        self.allocate = ALLOCATORS[self.spec.policy]
         self.seconds_total = 0.0
         #: Wall time (s) of each day's clearing, in order, for benchmarks.
         self.day_seconds: list[float] = []
@@ -77,106 +57,57 @@ class RegionalAgent:
         for firm in sim.firms:
             self.kept[firm.index, list(firm.kept_materials)] = True
         self.firm_exports = np.array([f.spec.exports for f in sim.firms], dtype=bool)
-        self._cache_token: object = None
-        self._cache: dict[
-            tuple[int, int, int], tuple[Route, tuple[float, float, None], bool] | None
-        ] = {}
+        self.firm_imports = np.array([f.spec.imports for f in sim.firms], dtype=bool)
+        self.firm_buyer = np.array([f.spec.buyer for f in sim.firms], dtype=bool)
+        self.routes = RouteTable(sim)
 
     def clear(self, day: int) -> None:
         """Build today's problem, solve it, and ship the matches."""
         if self.spec.policy == "none" or day + 1 >= self.sim.horizon_day:
             return
         start = perf_counter()
-        problem, routes = self.problem(day)
-        matches = self.policy(problem)
+        problem = self.problem(day)
+        allocation = self.allocate(problem)
         self.day_seconds.append(perf_counter() - start)
         self.seconds_total += self.day_seconds[-1]
-        self.objective_total += total_cost(problem, matches)
+        self.objective_total += allocation_cost(problem, allocation)
         self.days_cleared += 1
-        sim = self.sim
-        for match in matches:
-            offer = problem.offers[match.arc.offer]
-            req = problem.requests[match.arc.request]
-            sim.transport.ship(
-                day,
-                offer.firm,
-                req.firm,
-                offer.material,
-                match.quantity,
-                routes[(offer.firm, req.firm, offer.material)],
-                requested=req.material,
-                origin="agent",
-            )
+        self._ship(day, problem, allocation)
 
-    def problem(self, day: int) -> tuple[ClearingProblem, Mapping[tuple[int, int, int], Route]]:
+    def _ship(self, day: int, problem: ProblemArrays, allocation: Allocation) -> None:
+        """Dispatch the matches, in match order, along their routes."""
+        arcs, quantity = allocation
+        offer, request = problem.arc_offer[arcs], problem.arc_request[arcs]
+        source, target = problem.offer_firm[offer], problem.request_firm[request]
+        m = problem.offer_material[offer]
+        self.sim.transport.ship_many(
+            day, source, target, m, quantity,
+            **self.routes.legs(source, target, m, problem.arc_km[arcs]),
+            requested=problem.request_material[request], origin="agent",
+        )  # fmt: skip
+
+    def problem(self, day: int) -> ProblemArrays:
         """Today's offers, tomorrow's requests and the candidate arcs between them."""
-        offers = self._offers()
-        requests = self._all_requests(day + 1)
-        capacities: dict[object, float] = {}
-        cache = self._route_cache()
+        offer_firm, offer_material, offer_quantity, offer_leftover = self._offers()
+        req = self._all_requests(day + 1)
+        self.routes.new_day()
+        arcs = nearest_arc_columns(
+            offer_firm, offer_material, offer_quantity, req.firm, req.material,
+            lambda o, r: self.routes.columns(offer_firm[o], req.firm[r], offer_material[o]),
+            self.sim.substitutes, self.spec.k_nearest, self.positions_km,
+        )  # fmt: skip
+        return ProblemArrays(
+            offer_firm, offer_material, offer_quantity, offer_leftover,
+            req.firm, req.material, req.quantity, req.priority, req.shortfall,
+            arcs.offer, arcs.request, arcs.factor, arcs.cost, arcs.km, arcs.capacity,
+            self.routes.capacity(),
+        )  # fmt: skip
 
-        def route(offer: Offer, req: Request) -> tuple[float, float, object] | None:
-            key = (offer.firm, req.firm, offer.material)
-            hit = cache.get(key, False)
-            if hit is False:
-                hit = cache[key] = self._route_entry(key)
-            if hit is None:
-                return None
-            if hit[2]:  # a pipeline: its room today is a shared capacity
-                capacities[key] = self.sim.pipeline_room(*key, hit[0])
-                return hit[1][0], hit[1][1], key
-            return hit[1]
-
-        arcs: list[Arc] = nearest_arcs(
-            offers, requests, route, self.sim.substitutes, self.spec.k_nearest, self.positions_km
-        )
-        return ClearingProblem(offers, requests, arcs, capacities), _Routes(cache)
-
-    def _route_entry(
-        self, key: tuple[int, int, int]
-    ) -> tuple[Route, tuple[float, float, None], bool] | None:
-        """(route, (cost per unit, km, None), is a pipeline) for a key, or None: no route."""
-        found = self._route(*key)
-        if found is None:
-            return None
-        cost = self._cost_per_unit(key[2], found)
-        return found, (cost, found.distance_km, None), found.mode == "pipeline"
-
-    def _route_cache(
-        self,
-    ) -> dict[tuple[int, int, int], tuple[Route, tuple[float, float, None], bool] | None]:
-        """Routes and their cost per unit, kept while closures and the carbon price hold."""
-        closed = self.sim.transport.closed
-        token = (self.sim.market.carbon_price, tuple(sorted(
-            (tuple(sorted(pair)), n) for pair, n in closed.items() if n > 0
-        )))  # fmt: skip
-        if token != self._cache_token:
-            self._cache_token, self._cache = token, {}
-        return self._cache
-
-    def _route(self, source: int, target: int, m: int) -> Route | None:
-        sim = self.sim
-        if sim.transport.is_closed(source, target):
-            return None
-        route = sim.route(source, target, m)
-        if route.mode != "pipeline" and sim.is_energy[m]:
-            return None
-        if route.duration_day > sim.shelf_life_day[m]:
-            return None
-        return route
-
-    def _cost_per_unit(self, m: int, route: Route) -> float:
-        tkm = float(self.sim.mass_t_per_unit[m]) * route.distance_km
-        carbon = self.sim.market.carbon_price * route.co2e_t_per_tkm * tkm
-        return tkm * route.cost_eur_per_unit_km + route.cost_eur_per_unit + carbon
-
-    def _offers(self) -> list[Offer]:
-        """Every active firm's surplus, with its leftover cost.
+    def _offers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every active firm's surplus, with its leftover cost: (firm, material, units, EUR).
 
         Surplus: stock beyond one delivery of each contract, of materials the firm's own
-        processes and orders do not use.
-
-        Computed over the stock matrix at once; rows in firm order, then material order.
+        processes and orders do not use. Rows in firm order, then material order.
         """
         sim, market = self.sim, self.sim.market
         stock = sim.stock[:-1]
@@ -192,15 +123,9 @@ class RegionalAgent:
             -np.nan_to_num(np.asarray(market.export_price, dtype=float))[m_idx],
             np.where(np.isinf(sim.capacity[f_idx, m_idx]), 0.0, dispose[m_idx]),
         )
-        qty = surplus[f_idx, m_idx]
-        return [
-            Offer(f, m, q, c)
-            for f, m, q, c in zip(
-                f_idx.tolist(), m_idx.tolist(), qty.tolist(), leftover.tolist(), strict=True
-            )
-        ]
+        return f_idx.astype(np.int64), m_idx.astype(np.int64), surplus[f_idx, m_idx], leftover
 
-    def _all_requests(self, day: int) -> list[Request]:
+    def _all_requests(self, day: int) -> _Requests:
         """Every firm's requests for ``day``, in firm order.
 
         Vectorised firms are done at once, as :meth:`_requests` would give them; the others
@@ -213,31 +138,31 @@ class RegionalAgent:
         rows = kernel.wanted & (joined & kernel.is_kernel)[:, None] & (need > 1e-9)
         f_idx, m_idx = np.nonzero(rows)
         order = np.lexsort((kernel.want_order[f_idx, m_idx], f_idx))
-        by_firm: dict[int, list[Request]] = {}
-        for f, m in zip(f_idx[order].tolist(), m_idx[order].tolist(), strict=True):
-            by_firm.setdefault(f, []).append(self._request(sim.firms[f], m, float(need[f, m])))
-        out: list[Request] = []
-        for firm in sim.firms:
-            out.extend(by_firm.get(firm.index, ()) if kernel.is_kernel[firm.index]
-                       else self._requests(firm, day))  # fmt: skip
-        return out
+        firm, material = f_idx[order].astype(np.int64), m_idx[order].astype(np.int64)
+        quantity = need[firm, material]
+        others = [r for f in kernel.fallback for r in self._requests(f, day)]
+        if others:
+            firm = np.concatenate([firm, [r.firm for r in others]]).astype(np.int64)
+            material = np.concatenate([material, [r.material for r in others]]).astype(np.int64)
+            quantity = np.concatenate([quantity, [r.quantity for r in others]])
+            by_firm = np.argsort(firm, kind="stable")
+            firm, material, quantity = firm[by_firm], material[by_firm], quantity[by_firm]
+        return _Requests(firm, material, quantity, *self._shortfall(firm, material))
 
-    def _request(self, firm: Firm, m: int, need: float) -> Request:
-        """A request of ``need`` units of ``m``, with the cost of leaving it unserved."""
+    def _shortfall(self, firm: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(priority, EUR per unit left unserved) of requests of firms ``firm`` for ``m``."""
         market = self.sim.market
-        if firm.spec.imports and market.importable(m):
-            shortfall = (
-                market.import_price[m]
-                + market.import_penalty
-                + market.carbon_price * market.import_co2e[m]
-            )
-        else:
-            shortfall = self.spec.unmet_penalty
-        if firm.spec.buyer:
-            shortfall += BUYER_PRIORITY_EUR
-        return Request(firm.index, m, need, 0 if firm.spec.buyer else 1, shortfall)
+        price = np.asarray(market.import_price, dtype=float)
+        imported = price + market.import_penalty
+        imported = imported + market.carbon_price * np.asarray(market.import_co2e, dtype=float)
+        can_import = self.firm_imports[firm] & ~np.isnan(price[m])
+        shortfall = np.where(can_import, imported[m], self.spec.unmet_penalty)
+        buyer = self.firm_buyer[firm]
+        shortfall = np.where(buyer, shortfall + BUYER_PRIORITY_EUR, shortfall)
+        return np.where(buyer, 0, 1).astype(np.int64), shortfall
 
     def _requests(self, firm: Firm, day: int) -> list[Request]:
+        """The requests of a firm with its own hooks (priority and cost are set later)."""
         if firm.spec.join_day > day:
             return []
         pending = self.sim.transport.pending[firm.index]
@@ -245,5 +170,16 @@ class RegionalAgent:
         for m, want in firm.target_stock(day).items():
             need = want - firm.available(m, extra=pending)
             if need > 1e-9:
-                out.append(self._request(firm, m, need))
+                out.append(Request(firm.index, m, need))
         return out
+
+
+@dataclass(frozen=True)
+class _Requests:
+    """A day's requests as columns (the fields of :class:`Request`)."""
+
+    firm: np.ndarray
+    material: np.ndarray
+    quantity: np.ndarray
+    priority: np.ndarray
+    shortfall: np.ndarray

@@ -1,0 +1,168 @@
+"""Routes of the agent's candidate deliveries, as columns.
+
+The agent looks at thousands of (supplier, receiver, material) candidates a day. Road
+routes are computed here over whole arrays: the distance of a firm pair comes from the
+network once (then from a sorted table of the pairs seen so far), and lead time, cost and
+CO2e follow from the default mode, with the same arithmetic as :class:`mfcsim.network.Route`
+gives one by one. Pipelines, which are few, go through the network route by route; their
+remaining room today is a shared capacity of the clearing problem.
+
+A candidate has no route if its link is closed today, if it is energy and no pipeline
+carries it, or if the trip takes longer than the material's shelf life.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mfcsim.network import Route
+    from mfcsim.simulation import Simulation
+
+
+class RouteTable:
+    """Road and pipeline routes of candidate deliveries, computed over arrays.
+
+    Args:
+        sim: The simulation (its network, market, transport and materials).
+    """
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.n_firms, self.n_materials = len(sim.firms), len(sim.materials)
+        net = sim.network.spec
+        self.mode_name = net.default_mode
+        self.mode = net.modes[net.default_mode]
+        self.ids = [f.id for f in sim.firms]
+        self.mass_t_per_unit = np.asarray(sim.mass_t_per_unit, dtype=float)
+        self.is_energy = np.asarray(sim.is_energy, dtype=bool)
+        self.shelf_life_day = np.asarray(sim.shelf_life_day, dtype=float)
+        firm_index = {f.id: f.index for f in sim.firms}
+        self.pipe_codes = np.unique(
+            np.array(
+                [
+                    self._code(firm_index[s], firm_index[t], sim.material_index[m])
+                    for s, t, m in sim.network.pipelines
+                    if s in firm_index and t in firm_index
+                ],
+                dtype=np.int64,
+            )
+        )
+        self._pair_codes = np.empty(0, dtype=np.int64)  # source × n_firms + target, sorted
+        self._pair_km = np.empty(0)
+        self._rooms: dict[tuple[int, int, int], int] = {}
+        self._room: list[float] = []
+        self._closed = np.empty(0, dtype=np.int64)
+
+    def _code(self, source: int, target: int, m: int) -> int:
+        return (source * self.n_firms + target) * self.n_materials + m
+
+    def _piped(self, source: np.ndarray, target: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """True where a pipeline carries ``m`` from ``source`` to ``target``."""
+        if not len(self.pipe_codes):
+            return np.zeros(len(source), dtype=bool)
+        return np.isin((source * self.n_firms + target) * self.n_materials + m, self.pipe_codes)
+
+    def new_day(self) -> None:
+        """Forget yesterday's pipeline rooms; read today's closed links."""
+        self._rooms, self._room = {}, []
+        n = self.n_firms
+        closed = [
+            min(p) * n + max(p) for p, count in self.sim.transport.closed.items() if count > 0
+        ]
+        self._closed = np.array(sorted(closed), dtype=np.int64)
+
+    def capacity(self) -> np.ndarray:
+        """Today's room of each pipeline met so far, by the capacity index of the columns."""
+        return np.array(self._room, dtype=float)
+
+    def distance_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Route length of firm pairs on the road network (km)."""
+        codes = source * self.n_firms + target
+        pos = np.searchsorted(self._pair_codes, codes)
+        known = pos < len(self._pair_codes)
+        known[known] = self._pair_codes[pos[known]] == codes[known]
+        if not known.all():
+            new = np.unique(codes[~known])
+            km = np.array(
+                [self.sim.network.distance_km(self.ids[c // self.n_firms],
+                                              self.ids[c % self.n_firms]) for c in new.tolist()],
+                dtype=float,
+            )  # fmt: skip
+            codes_all = np.concatenate([self._pair_codes, new])
+            order = np.argsort(codes_all, kind="stable")
+            self._pair_codes = codes_all[order]
+            self._pair_km = np.concatenate([self._pair_km, km])[order]
+            pos = np.searchsorted(self._pair_codes, codes)
+        return self._pair_km[pos]
+
+    def columns(
+        self, source: np.ndarray, target: np.ndarray, m: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(has a route, cost per unit shipped EUR, km, pipeline capacity index or -1)."""
+        n = len(source)
+        ok = np.ones(n, dtype=bool)
+        if len(self._closed):
+            pair = np.minimum(source, target) * self.n_firms + np.maximum(source, target)
+            ok &= ~np.isin(pair, self._closed)
+        piped = np.zeros(n, dtype=bool)
+        if len(self.pipe_codes):
+            piped = np.isin(
+                (source * self.n_firms + target) * self.n_materials + m, self.pipe_codes
+            )
+        road = ok & ~piped & ~self.is_energy[m]
+        km = np.zeros(n)
+        cost = np.zeros(n)
+        cap = np.full(n, -1, dtype=np.int64)
+        if road.any():
+            km[road] = self.distance_km(source[road], target[road])
+            road &= ~(km / self.mode.speed > self.shelf_life_day[m])
+            tkm = self.mass_t_per_unit[m[road]] * km[road]
+            carbon = self.sim.market.carbon_price * self.mode.co2e * tkm
+            cost[road] = tkm * self.mode.cost + 0.0 + carbon
+        for row in np.flatnonzero(ok & piped).tolist():
+            key = (int(source[row]), int(target[row]), int(m[row]))
+            route = self.sim.route(*key)
+            if route.duration_day > self.shelf_life_day[key[2]]:
+                continue
+            road[row] = True
+            km[row], cost[row] = route.distance_km, self._cost_per_unit(key[2], route)
+            cap[row] = self._room_index(key, route)
+        return road, cost, km, cap
+
+    def _room_index(self, key: tuple[int, int, int], route: Route) -> int:
+        if key not in self._rooms:
+            self._rooms[key] = len(self._room)
+            self._room.append(self.sim.pipeline_room(*key, route))
+        return self._rooms[key]
+
+    def _cost_per_unit(self, m: int, route: Route) -> float:
+        tkm = float(self.mass_t_per_unit[m]) * route.distance_km
+        carbon = self.sim.market.carbon_price * route.co2e_t_per_tkm * tkm
+        return tkm * route.cost_eur_per_unit_km + route.cost_eur_per_unit + carbon
+
+    def legs(
+        self, source: np.ndarray, target: np.ndarray, m: np.ndarray, km: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Route attributes of chosen deliveries, as :meth:`Transport.ship_many` takes them."""
+        n = len(source)
+        code = self.sim.transport.code
+        legs = {
+            "distance_km": km.astype(float),
+            "duration_day": km / self.mode.speed,
+            "cost_eur_per_unit_km": np.full(n, self.mode.cost),
+            "cost_eur_per_unit": np.zeros(n),
+            "co2e_t_per_tkm": np.full(n, self.mode.co2e),
+            "mode": np.full(n, code(self.mode_name), dtype=np.int64),
+        }
+        for row in np.flatnonzero(self._piped(source, target, m)).tolist():
+            route = self.sim.route(int(source[row]), int(target[row]), int(m[row]))
+            legs["distance_km"][row] = route.distance_km
+            legs["duration_day"][row] = route.duration_day
+            legs["cost_eur_per_unit_km"][row] = route.cost_eur_per_unit_km
+            legs["cost_eur_per_unit"][row] = route.cost_eur_per_unit
+            legs["co2e_t_per_tkm"][row] = route.co2e_t_per_tkm
+            legs["mode"][row] = code(route.mode)
+        return legs
