@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mfcsim.indicators import planet  # noqa: F401  (registers the indicators)
+from mfcsim.indicators import (  # noqa: F401  (importing registers the indicators)
+    climate,
+    food,
+    people,
+    planet,
+    profit,
+)
 from mfcsim.indicators.periods import Period, default_periods, evaluation_periods
 from mfcsim.indicators.registry import INDICATORS, IndicatorSpec, indicator, value_rows
 from mfcsim.indicators.scorecard import scorecard, scorecard_json
@@ -63,12 +69,14 @@ def compute_indicators(
         Columns ``indicator, scope, period, value, unit``; scope ``cluster``,
         ``firm:<id>`` or ``material:<id>``.
     """
-    parts = []
+    rows = []
     for period in _periods(results, periods):
         window = Window(results, period)
         for spec in INDICATORS.values():
-            rows = value_rows(spec, spec.function(window))
-            parts.append(rows.assign(indicator=spec.name, period=period.name))
-    if not parts:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(parts, ignore_index=True)[COLUMNS]
+            rows.extend(
+                (spec.name, scope, period.name, value, unit)
+                for scope, value, unit in value_rows(spec, spec.function(window))
+            )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["value"] = frame["value"].astype("float64")
+    return frame

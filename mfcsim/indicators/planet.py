@@ -1,30 +1,232 @@
-"""Planet indicators: residues, circularity, virgin input, disposal, food, transport, CO2e."""
+"""Planet indicators: residues, circularity, virgin input, disposal, food, transport, CO2e.
+
+Material indicators count mass (t) of materials of kind product, raw_material and residue,
+water excepted (:data:`~mfcsim.indicators.window.MATERIAL_KINDS`, ``WATER_IDS``): energy,
+emissions and environmental exchanges (oxygen, crop uptake, food eaten) are not material
+inputs, and water, which outweighs everything else, is reported on its own (``water_input_t``).
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mfcsim.indicators.registry import indicator
-from mfcsim.indicators.window import Window, by_scope
+from mfcsim.indicators.window import (
+    WATER_IDS,
+    Scoped,
+    Window,
+    by_scope,
+    firm_and_material,
+    per_window,
+    shares_by_scope,
+    sum_by,
+)
+
+SCOPES_ALL = ("cluster", "firm", "material")
+SCOPES_FIRM = ("cluster", "firm")
 
 
-def _tkm(window: Window) -> pd.DataFrame:
-    """Dispatch rows of road shipments (distance > 0) with their t·km."""
-    ships = window.rows("shipment")
-    ships = ships[ships["distance_km"].to_numpy() > 0]
-    return ships.assign(tkm=ships["mass_t"] * ships["distance_km"])
+def _per_firm_material(rows: pd.DataFrame, firm_column: str) -> pd.Series:
+    """Mass (t) of ledger rows by (firm, material)."""
+    sums = rows["mass_t"].groupby([rows[firm_column], rows["material"]], observed=True).sum()
+    sums.index = sums.index.set_levels([lvl.astype(object) for lvl in sums.index.levels])
+    return sums
+
+
+def _residue_rows(window: Window, kind: str) -> pd.DataFrame:
+    rows = window.rows(kind, material_only=True)
+    return rows[rows["material"].isin(window.ids_of_kind("residue")).to_numpy()]
+
+
+@per_window
+def _regional_residue_use(window: Window) -> pd.Series:
+    """Residue mass (t) each firm consumed from the region.
+
+    Consumed minus imported, per firm and material, floored at zero.
+    """
+    used = _per_firm_material(_residue_rows(window, "consumption"), "source")
+    imported = _per_firm_material(_residue_rows(window, "import"), "target")
+    regional = (used - imported.reindex(used.index, fill_value=0.0)).clip(lower=0.0)
+    return regional.groupby(level=0).sum()
+
+
+@per_window
+def residue_chain(window: Window) -> pd.DataFrame:
+    """Per firm: residues produced, used from the region, exported, and the chain rule's split.
+
+    A firm's residue output up to the regional residue mass it consumed continues the stream
+    it consumed (digestate from manure, compost from green waste) and is not generated anew:
+    the rest of its output is ``generated_t``. What ends used as an input, ``valorised_t``,
+    is the rest of its regional residue use plus the residues it exported (sold as inputs
+    outside the region).
+    """
+    produced = sum_by(_residue_rows(window, "production"), "source", "mass_t")
+    used = _regional_residue_use(window)
+    exported = sum_by(_residue_rows(window, "export"), "source", "mass_t")
+    frame = pd.DataFrame({"produced_t": produced, "used_t": used, "exported_t": exported})
+    frame = frame.fillna(0.0)
+    continued = np.minimum(frame["produced_t"], frame["used_t"])
+    frame["generated_t"] = frame["produced_t"] - continued
+    frame["valorised_t"] = frame["used_t"] - continued + frame["exported_t"]
+    return frame
+
+
+@indicator(
+    "residues_generated_t",
+    unit="t",
+    pillar="planet",
+    scopes=SCOPES_FIRM,
+    definition="Residues produced, less what continues a residue stream the firm consumed "
+    "from the region (chain rule).",
+)
+def residues_generated_t(window: Window) -> Scoped:
+    """Residues generated anew (the chain rule's ``generated_t``)."""
+    return by_scope(residue_chain(window)["generated_t"], "firm")
+
+
+@indicator(
+    "residues_valorised_t",
+    unit="t",
+    pillar="planet",
+    scopes=SCOPES_FIRM,
+    definition="Residues that end used as an input: regional residues consumed, less what the "
+    "user's own residue output continues (chain rule), plus residues exported.",
+)
+def residues_valorised_t(window: Window) -> Scoped:
+    """Residues that end used as an input (the chain rule's ``valorised_t``)."""
+    return by_scope(residue_chain(window)["valorised_t"], "firm")
+
+
+@indicator(
+    "residue_valorisation_rate",
+    unit="share",
+    pillar="planet",
+    definition="Share of the residues generated in the region that ends used as an input (in "
+    "the region or exported) rather than disposed, emitted or stored (chain rule).",
+)
+def residue_valorisation_rate(window: Window) -> float:
+    """``residues_valorised_t / residues_generated_t`` of the cluster."""
+    chain = residue_chain(window)
+    generated = float(chain["generated_t"].sum())
+    return float(chain["valorised_t"].sum()) / generated if generated > 0 else float("nan")
+
+
+@per_window
+def _material_inputs(window: Window) -> pd.Series:
+    """Mass (t) of material consumed by each firm's processes."""
+    return sum_by(window.rows("consumption", material_only=True), "source", "mass_t")
+
+
+@indicator(
+    "regional_secondary_input_share",
+    unit="share",
+    pillar="planet",
+    scopes=SCOPES_FIRM,
+    definition="Share of material inputs that are residues from the region (consumed minus "
+    "imported, per firm and material).",
+)
+def regional_secondary_input_share(window: Window) -> Scoped:
+    """Circularity of inputs: regional secondary material over all material inputs."""
+    return shares_by_scope(_regional_residue_use(window), _material_inputs(window), "firm")
+
+
+@indicator(
+    "inflow_circularity",
+    unit="share",
+    pillar="planet",
+    scopes=SCOPES_FIRM,
+    definition="ISO 59020-style: share of material inputs that are secondary (residues), "
+    "regional or imported.",
+)
+def inflow_circularity(window: Window) -> Scoped:
+    """Secondary material inputs over all material inputs."""
+    secondary = sum_by(_residue_rows(window, "consumption"), "source", "mass_t")
+    return shares_by_scope(secondary, _material_inputs(window), "firm")
+
+
+#: Ledger kinds by which material leaves a firm, and those that recover it for a further use.
+OUTFLOW_KINDS = ("shipment", "export", "disposal", "emission")
+RECOVERED_KINDS = ("shipment", "export")
+
+
+@indicator(
+    "outflow_circularity",
+    unit="share",
+    pillar="planet",
+    scopes=SCOPES_FIRM,
+    definition="ISO 59020-style: share of the material leaving firms (shipped, exported, "
+    "disposed, emitted) that goes on to a use (shipped or exported).",
+)
+def outflow_circularity(window: Window) -> Scoped:
+    """Recovered outflow over all material outflow of each firm."""
+    flows = window.flows
+    out = flows[flows["is_material"].to_numpy() & flows["kind"].isin(OUTFLOW_KINDS).to_numpy()]
+    out = out[out["source"].isin(window.firm_ids()).to_numpy()]
+    recovered = out[out["kind"].isin(RECOVERED_KINDS).to_numpy()]
+    return shares_by_scope(
+        sum_by(recovered, "source", "mass_t"), sum_by(out, "source", "mass_t"), "firm"
+    )
+
+
+def _inbound(window: Window, *, water: bool) -> pd.DataFrame:
+    """Import and extraction rows of virgin material (or of water)."""
+    flows = window.flows
+    inbound = flows[flows["kind"].isin(("import", "extraction")).to_numpy()]
+    if water:
+        return inbound[inbound["material"].isin(WATER_IDS).to_numpy()]
+    mats = window.materials
+    virgin = mats.index[mats["is_material"] & mats["kind"].isin(("raw_material", "product"))]
+    return inbound[inbound["material"].isin(virgin).to_numpy()]
+
+
+@indicator(
+    "virgin_material_input_t",
+    unit="t",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Primary material (raw materials and products, not water) imported into or "
+    "extracted by the region.",
+)
+def virgin_material_input_t(window: Window) -> Scoped:
+    """Mass of virgin material entering the region."""
+    return firm_and_material(_inbound(window, water=False), "target", "mass_t")
+
+
+@indicator(
+    "water_input_t",
+    unit="t",
+    pillar="planet",
+    scopes=SCOPES_FIRM,
+    definition="Water imported into or extracted by the region (kept out of the material "
+    "indicators).",
+)
+def water_input_t(window: Window) -> Scoped:
+    """Mass of water entering the region."""
+    return by_scope(sum_by(_inbound(window, water=True), "target", "mass_t"), "firm")
+
+
+@indicator(
+    "disposal_t",
+    unit="t",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Mass sent to disposal routes (landfill, incineration, ...).",
+)
+def disposal_t(window: Window) -> Scoped:
+    """Mass disposed by each firm and of each material."""
+    return firm_and_material(window.rows("disposal"), "source", "mass_t")
 
 
 @indicator(
     "transport_tkm",
     unit="t*km",
     pillar="planet",
-    scopes=("cluster", "firm", "material"),
-    definition="Mass shipped in the region times road distance (firm: as supplier).",
+    scopes=SCOPES_ALL,
+    definition="Mass shipped in the region times distance travelled (firm: as supplier).",
 )
-def transport_tkm(window: Window) -> pd.Series:
+def transport_tkm(window: Window) -> Scoped:
     """t·km of every shipment dispatched in the period."""
-    ships = _tkm(window)
-    firms = by_scope(ships.groupby("source", observed=True)["tkm"].sum(), "firm")
-    materials = by_scope(ships.groupby("material", observed=True)["tkm"].sum(), "material")
-    return pd.concat([firms, materials.drop("cluster")])
+    ships = window.rows("shipment")
+    ships = ships.assign(tkm=ships["mass_t"] * ships["distance_km"])
+    return firm_and_material(ships, "source", "tkm")

@@ -77,18 +77,10 @@ def indicator(
     return register
 
 
-def value_rows(spec: IndicatorSpec, value: Value) -> pd.DataFrame:
-    """The values an indicator returned as rows ``scope, value, unit``."""
+def value_rows(spec: IndicatorSpec, value: Value) -> list[tuple[str, float, str]]:
+    """The values an indicator returned as rows ``(scope, value, unit)``."""
     if isinstance(value, pd.DataFrame):
-        frame = value.loc[:, [c for c in ("scope", "value", "unit") if c in value]].copy()
-    else:
-        if isinstance(value, Mapping | pd.Series):
-            items = dict(value).items()
-        else:
-            items = [("cluster", value)]
-        frame = pd.DataFrame(items, columns=["scope", "value"])
-    if "unit" not in frame:
-        frame["unit"] = spec.unit
-    frame["scope"] = frame["scope"].astype(str)
-    frame["value"] = frame["value"].astype("float64")
-    return frame
+        units = value["unit"] if "unit" in value else [spec.unit] * len(value)
+        return list(zip(map(str, value["scope"]), map(float, value["value"]), units, strict=True))
+    items = value.items() if isinstance(value, Mapping | pd.Series) else [("cluster", value)]
+    return [(str(scope), float(v), spec.unit) for scope, v in items]

@@ -27,11 +27,12 @@ def scorecard(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
     tables = {}
     for name in PILLARS:
         rows = cluster[(pillar == name).to_numpy()]
-        table = rows.pivot_table(
-            index=["indicator", "unit"], columns="period", values="value", sort=False, dropna=False
-        )
-        table = table.reindex(columns=[p for p in periods if p in table.columns])
-        tables[name] = table.reset_index(level="unit")
+        table = rows.pivot(index="indicator", columns="period", values="value")
+        order = list(pd.unique(rows["indicator"]))
+        table = table.reindex(index=order, columns=[p for p in periods if p in table.columns])
+        units = rows.drop_duplicates("indicator").set_index("indicator")["unit"]
+        table.insert(0, "unit", units.reindex(order).to_numpy())
+        tables[name] = table
     return tables
 
 

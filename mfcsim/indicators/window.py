@@ -6,8 +6,10 @@ resolved scenario for firm and material parameters (jobs, population, replacemen
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,10 @@ from mfcsim.indicators.periods import Period
 if TYPE_CHECKING:
     from mfcsim.results import Results
     from mfcsim.scenario.schema import Scenario
+
+T = TypeVar("T")
+#: What most indicators return: scope -> value.
+Scoped = dict[str, float]
 
 #: Material kinds that count as material (mass) in the material indicators.
 MATERIAL_KINDS = ("product", "raw_material", "residue")
@@ -81,12 +87,25 @@ class Window:
         return flows.assign(mass_t=flows["quantity"].to_numpy() * per_unit, is_material=is_material)
 
     def rows(self, kind: str, *, material_only: bool = False) -> pd.DataFrame:
-        """Ledger rows of one kind in the period (only material rows if asked)."""
-        flows = self.flows
-        mask = (flows["kind"] == kind).to_numpy()
-        if material_only:
-            mask &= flows["is_material"].to_numpy()
-        return flows[mask]
+        """Ledger rows of one kind in the period (only material rows if asked).
+
+        Shipments are their dispatch rows (supplier to ``in_transit``), which carry the
+        distance, cost and CO2e.
+        """
+        memo = self.__dict__.setdefault("_rows", {})
+        if (kind, material_only) not in memo:
+            flows = self.flows
+            mask = (flows["kind"] == kind).to_numpy().copy()
+            if kind == "shipment":  # the dispatch rows (arrivals repeat them)
+                mask &= (flows["source"] != "in_transit").to_numpy()
+            if material_only:
+                mask &= flows["is_material"].to_numpy()
+            memo[kind, material_only] = flows[mask]
+        return memo[kind, material_only]
+
+    def ids_of_kind(self, kind: str) -> list[str]:
+        """Ids of the materials of one kind (``residue``, ``product``, ...)."""
+        return [str(m) for m in self.materials.index[self.materials["kind"] == kind]]
 
     def firm_ids(self, firm_type: str | None = None) -> list[str]:
         """Ids of the run's firms (of one type if given)."""
@@ -97,10 +116,69 @@ class Window:
         return [str(n) for n in nodes.loc[mask, "node"]]
 
 
-def by_scope(values: pd.Series, prefix: str, *, total: bool = True) -> pd.Series:
+def firm_of_rows(flows: pd.DataFrame) -> pd.Series:
+    """The node each ledger row belongs to.
+
+    The target of imports and extraction, else the source (the firm that ships, disposes,
+    emits, exports, produces or consumes).
+    """
+    inbound = flows["kind"].isin(("import", "extraction")).to_numpy()
+    firm = np.where(inbound, flows["target"].to_numpy(), flows["source"].to_numpy())
+    return pd.Series(firm, index=flows.index, name="firm", dtype=object)
+
+
+def sum_by(frame: pd.DataFrame, key: str | pd.Series, column: str) -> pd.Series:
+    """``frame[column]`` summed by a column name or a Series of keys (index: plain strings)."""
+    keys = frame[key] if isinstance(key, str) else key
+    if not isinstance(keys.dtype, pd.CategoricalDtype):
+        keys = keys.astype("category")
+    codes = keys.cat.codes.to_numpy()
+    n = len(keys.cat.categories)
+    values = frame[column].to_numpy(dtype=float)
+    sums = np.bincount(codes, weights=values, minlength=n)
+    seen = np.bincount(codes, minlength=n) > 0
+    names = [str(c) for c in keys.cat.categories[seen]]
+    return pd.Series(sums[seen], index=pd.Index(names, dtype=object))
+
+
+def per_window(function: Callable[[Window], T]) -> Callable[[Window], T]:
+    """Compute a helper table once per window, however many indicators use it."""
+
+    @functools.wraps(function)
+    def cached(window: Window) -> T:
+        memo = window.__dict__.setdefault("_memo", {})
+        if function not in memo:
+            memo[function] = function(window)
+        return memo[function]
+
+    return cached
+
+
+def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator`` on the denominator's index; NaN where it is zero."""
+    num = numerator.reindex(denominator.index, fill_value=0.0)
+    den = denominator.where(denominator != 0.0)
+    return num / den
+
+
+def by_scope(values: pd.Series, prefix: str, *, total: bool = True) -> dict[str, float]:
     """``values`` indexed by id as scopes ``<prefix>:<id>``, with their sum as ``cluster``."""
-    values = values.groupby(level=0, observed=True).sum()
-    out = pd.Series(values.to_numpy(dtype=float), index=[f"{prefix}:{i}" for i in values.index])
-    if total:
-        out = pd.concat([pd.Series({"cluster": float(np.sum(values.to_numpy()))}), out])
+    if values.index.has_duplicates:
+        values = values.groupby(level=0).sum()
+    out = {"cluster": float(values.sum())} if total else {}
+    out.update(zip([f"{prefix}:{i}" for i in values.index], map(float, values), strict=True))
     return out
+
+
+def shares_by_scope(numerator: pd.Series, denominator: pd.Series, prefix: str) -> dict[str, float]:
+    """Per-key shares as scopes ``<prefix>:<id>``, and the cluster's (sum over sum) first."""
+    num = numerator.reindex(denominator.index, fill_value=0.0)
+    total = float(denominator.sum())
+    cluster = float(num.sum()) / total if total != 0.0 else float("nan")
+    return {"cluster": cluster, **by_scope(share(num, denominator), prefix, total=False)}
+
+
+def firm_and_material(rows: pd.DataFrame, firm_column: str, column: str) -> dict[str, float]:
+    """Scopes cluster, firm:<id> and material:<id> of one column of ledger rows summed."""
+    firms = by_scope(sum_by(rows, firm_column, column), "firm")
+    return {**firms, **by_scope(sum_by(rows, "material", column), "material", total=False)}

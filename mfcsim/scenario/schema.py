@@ -26,6 +26,7 @@ from mfcsim.scenario.agent_schema import (
     check_disruptions,
     check_substitution,
 )
+from mfcsim.scenario.evaluation_schema import EvaluationSpec, check_evaluation
 from mfcsim.scenario.schema_base import (
     QUANTITY_JSON,
     FieldProblem,
@@ -318,6 +319,7 @@ class Scenario(Spec):
     agent: AgentSpec = Field(default_factory=AgentSpec)
     substitution: dict[str, Group] = Field(default_factory=dict)
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
+    evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
 
     @model_validator(mode="before")
@@ -336,6 +338,7 @@ class Scenario(Spec):
         _check_boundary(self)
         check_substitution(self)
         check_disruptions(self)
+        check_evaluation(self)
         check_transfer(self)
         return self
 

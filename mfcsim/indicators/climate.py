@@ -1,0 +1,164 @@
+"""CO2e indicators: transport, processes, disposal, imports, avoided by substitution, net.
+
+Every emission is read from the ledger's ``co2e_t`` column, which the engine filled from the
+scenario's factors. Avoided emissions are not in the ledger: where a material that declares
+``replaces`` is consumed, each unit stands in for ``ratio`` units of the replaced (virgin)
+material, whose ``co2e`` per unit (its emission when used, e.g. natural gas burnt) is avoided.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mfcsim.indicators.registry import indicator
+from mfcsim.indicators.window import (
+    Scoped,
+    Window,
+    by_scope,
+    firm_and_material,
+    firm_of_rows,
+    per_window,
+    sum_by,
+)
+
+SCOPES_ALL = ("cluster", "firm", "material")
+
+
+def _co2e_of(window: Window, kind: str) -> dict[str, float]:
+    """``co2e_t`` of one kind of ledger row, by firm and by material."""
+    firm_column = "target" if kind == "import" else "source"
+    return firm_and_material(window.rows(kind), firm_column, "co2e_t")
+
+
+@indicator(
+    "co2e_transport_t",
+    unit="t CO2e",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Emissions of shipments in the region (road t·km or pipeline, by the "
+    "scenario's mode factors; firm: as supplier).",
+)
+def co2e_transport_t(window: Window) -> Scoped:
+    """CO2e of transport."""
+    return _co2e_of(window, "shipment")
+
+
+@indicator(
+    "co2e_process_t",
+    unit="t CO2e",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Emissions released by processes to air, water and soil (material co2e per unit).",
+)
+def co2e_process_t(window: Window) -> Scoped:
+    """CO2e of emission rows."""
+    return _co2e_of(window, "emission")
+
+
+@indicator(
+    "co2e_disposal_t",
+    unit="t CO2e",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Emissions of disposal (the disposal route's co2e per unit).",
+)
+def co2e_disposal_t(window: Window) -> Scoped:
+    """CO2e of disposal rows."""
+    return _co2e_of(window, "disposal")
+
+
+@indicator(
+    "co2e_imports_t",
+    unit="t CO2e",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Emissions embodied in imports (the import market's co2e per unit; firm: the "
+    "importer).",
+)
+def co2e_imports_t(window: Window) -> Scoped:
+    """CO2e of import rows."""
+    return _co2e_of(window, "import")
+
+
+@per_window
+def substitutions(window: Window) -> pd.DataFrame:
+    """Consumption of materials that replace virgin ones, one row per replacement.
+
+    Columns: ``firm, material`` (consumed), ``replaced``, ``replaced_units`` (consumed ×
+    ratio, in the replaced material's unit), ``replaced_t`` (its mass) and ``co2e_t``
+    (replaced units × the replaced material's co2e per unit).
+    """
+    materials = window.scenario.materials
+    rows = window.rows("consumption")
+    used = rows["quantity"].groupby([rows["source"], rows["material"]], observed=True).sum()
+    out = []
+    for (firm, material), quantity in used.items():
+        for rep in materials[material].replaces:
+            replaced = materials[rep.material]
+            units = float(quantity) * rep.ratio
+            out.append(
+                (
+                    firm,
+                    material,
+                    rep.material,
+                    units,
+                    units * replaced.mass_t_per_unit,
+                    units * replaced.co2e,
+                )
+            )
+    columns = ["firm", "material", "replaced", "replaced_units", "replaced_t", "co2e_t"]
+    return pd.DataFrame(out, columns=columns)
+
+
+@indicator(
+    "co2e_avoided_t",
+    unit="t CO2e",
+    pillar="planet",
+    scopes=SCOPES_ALL,
+    definition="Emissions avoided where a material with `replaces` is consumed: units × "
+    "ratio × the replaced material's co2e per unit (material: the substitute).",
+)
+def co2e_avoided_t(window: Window) -> Scoped:
+    """CO2e of the virgin inputs that substitutes stood in for."""
+    subs = substitutions(window)
+    return firm_and_material(subs, "firm", "co2e_t")
+
+
+@indicator(
+    "avoided_virgin_input",
+    unit="unit of the replaced material (cluster: t)",
+    pillar="planet",
+    scopes=("cluster", "material"),
+    definition="Virgin material that consumed substitutes replaced (units × ratio), per "
+    "replaced material in its own unit; cluster: its mass.",
+)
+def avoided_virgin_input(window: Window) -> pd.DataFrame:
+    """Replaced units per replaced material, and their total mass for the cluster."""
+    subs = substitutions(window)
+    per_material = sum_by(subs, "replaced", "replaced_units")
+    units = [window.scenario.materials[m].unit for m in per_material.index]
+    return pd.DataFrame(
+        {
+            "scope": ["cluster", *(f"material:{m}" for m in per_material.index)],
+            "value": [float(subs["replaced_t"].sum()), *per_material.to_numpy()],
+            "unit": ["t", *units],
+        }
+    )
+
+
+@indicator(
+    "co2e_net_t",
+    unit="t CO2e",
+    pillar="planet",
+    scopes=("cluster", "firm"),
+    definition="All CO2e in the ledger (transport, processes, disposal, imports) less the "
+    "CO2e avoided by substitution.",
+)
+def co2e_net_t(window: Window) -> Scoped:
+    """Emitted minus avoided CO2e."""
+    flows = window.flows
+    emitted = flows["co2e_t"].groupby(firm_of_rows(flows).to_numpy()).sum()
+    emitted = emitted[emitted.index != "in_transit"]
+    subs = substitutions(window)
+    avoided = sum_by(subs, "firm", "co2e_t")
+    return by_scope(emitted.sub(avoided, fill_value=0.0), "firm")
