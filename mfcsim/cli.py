@@ -122,6 +122,9 @@ def run(
     if not quiet:
         typer.echo(f"report: {path / 'kpis.json'}")
         _print_table(results.kpis)
+        from mfcsim.indicators import print_scorecard, scorecard
+
+        print_scorecard(scorecard(results.indicators))
 
 
 @app.command()

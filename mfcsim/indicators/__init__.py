@@ -21,7 +21,7 @@ from mfcsim.indicators import (  # noqa: F401  (importing registers the indicato
 )
 from mfcsim.indicators.periods import Period, default_periods, evaluation_periods
 from mfcsim.indicators.registry import INDICATORS, IndicatorSpec, indicator, value_rows
-from mfcsim.indicators.scorecard import scorecard, scorecard_json
+from mfcsim.indicators.scorecard import print_scorecard, scorecard, scorecard_json
 from mfcsim.indicators.window import Window
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "compute_indicators",
     "default_periods",
     "indicator",
+    "print_scorecard",
     "scorecard",
     "scorecard_json",
 ]

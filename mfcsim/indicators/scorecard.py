@@ -52,3 +52,24 @@ def scorecard_json(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
         }
         for pillar, table in tables.items()
     }
+
+
+def _cell(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def print_scorecard(tables: dict[str, pd.DataFrame]) -> None:
+    """Print the scorecard on the terminal: one rich table, pillars as sections."""
+    from rich.console import Console
+    from rich.table import Table
+
+    periods = next((list(t.columns[1:]) for t in tables.values() if not t.empty), [ALL])
+    table = Table("3P scorecard", "unit", *periods, box=None, pad_edge=False)
+    for pillar, rows in tables.items():
+        table.add_section()
+        table.add_row(f"[bold]{pillar}[/bold]")
+        for name, row in rows.iterrows():
+            table.add_row(f"  {name}", str(row["unit"]), *(_cell(row[p]) for p in periods))
+    Console().print(table)
