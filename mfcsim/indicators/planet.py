@@ -22,6 +22,7 @@ from mfcsim.indicators.window import (
     shares_by_scope,
     sum_by,
 )
+from mfcsim.scenario.schema import Scenario
 
 SCOPES_ALL = ("cluster", "firm", "material")
 SCOPES_FIRM = ("cluster", "firm")
@@ -51,24 +52,64 @@ def _regional_residue_use(window: Window) -> pd.Series:
     return regional.groupby(level=0).sum()
 
 
+def carried_over_share(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Per firm and residue: the share of its output that continues residues put in (recipes).
+
+    A process's outputs are made of its inputs in proportion to their mass, so the residue
+    share of a process's input mass carries over into its residue outputs (a digester fed only
+    manure: all of its digestate; a glasshouse fed CO2 and much water: a small share of its
+    green waste). Several processes making one residue are weighed by their output per unit.
+    """
+    mats = scenario.materials
+
+    def mass(amounts: dict[str, float], *, residue: bool = False) -> float:
+        return sum(
+            q * mats[m].mass_t_per_unit
+            for m, q in amounts.items()
+            if not residue or mats[m].kind == "residue"
+        )
+
+    shares: dict[tuple[str, str], float] = {}
+    for fid, firm in scenario.firms.items():
+        made: dict[str, list[float]] = {}
+        for proc in firm.processes.values():
+            total = mass(proc.inputs)
+            share = mass(proc.inputs, residue=True) / total if total > 0 else 0.0
+            for mid, q in proc.outputs.items():
+                if mats[mid].kind == "residue":
+                    out = made.setdefault(mid, [0.0, 0.0])
+                    out[0] += q * share
+                    out[1] += q
+        shares.update({(fid, m): c / q for m, (c, q) in made.items() if q > 0})
+    return shares
+
+
 @per_window
 def residue_chain(window: Window) -> pd.DataFrame:
     """Per firm: residues produced, used from the region, exported, and the chain rule's split.
 
-    A firm's residue output up to the regional residue mass it consumed continues the stream
-    it consumed (digestate from manure, compost from green waste) and is not generated anew:
-    the rest of its output is ``generated_t``. What ends used as an input, ``valorised_t``,
-    is the rest of its regional residue use plus the residues it exported (sold as inputs
-    outside the region).
+    A firm's residue output that continues residues it consumed from the region (the
+    :func:`carried_over_share` of its output, at most the regional residue mass it consumed:
+    digestate from manure, compost from green waste) is not generated anew: ``continued_t``.
+    The rest of its output is ``generated_t``. What ends used as an input, ``valorised_t``, is
+    its regional residue use that did not continue as a residue, plus the residues it exported
+    (sold as inputs outside the region).
     """
-    produced = sum_by(_residue_rows(window, "production"), "source", "mass_t")
-    used = _regional_residue_use(window)
-    exported = sum_by(_residue_rows(window, "export"), "source", "mass_t")
-    frame = pd.DataFrame({"produced_t": produced, "used_t": used, "exported_t": exported})
-    frame = frame.fillna(0.0)
-    continued = np.minimum(frame["produced_t"], frame["used_t"])
-    frame["generated_t"] = frame["produced_t"] - continued
-    frame["valorised_t"] = frame["used_t"] - continued + frame["exported_t"]
+    rows = _residue_rows(window, "production")
+    produced = _per_firm_material(rows, "source")
+    shares = carried_over_share(window.scenario)
+    carried = produced * [shares.get(key, 0.0) for key in produced.index]
+    frame = pd.DataFrame(
+        {
+            "produced_t": produced.groupby(level=0).sum(),
+            "carried_t": carried.groupby(level=0).sum(),
+            "used_t": _regional_residue_use(window),
+            "exported_t": sum_by(_residue_rows(window, "export"), "source", "mass_t"),
+        }
+    ).fillna(0.0)
+    frame["continued_t"] = np.minimum(frame["carried_t"], frame["used_t"])
+    frame["generated_t"] = frame["produced_t"] - frame["continued_t"]
+    frame["valorised_t"] = frame["used_t"] - frame["continued_t"] + frame["exported_t"]
     return frame
 
 
@@ -77,7 +118,7 @@ def residue_chain(window: Window) -> pd.DataFrame:
     unit="t",
     pillar="planet",
     scopes=SCOPES_FIRM,
-    definition="Residues produced, less what continues a residue stream the firm consumed "
+    definition="Residues produced, less the share that continues residues the firm consumed "
     "from the region (chain rule).",
 )
 def residues_generated_t(window: Window) -> Scoped:
