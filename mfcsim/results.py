@@ -28,10 +28,12 @@ import yaml
 from mfcsim.balance import check_mass_balance
 from mfcsim.errors import ResultsError, UsageError
 from mfcsim.kpis import headline_kpis
+from mfcsim.substance_balance import check_substance_balance
 
 if TYPE_CHECKING:
     from mfcsim.scenario.schema import Scenario
     from mfcsim.simulation import Simulation
+    from mfcsim.substances import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Frames written when present: the agent's shipments, buyers' service and disruption events.
@@ -244,6 +246,25 @@ class Results:
         return self._indicators
 
     @property
+    def substance_replay(self) -> SubstanceReplay:
+        """Substance flows and stocks replayed from the ledger (:mod:`mfcsim.substances`)."""
+        if self.__dict__.get("_substance_replay") is None:
+            from mfcsim.substances import replay_substances
+
+            shipments = self.extra.get("shipments", pd.DataFrame())
+            self._substance_replay = replay_substances(
+                self.flows, self.stocks, self.nodes, shipments, self.scenario
+            )
+        return self._substance_replay
+
+    @property
+    def substance_flows(self) -> pd.DataFrame:
+        """``t_day, source, target, material, substance, quantity, kind`` (t), computed once."""
+        if self.__dict__.get("_substance_flows") is None:
+            self._substance_flows = self.substance_replay.flows
+        return self._substance_flows
+
+    @property
     def manifest(self) -> dict[str, Any]:
         """Provenance: scenario name and sha256, seed, versions, wall time, created."""
         if "scenario_sha256" not in self._manifest:
@@ -305,6 +326,10 @@ class Results:
         kwargs = {} if rtol is None else {"rtol": rtol}
         err = check_mass_balance(self.flows, self.stocks, self.materials, self.nodes, **kwargs)
         self.kpis["mass_balance_max_rel_error"] = err
+        rep = self.substance_replay
+        check_substance_balance(
+            rep.flows, rep.stocks, self.nodes, rep.conserving, rep.carrier_t, **kwargs
+        )
         return err
 
     def write(self, folder: str | Path) -> Path:
@@ -326,6 +351,7 @@ class Results:
         for name, frame in self.extra.items():
             frame.to_parquet(folder / f"{name}.parquet", index=False)
         self.indicators.to_parquet(folder / "indicators.parquet", index=False)
+        self.substance_flows.to_parquet(folder / "substance_flows.parquet", index=False)
         kpis = {
             k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.kpis.items()
         }
@@ -360,4 +386,6 @@ class Results:
         results = cls(**frames, kpis=kpis, manifest=manifest, scenario_yaml=text, extra=extra)
         if (root / "indicators.parquet").exists():
             results._indicators = pd.read_parquet(root / "indicators.parquet")
+        if (root / "substance_flows.parquet").exists():
+            results._substance_flows = pd.read_parquet(root / "substance_flows.parquet")
         return results

@@ -1,0 +1,143 @@
+"""What a firm's processes do to substances: recipes and transfer coefficients.
+
+A production row of the ledger gets its substance content here, from the substance the same
+firm consumed on the same day (its *block*):
+
+* a substance with a transfer coefficient in the process: ``content of output k = substance
+  consumed x share to k``, split over the block's rows of ``k`` by quantity;
+* any other substance: the output's declared composition x its mass (a recipe).
+
+A firm with several processes that declare transfer coefficients needs each process's share
+of what was consumed. The ledger does not say which process consumed what, so the activities
+of the day are estimated by non-negative least squares from the block's consumption and
+production (per material, in t), and each consumed material is allocated to the processes in
+proportion to ``activity x recipe input`` (a material no recipe lists, e.g. a substitute, in
+proportion to ``activity x recipe input mass``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import nnls
+
+from mfcsim.scenario.schema import Scenario
+
+
+@dataclass(slots=True)
+class FirmProcesses:
+    """The recipes of one firm as mass per activity, and their transfer coefficients.
+
+    Attributes:
+        inputs: Processes x materials: t consumed per unit of activity (inputs and
+            from_environment).
+        outputs: Processes x materials: t released per unit of activity (outputs and
+            to_environment).
+        transfer: Processes x substances x materials: share of the consumed substance that
+            goes to each material.
+        has_transfer: Processes x substances: True where the process has a coefficient.
+    """
+
+    inputs: np.ndarray
+    outputs: np.ndarray
+    transfer: np.ndarray
+    has_transfer: np.ndarray
+
+    @property
+    def needs_allocation(self) -> bool:
+        """True if the firm has several processes and one of them has transfer coefficients."""
+        return len(self.inputs) > 1 and bool(self.has_transfer.any())
+
+
+def firm_processes(
+    scenario: Scenario, firm_id: str, materials: list[str], substances: list[str]
+) -> FirmProcesses:
+    """The compiled recipes of ``firm_id`` on the given material and substance numbering."""
+    procs = list(scenario.firms[firm_id].processes.values())
+    n_p, n_m, n_s = len(procs), len(materials), len(substances)
+    mass = np.array([scenario.materials[m].mass_t_per_unit for m in materials])
+    m_idx = {m: i for i, m in enumerate(materials)}
+    s_idx = {s: i for i, s in enumerate(substances)}
+    ins, outs = np.zeros((n_p, n_m)), np.zeros((n_p, n_m))
+    transfer, has = np.zeros((n_p, n_s, n_m)), np.zeros((n_p, n_s), dtype=bool)
+    for p, proc in enumerate(procs):
+        _fill(ins[p], m_idx, proc.inputs, proc.from_environment)
+        _fill(outs[p], m_idx, proc.outputs, proc.to_environment)
+        for substance, shares in proc.transfer.items():
+            has[p, s_idx[substance]] = True
+            for mid, share in shares.items():
+                transfer[p, s_idx[substance], m_idx[mid]] = share
+    return FirmProcesses(ins * mass, outs * mass, transfer, has)
+
+
+def _fill(row: np.ndarray, index: dict[str, int], *amounts: dict[str, float]) -> None:
+    for side in amounts:
+        for mid, q in side.items():
+            row[index[mid]] += q
+
+
+def single_process_tables(
+    procs: list[FirmProcesses], n_s: int, n_m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per firm: the transfer coefficients and their mask, for firms without allocation.
+
+    Firms with one process use its coefficients; firms with none, or with several processes
+    none of which has coefficients, are pure recipes (mask all False).
+    """
+    transfer = np.zeros((len(procs), n_s, n_m))
+    has = np.zeros((len(procs), n_s), dtype=bool)
+    for f, fp in enumerate(procs):
+        if len(fp.inputs) == 1:
+            transfer[f], has[f] = fp.transfer[0], fp.has_transfer[0]
+    return transfer, has
+
+
+def allocated_outputs(
+    fp: FirmProcesses,
+    consumed_t: np.ndarray,
+    consumed_content_t: np.ndarray,
+    produced_t: np.ndarray,
+    declared: np.ndarray,
+) -> np.ndarray:
+    """Substance content of each material a multi-process firm produced in one block.
+
+    Args:
+        fp: The firm's processes.
+        consumed_t: Materials: mass consumed in the block.
+        consumed_content_t: Materials x substances: substance in what was consumed.
+        produced_t: Materials: mass produced in the block.
+        declared: Materials x substances: declared compositions (mass fractions).
+
+    Returns:
+        Materials x substances: substance in what was produced, per material.
+    """
+    activity = _activities(fp, consumed_t, produced_t)
+    use = activity[:, None] * fp.inputs  # processes x materials
+    total = use.sum(axis=0)
+    by_mass = activity * fp.inputs.sum(axis=1)
+    fallback = (
+        by_mass / by_mass.sum() if by_mass.sum() > 0 else np.full(len(activity), 1 / len(activity))
+    )
+    weight = np.where(total > 0, use / np.where(total > 0, total, 1.0), fallback[:, None])
+    into = weight @ consumed_content_t  # processes x substances
+    tc_part = np.einsum("ps,psm->ms", into * fp.has_transfer, fp.transfer)
+    made = activity[:, None] * fp.outputs  # processes x materials
+    made_total = made.sum(axis=0)
+    recipe_made = np.einsum("pm,ps->ms", made, ~fp.has_transfer)
+    recipe_share = np.where(
+        made_total[:, None] > 0,
+        recipe_made / np.where(made_total > 0, made_total, 1.0)[:, None],
+        (~fp.has_transfer).all(axis=0)[None, :].astype(float),
+    )
+    return tc_part + declared * produced_t[:, None] * recipe_share
+
+
+def _activities(fp: FirmProcesses, consumed_t: np.ndarray, produced_t: np.ndarray) -> np.ndarray:
+    """Activities that best explain the block's consumption and production (NNLS)."""
+    matrix = np.vstack([fp.inputs.T, fp.outputs.T])
+    target = np.concatenate([consumed_t, produced_t])
+    scale = np.abs(matrix).max(axis=1)
+    used = scale > 0  # materials no recipe names (substitutes) say nothing about activity
+    activity, _ = nnls(matrix[used] / scale[used, None], target[used] / scale[used])
+    return activity
