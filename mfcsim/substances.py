@@ -20,6 +20,7 @@ consumption rows of their firm and day, because their content depends on them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ import pandas as pd
 from mfcsim.balance import _recode
 from mfcsim.errors import ResultsError
 from mfcsim.ledger import Kind
+from mfcsim.nutrients import nutrient_table
 from mfcsim.scenario.schema import Scenario
 from mfcsim.substance_processes import (
     FirmProcesses,
@@ -34,6 +36,9 @@ from mfcsim.substance_processes import (
     firm_processes,
     single_process_tables,
 )
+
+if TYPE_CHECKING:
+    from mfcsim.results import Results
 
 SUBSTANCE_FLOW_COLUMNS = ["t_day", "source", "target", "material", "substance", "quantity", "kind"]
 SUBSTANCE_STOCK_COLUMNS = ["t_day", "node", "substance", "quantity"]
@@ -415,3 +420,12 @@ def _match_shipments(
         raise ResultsError("the shipments frame does not match the ledger's shipment rows")
     out[ledger_arrival] = row_of_shipment[by_arrival]
     return out
+
+
+def nutrient_balance(results: Results, substance: str) -> pd.DataFrame:
+    """The nutrient balance of ``substance`` per firm and for the region (``cluster``).
+
+    See :func:`mfcsim.nutrients.nutrient_table` for the columns and their definitions.
+    """
+    land = {fid: firm.land_ha for fid, firm in results.scenario.firms.items()}
+    return nutrient_table(results.substance_flows, substance, land)

@@ -15,6 +15,7 @@ import pandas as pd
 from mfcsim.indicators import (  # noqa: F401  (importing registers the indicators)
     climate,
     food,
+    nutrients,
     people,
     planet,
     profit,
