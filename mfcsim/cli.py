@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | validate | schema | types``.
+"""The command line: ``mfcsim run | compare | validate | schema | types``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -7,7 +7,9 @@ Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import json
 import math
 import sys
@@ -54,13 +56,13 @@ def default_out(name: str, seed: int, root: Path = Path("runs")) -> Path:
     return candidate
 
 
-def _progress(days: int, enabled: bool) -> tuple[Any, Any]:
+def _progress(days: int, enabled: bool, label: str = "simulating") -> tuple[Any, Any]:
     if not enabled:
         return None, None
     from rich.progress import Progress
 
     bar = Progress(transient=True)
-    task = bar.add_task("simulating", total=days)
+    task = bar.add_task(label, total=days)
     return bar, lambda day: bar.update(task, completed=day + 1)
 
 
@@ -96,15 +98,24 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder's path.")] = False,
     strict: Annotated[bool, typer.Option(help="Fail if the mass balance does not hold.")] = True,
+    reps: Annotated[
+        int | None,
+        typer.Option(help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
 ) -> None:
-    """Run a scenario and write its run folder."""
+    """Run a scenario (or --reps replications of it) and write its run folder."""
     from mfcsim.scenario.load import load_scenario
     from mfcsim.simulation import Simulation
 
+    _check_counts(reps=reps, workers=workers)
     scn = load_scenario(scenario, set_ or (), seed=seed, days=days)
     folder = out if out is not None else default_out(scn.name, scn.seed)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"--out {folder}: exists and is not empty (accepted: a new folder)")
+    if reps is not None:
+        _run_replications(scn, folder, reps, workers=workers, strict=strict, quiet=quiet)
+        return
     bar, tick = _progress(scn.horizon_day, not quiet and sys.stderr.isatty())
     sim = Simulation(scn, progress=tick)
     if bar is not None:
@@ -125,6 +136,148 @@ def run(
         from mfcsim.indicators import print_scorecard, scorecard
 
         print_scorecard(scorecard(results.indicators))
+
+
+def _check_counts(**counts: int | None) -> None:
+    """Raise a one-line usage error unless every given count (``--reps``, ...) is 1 or more."""
+    for name, value in counts.items():
+        if value is not None and value < 1:
+            raise UsageError(f"--{name} {value}: too small (accepted: a whole number, 1 or more)")
+
+
+def _counting(total: int, label: str, enabled: bool) -> tuple[Any, Any]:
+    """A progress bar over ``total`` finished jobs, and the callback that advances it."""
+    bar, tick = _progress(total, enabled, label)
+    if bar is None:
+        return contextlib.nullcontext(), None
+    done = itertools.count()
+    return bar, lambda _: tick(next(done))
+
+
+def _run_replications(
+    scn: Any, folder: Path, reps: int, *, workers: int, strict: bool, quiet: bool
+) -> None:
+    """``mfcsim run --reps N``: the replications' folder, then a summary across them."""
+    from mfcsim.compare import write_replications
+
+    bar, each = _counting(reps, "replications", not quiet and sys.stderr.isatty())
+    with bar:
+        frame = write_replications(scn, folder, reps, workers=workers, strict=strict, each=each)
+    typer.echo(str(folder))
+    if quiet:
+        return
+    typer.echo(f"replications: {reps}, seeds {scn.seed}..{scn.seed + reps - 1}")
+    headline = frame[(frame["scope"] == "cluster") & (frame["period"] == "all")]
+    stats = headline.groupby(["indicator", "unit"], sort=False)["value"].agg(["mean", "std"])
+    _print_rows(("indicator", "unit", "mean", "sd"), [(*k, *v) for k, v in stats.iterrows()])
+
+
+def _print_rows(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*header, box=None, pad_edge=False)
+    for row in rows:
+        table.add_row(*(v if isinstance(v, str) else _fmt(v) for v in row))
+    Console().print(table)
+
+
+def _comparison_row(row: Any, columns: Sequence[str]) -> list[Any]:
+    interval = "n/a" if math.isnan(row.ci_low) else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+    return [*(getattr(row, c) for c in columns), interval, "yes" if row.significant else "no"]
+
+
+def _print_comparison(comparison: Any, everything: bool) -> None:
+    """What was compared, then the table: cluster rows over the whole horizon, or every row."""
+    seeds = comparison.seeds
+    for side in (comparison.a, comparison.b):
+        changes = f" with {', '.join(side.overrides)}" if side.overrides else ""
+        typer.echo(f"{side.label}: {side.source}{changes}")
+    typer.echo(
+        f"{len(seeds)} replication(s) of each on seeds {seeds[0]}..{seeds[-1]} (common random "
+        "numbers); B − A paired by replication, 95 % Student t interval"
+    )
+    rows, keys = comparison.table, ["indicator", "scope", "period", "unit"]
+    if not everything:
+        rows, keys = rows[(rows["scope"] == "cluster") & (rows["period"] == "all")], keys[::3]
+    columns = (*keys, "mean_a", "mean_b", "diff")
+    header = (*keys, "A", "B", "B − A", "95 % CI", "sig.")
+    _print_rows(header, [_comparison_row(r, columns) for r in rows.itertuples()])
+    if len(seeds) < 2:
+        typer.echo("1 replication: no confidence interval can be computed (use --reps 2 or more)")
+
+
+@app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(help="Scenario A (the reference).")],
+    b: Annotated[
+        Path | None, typer.Argument(help="Scenario B (default: A again, changed by --b-set).")
+    ] = None,
+    reps: Annotated[int, typer.Option(help="Replications of each variant.")] = 10,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a field in A and B.")
+    ] = None,
+    a_set: Annotated[list[str] | None, typer.Option(help="Override a field in A only.")] = None,
+    b_set: Annotated[list[str] | None, typer.Option(help="Override a field in B only.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default A's).")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default runs/compare/<A>-vs-<B>/...).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
+        False
+    ),
+    quiet: Annotated[bool, typer.Option(help="Print only the output folder's path.")] = False,
+) -> None:
+    """Compare two scenarios (or two variants of one) on common random numbers."""
+    from mfcsim.compare import compare as run_comparison
+    from mfcsim.results import atomic_folder
+
+    _check_counts(reps=reps, workers=workers)
+    if b is None and not (a_set or b_set):
+        raise UsageError(
+            "compare: B is missing (accepted: compare A.yaml B.yaml, or compare A.yaml "
+            "--a-set path=value --b-set path=value)"
+        )
+    var_a, var_b = _variants(a, b or a, set_ or [], a_set or [], b_set or [], seed, days)
+    base_seed = var_a.scenario.seed if seed is None else seed
+    if seed is None and var_b.scenario.seed != base_seed:
+        typer.echo(
+            f"mfcsim: note: B's seed {var_b.scenario.seed} is not used; A and B both run on "
+            f"seeds {base_seed}.. (common random numbers)",
+            err=True,
+        )
+    name = f"{var_a.scenario.name}-vs-{var_b.scenario.name}"
+    folder = out if out is not None else default_out(name, base_seed, Path("runs") / "compare")
+    bar, each = _counting(2 * reps, "replications", not quiet and sys.stderr.isatty())
+    with atomic_folder(folder) as tmp, bar:
+        comparison = run_comparison(var_a, var_b, reps, seed=seed, workers=workers, each=each)
+        comparison.write_files(tmp)
+    typer.echo(str(folder))
+    if not quiet:
+        _print_comparison(comparison, all_)
+
+
+def _variants(
+    a: Path,
+    b: Path,
+    both: list[str],
+    a_only: list[str],
+    b_only: list[str],
+    seed: int | None,
+    days: int | None,
+) -> tuple[Any, Any]:
+    """Load the two sides of ``mfcsim compare`` with their overrides."""
+    from mfcsim.compare import Variant
+    from mfcsim.scenario.load import load_scenario
+
+    sides = []
+    for label, path, own in (("A", a, a_only), ("B", b, b_only)):
+        overrides = (*both, *own)
+        scn = load_scenario(path, overrides, seed=seed, days=days)
+        sides.append(Variant(label, scn, str(path), overrides))
+    return sides[0], sides[1]
 
 
 @app.command()
