@@ -288,3 +288,15 @@ def test_read_back_results_compute_the_same_indicators(loop: Results, tmp_path: 
     (folder / "indicators.parquet").unlink()
     again = Results.read(folder)
     pd.testing.assert_frame_equal(compute_indicators(again), loop.indicators)
+
+
+def test_a_negative_price_is_paid_by_the_supplier() -> None:
+    """Variant: straw at -10 EUR/t (a gate fee): the farm pays the digester 20 EUR a day."""
+    materials = loop_data()["materials"]
+    materials["straw"]["price"] = "-10 EUR/t"
+    value = lookup(run_scenario(loop_data(materials=materials)).indicators)
+    assert value("revenue_eur", "firm:farm") == pytest.approx(3 * 2000.0)
+    assert value("costs_eur", "firm:farm") == pytest.approx(3 * (321.0 + 20.0))
+    assert value("revenue_eur", "firm:digester") == pytest.approx(3 * 20.0)
+    assert value("costs_eur", "firm:digester") == pytest.approx(3 * (100.0 + 1.8))
+    assert value("residues_traded_value_eur", "material:straw") == pytest.approx(-3 * 20.0)
