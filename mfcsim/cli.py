@@ -138,6 +138,10 @@ def run(
         print_scorecard(scorecard(results.indicators))
 
 
+#: Columns of a table printed into a pipe or file, where nothing needs to fit a screen.
+PIPE_WIDTH = 200
+
+
 def _check_counts(**counts: int | None) -> None:
     """Raise a one-line usage error unless every given count (``--reps``, ...) is 1 or more."""
     for name, value in counts.items():
@@ -173,13 +177,19 @@ def _run_replications(
 
 
 def _print_rows(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table with whole names: folded, never cut, on a terminal; one line a row in a pipe."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*header, box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    for i, name in enumerate(header):
+        table.add_column(name, overflow="fold" if i == 0 else "ellipsis")
     for row in rows:
         table.add_row(*(v if isinstance(v, str) else _fmt(v) for v in row))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, PIPE_WIDTH))
+    console.print(table)
 
 
 def _comparison_row(row: Any, columns: Sequence[str]) -> list[Any]:

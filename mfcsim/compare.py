@@ -29,6 +29,8 @@ from mfcsim.simulation import Simulation
 KEYS = ["indicator", "scope", "period"]
 #: Confidence level of the paired intervals.
 CONFIDENCE = 0.95
+#: Relative size below which a replication's difference is rounding, counted as exactly 0.
+RTOL = 1e-9
 #: Headline figures that are bookkeeping or wall-clock time, not properties of the cluster.
 NOT_COMPARED = frozenset({"clearing_seconds_total", "ledger_rows", "mass_balance_max_rel_error"})
 #: Unit of a headline figure, by the suffix of its name (first match wins).
@@ -164,10 +166,11 @@ def paired_comparison(
 ) -> pd.DataFrame:
     """Mean of A, mean of B and the paired difference B - A with its confidence interval.
 
-    The means are over the replications where each side has a value; the difference and its
-    interval over the pairs, the replications where both have one (``n``; with complete data
-    ``diff = mean_b - mean_a``). With fewer than two pairs no interval can be computed: its
-    bounds are NaN and the row is not significant.
+    A replication's difference smaller than :data:`RTOL` times its values is floating-point
+    rounding and counts as 0. The means are over the replications where each side has a
+    value; the difference and its interval over the pairs, the replications where both have
+    one (``n``; with complete data ``diff = mean_b - mean_a``). With fewer than two pairs no
+    interval can be computed: its bounds are NaN and the row is not significant.
 
     Args:
         a: Variant A: a long frame ``replication, indicator, scope, period, value, unit``.
@@ -182,7 +185,7 @@ def paired_comparison(
     index = pd.MultiIndex.from_frame(order[KEYS])
     wide_a, wide_b = _wide(a).reindex(index), _wide(b).reindex(index)
     wide_a, wide_b = wide_a.align(wide_b, join="outer", axis=1)
-    diffs = wide_b - wide_a  # NaN unless both replications have a value
+    diffs = _rounded_differences(wide_a, wide_b)
     n = diffs.notna().sum(axis=1).to_numpy()
     out = order.reset_index(drop=True)
     out["n"] = n
@@ -194,6 +197,16 @@ def paired_comparison(
     out["ci_low"], out["ci_high"] = out["diff"] - half, out["diff"] + half
     out["significant"] = ((out["ci_low"] > 0) | (out["ci_high"] < 0)).to_numpy()
     return out
+
+
+def _rounded_differences(wide_a: pd.DataFrame, wide_b: pd.DataFrame) -> pd.DataFrame:
+    """``B - A`` per replication: NaN unless both have a value, 0 where they agree to RTOL.
+
+    Sums taken in another order differ in their last bits, not in substance.
+    """
+    diffs = wide_b - wide_a
+    scale = np.fmax(wide_a.abs(), wide_b.abs())
+    return diffs.mask(diffs.abs() <= RTOL * scale, 0.0)
 
 
 def _t_quantile(n: np.ndarray, confidence: float) -> np.ndarray:

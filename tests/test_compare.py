@@ -125,6 +125,14 @@ def test_a_constant_nonzero_difference_is_significant_with_a_zero_width_interval
     assert (row["diff"], row["ci_low"], row["ci_high"], row["significant"]) == (1, 1, 1, True)
 
 
+def test_rounding_noise_is_no_difference() -> None:
+    """Differences of 1e-12 relative (sums in another order) count as 0, not as significant."""
+    a = long_frame({"x": [1e6, 2e6, 3e6]})
+    b = long_frame({"x": [1e6 + 1e-7, 2e6 + 2e-7, 3e6 + 3e-7]})
+    row = paired_comparison(a, b).iloc[0]
+    assert (row["diff"], row["sd_diff"], row["significant"]) == (0.0, 0.0, False)
+
+
 def test_values_only_one_side_has_are_not_paired() -> None:
     """An indicator B reports and A does not keeps B's mean; no difference is made up."""
     a = long_frame({"x": [1.0, 2.0]})
