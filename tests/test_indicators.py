@@ -14,6 +14,9 @@ Periods: ``steady`` = days 7, 8, 9 (everything runs), ``early`` = days 0, 1, and
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ import pytest
 import yaml
 
 from mfcsim.indicators import INDICATORS, compute_indicators
+from mfcsim.indicators.docs import documented_table, indicators_markdown
 from mfcsim.indicators.planet import carried_over_share
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario
@@ -300,3 +304,42 @@ def test_a_negative_price_is_paid_by_the_supplier() -> None:
     assert value("revenue_eur", "firm:digester") == pytest.approx(3 * 20.0)
     assert value("costs_eur", "firm:digester") == pytest.approx(3 * (100.0 + 1.8))
     assert value("residues_traded_value_eur", "material:straw") == pytest.approx(-3 * 20.0)
+
+
+def test_the_documentation_lists_exactly_the_registered_indicators() -> None:
+    """docs/indicators.md holds the generated table (`python -m mfcsim.indicators.docs
+    docs/indicators.md` rewrites it): every registered indicator, nothing else."""
+    text = (Path(__file__).parents[1] / "docs" / "indicators.md").read_text()
+    table = documented_table(text)
+    assert table == indicators_markdown()
+    names = [line.split("`")[1] for line in table.splitlines()[2:]]
+    assert sorted(names) == sorted(INDICATORS)
+
+
+def test_the_own_indicator_example_of_the_documentation_runs(loop: Results) -> None:
+    """The example in docs/indicators.md registers and computes (then is removed again)."""
+    text = (Path(__file__).parents[1] / "docs" / "indicators.md").read_text()
+    code = text.split("## Your own indicator")[1].split("```python")[1].split("```")[0]
+    try:
+        exec(compile(code, "docs/indicators.md", "exec"), {})
+        value = lookup(compute_indicators(loop))
+        assert value("landfill_t", "firm:farm", "all") == pytest.approx(10.0)
+    finally:
+        INDICATORS.pop("landfill_t", None)
+
+
+def test_mfcsim_run_prints_the_scorecard(tmp_path: Path) -> None:
+    """After the headline table: the 3P scorecard, one column per period."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mfcsim", "run", str(LOOP), "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    card = proc.stdout[proc.stdout.index("3P scorecard") :]
+    assert card.splitlines()[0].split() == ["3P", "scorecard", "unit", "all", "early", "steady"]
+    assert re.search(r"jobs_fte\s+FTE\s+11\s+10\s+12\b", card)
+    assert proc.stdout.index("mass balance max rel. error") < proc.stdout.index("3P scorecard")
