@@ -108,13 +108,16 @@ def check_substance_balance(
         f"{row.consumed_t:.6g}, stock change {row.stock_change_t:.6g})"
         for (node, substance), row in bad.iterrows()
     ]
-    for (node, substance), row in table.iterrows():
-        made = row.produced_t - row.consumed_t
-        if (node, substance) in conserving and abs(made) > rtol * max(row.consumed_t, 1e-12):
-            offenders.append(
-                f"{node}/{substance}: transfer coefficients made {made:.6g} t of the substance "
-                f"(consumed {row.consumed_t:.6g}, produced {row.produced_t:.6g})"
-            )
+    made = table["produced_t"] - table["consumed_t"]
+    keys = [key for key in sorted(conserving) if key in made.index]
+    created = made.loc[keys] if keys else made.iloc[:0]
+    limit = rtol * np.maximum(table["consumed_t"].reindex(created.index), 1e-12)
+    offenders += [
+        f"{node}/{substance}: transfer coefficients made {value:.6g} t of the substance "
+        f"(consumed {table.at[(node, substance), 'consumed_t']:.6g}, produced "
+        f"{table.at[(node, substance), 'produced_t']:.6g})"
+        for (node, substance), value in created[created.abs() > limit].items()
+    ]
     q = flows["quantity"].to_numpy(dtype=float)
     heavy = np.flatnonzero(q > carrier_t * (1 + 1e-6) + 1e-12)
     for i in heavy[:10].tolist():

@@ -44,6 +44,17 @@ class FirmProcesses:
     transfer: np.ndarray
     has_transfer: np.ndarray
 
+    def activities_matter(self, consumed_t: np.ndarray) -> bool:
+        """False if the allocation is the same whatever the activities.
+
+        That is so when every consumed material is the input of exactly one process, and
+        every substance has transfer coefficients in all processes or in none.
+        """
+        users = (self.inputs > 0).sum(axis=0)
+        consumed = consumed_t > 0
+        uniform = self.has_transfer.all(axis=0) | ~self.has_transfer.any(axis=0)
+        return bool((users[consumed] != 1).any() or not uniform.all())
+
     @property
     def needs_allocation(self) -> bool:
         """True if the firm has several processes and one of them has transfer coefficients."""
@@ -112,7 +123,11 @@ def allocated_outputs(
     Returns:
         Materials x substances: substance in what was produced, per material.
     """
-    activity = _activities(fp, consumed_t, produced_t)
+    activity = (
+        _activities(fp, consumed_t, produced_t)
+        if fp.activities_matter(consumed_t)
+        else np.ones(len(fp.inputs))
+    )
     use = activity[:, None] * fp.inputs  # processes x materials
     total = use.sum(axis=0)
     by_mass = activity * fp.inputs.sum(axis=1)

@@ -202,6 +202,9 @@ class _Context:
         pair = self.block[prod] * self.n_m + self.mat[prod]
         total = np.bincount(pair, weights=self.q[prod], minlength=self.n_blocks * self.n_m)
         self.produced = total.reshape(self.n_blocks, self.n_m)
+        cons = np.flatnonzero(self.kind == Kind.CONSUMPTION)
+        self.cons_rows = cons[np.argsort(self.block[cons], kind="stable")]
+        self.cons_block = self.block[self.cons_rows]
         self.share = np.zeros(len(self.q))
         self.share[prod] = self.q[prod] / total[pair]
 
@@ -302,7 +305,8 @@ class _Context:
         return out
 
     def _allocated(self, block: int, firm: int, content: np.ndarray) -> np.ndarray:
-        cons = np.flatnonzero((self.block == block) & (self.kind == Kind.CONSUMPTION))
+        lo, hi = np.searchsorted(self.cons_block, [block, block + 1])
+        cons = self.cons_rows[lo:hi]
         consumed_t = np.bincount(self.mat[cons], weights=self.q[cons], minlength=self.n_m)
         by_mat = np.zeros((self.n_m, self.n_s))
         np.add.at(by_mat, self.mat[cons], content[cons])

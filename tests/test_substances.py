@@ -236,3 +236,22 @@ def test_default_scenario_balances_for_substances():
     root = Path(__file__).resolve().parents[1]
     run = run_scenario(root / "scenarios" / "default.yaml", days=30)
     assert set(run.substance_replay.substances) >= {"N", "P", "dry_matter"}
+
+
+def test_several_transfer_processes_share_out_what_the_firm_consumed():
+    """A second digester process on grain (N 2 %, half to air) beside the slurry one.
+
+    Over 3 days: 2 t grain a day (0.04 t N, 0.02 to air, 0.02 to digestate) and, on day 2,
+    the 6 t of slurry (0.06 t N: 0.006 to air, 0.054 to digestate).
+    """
+    data = cluster()
+    data["firms"]["digester"]["processes"]["digest_grain"] = {
+        "capacity": 2,
+        "inputs": {"grain": 1},
+        "outputs": {"digestate": 0.9},
+        "to_environment": {"gas": 0.1},
+        "transfer": {"N": {"digestate": 0.5, "gas": 0.5}},
+    }
+    run = run_scenario(data)
+    assert n_of(run, source="digester", target="air") == pytest.approx(3 * 0.02 + 0.006)
+    assert n_of(run, source="digester", kind="disposal") == pytest.approx(3 * 0.02 + 0.054)
