@@ -136,6 +136,8 @@ class Simulation:
               for m in range(len(self.materials))] for f in self.firms], dtype=bool,
         ).reshape(self.stock[:-1].shape)  # fmt: skip
         self.kernel = Kernel(self)
+        self.join_day = np.array([f.spec.join_day for f in self.firms], dtype=np.int64)
+        self._active = np.zeros(len(self.firms), dtype=bool)
         self.transport = Transport(self)
         self.contracts = [self._compile_contract(cid) for cid in scenario.contracts]
         #: Stock each firm holds back for its next contract deliveries (inf: ships it all).
@@ -288,14 +290,17 @@ class Simulation:
         self.snapshots.append(self.stock.copy())
 
     def _join(self, day: int) -> None:
-        for firm in self.firms:
-            firm.active = day >= firm.spec.join_day
+        active = self.join_day <= day
+        for i in np.flatnonzero(active != self._active).tolist():
+            self.firms[i].active = bool(active[i])
+        self._active = active
 
-    def _active_mask(self) -> np.ndarray:
-        return np.fromiter((f.active for f in self.firms), dtype=bool, count=len(self.firms))
+    def active_mask(self) -> np.ndarray:
+        """Which firms take part today (joined), by firm index."""
+        return self._active
 
     def _plan(self, day: int) -> None:
-        self.kernel.plan(day, self._active_mask())
+        self.kernel.plan(day, self.active_mask())
         for firm in self.kernel.fallback:
             if firm.active:
                 firm.plan(day)
@@ -316,7 +321,7 @@ class Simulation:
         return max(route.capacity_per_day - self._pipe_used.get((source, target, m), 0.0), 0.0)
 
     def _procure(self, day: int) -> None:
-        self.kernel.procure(day, self._active_mask())
+        self.kernel.procure(day, self.active_mask())
         for firm in self.kernel.fallback:
             if firm.active:
                 self._procure_firm(day, firm)
@@ -400,4 +405,4 @@ class Simulation:
         self.agent.clear(day)
 
     def _surplus(self, day: int) -> None:
-        surplus(self, day, self._active_mask(), self.export_mask)
+        surplus(self, day, self.active_mask(), self.export_mask)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -469,44 +468,41 @@ def nearest_arc_columns(
 
     ask_j, ask_mat, ask_factor, ask_slot = _acceptances(request_material, substitutes)
     live = np.flatnonzero(offer_quantity > 0.0)
-    found: list[tuple[np.ndarray, ...]] = []  # (ask rows, offer rows, cost, km, capacity)
-    for m in np.unique(offer_material[live]).tolist():
-        asks = np.flatnonzero(ask_mat == m)
-        if len(asks) == 0:
-            continue
-        idx = live[offer_material[live] == m]
-        tree = cKDTree(positions_km[offer_firm[idx]])
-        want = min(k + 1, len(idx))
-        _, near = tree.query(positions_km[request_firm[ask_j[asks]]], k=want)
-        near = np.asarray(near).reshape(len(asks), want)
-        rows = np.repeat(asks, want)
-        cand = idx[near.ravel()]
-        other = offer_firm[cand] != request_firm[ask_j[rows]]
-        rows, cand = rows[other], cand[other]
-        ok, cost, km, cap = routes(cand, ask_j[rows])
-        rows, cand, cost, km, cap = rows[ok], cand[ok], cost[ok], km[ok], cap[ok]
-        if want < len(idx):
-            short = asks[np.bincount(np.searchsorted(asks, rows), minlength=len(asks)) < k]
-            if len(short):
-                wider = [
-                    _k_routable(tree, idx, offer_firm, int(request_firm[ask_j[a]]), int(ask_j[a]),
-                                routes, k, positions_km)
-                    for a in short.tolist()
-                ]  # fmt: skip
-                keep = ~np.isin(rows, short)
-                rows = np.concatenate(
-                    [
-                        rows[keep],
-                        *(np.full(len(w[0]), a) for a, w in zip(short, wider, strict=True)),
-                    ]
-                )
-                cand, cost, km, cap = (np.concatenate([col[keep], *parts]) for col, *parts in
-                                       zip((cand, cost, km, cap), *wider, strict=True))  # fmt: skip
-        found.append((rows, cand, cost, km, cap))
-    if not found:
+    on_offer = np.bincount(offer_material[live], minlength=int(ask_mat.max(initial=-1)) + 1)
+    asks = np.flatnonzero(on_offer[ask_mat] > 0) if len(ask_mat) else ask_mat
+    if len(asks) == 0 or k < 1:
         e = np.empty(0, dtype=np.int64)
         return ArcColumns(e, e, np.empty(0), np.empty(0), np.empty(0), e)
-    rows, cand, cost, km, cap = (np.concatenate(col) for col in zip(*found, strict=True))
+    # One tree over all materials: the material is a third coordinate, so far apart that
+    # the nearest neighbours of a point in its material's plane are that material's offers.
+    planes = (np.ptp(positions_km, axis=0).max(initial=0.0) + 1.0) * 10.0
+    points = np.column_stack([positions_km[offer_firm[live]], offer_material[live] * planes])
+    tree = cKDTree(points)
+    want = min(k + 1, len(live))
+    query = np.column_stack([positions_km[request_firm[ask_j[asks]]], ask_mat[asks] * planes])
+    _, near = tree.query(query, k=want)
+    near = np.asarray(near).reshape(len(asks), want)
+    rows = np.repeat(asks, want)
+    cand = live[np.minimum(near.ravel(), len(live) - 1)]
+    same = (near.ravel() < len(live)) & (offer_material[cand] == ask_mat[rows])
+    same &= offer_firm[cand] != request_firm[ask_j[rows]]
+    rows, cand = rows[same], cand[same]
+    ok, cost, km, cap = routes(cand, ask_j[rows])
+    rows, cand, cost, km, cap = rows[ok], cand[ok], cost[ok], km[ok], cap[ok]
+    short = asks[
+        (np.bincount(np.searchsorted(asks, rows), minlength=len(asks)) < k)
+        & (on_offer[ask_mat[asks]] > k + 1)
+    ]
+    if len(short):
+        wider = [_k_routable(live[offer_material[live] == ask_mat[a]], offer_firm,
+                             int(request_firm[ask_j[a]]), int(ask_j[a]), routes, k,
+                             positions_km) for a in short.tolist()]  # fmt: skip
+        keep = ~np.isin(rows, short)
+        rows = np.concatenate(
+            [rows[keep], *(np.full(len(w[0]), a) for a, w in zip(short, wider, strict=True))]
+        )
+        cand, cost, km, cap = (np.concatenate([col[keep], *parts]) for col, *parts in
+                               zip((cand, cost, km, cap), *wider, strict=True))  # fmt: skip
     order = np.lexsort((cand, km, ask_slot[rows], ask_j[rows]))
     rows, cand, cost, km, cap = rows[order], cand[order], cost[order], km[order], cap[order]
     start = np.r_[True, rows[1:] != rows[:-1]]
@@ -517,7 +513,6 @@ def nearest_arc_columns(
 
 
 def _k_routable(
-    tree: Any,
     idx: np.ndarray,
     offer_firm: np.ndarray,
     firm: int,
@@ -528,9 +523,13 @@ def _k_routable(
 ) -> tuple[np.ndarray, ...]:
     """The k nearest routable offers of ``idx`` for request ``j`` (not the requester's own).
 
-    Asks the tree for k + 1 neighbours, then twice as many while fewer than k of them are
-    routable and more exist. Returns (offer rows, cost, km, capacity), by route distance.
+    Asks a tree of ``idx`` for k + 1 neighbours, then twice as many while fewer than k of
+    them are routable and more exist. Returns (offer rows, cost, km, capacity), by route
+    distance.
     """
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(positions_km[offer_firm[idx]])
     want, seen = min(k + 1, len(idx)), 0
     parts: list[tuple[np.ndarray, ...]] = []
     n_found = 0

@@ -111,7 +111,7 @@ class RegionalAgent:
         """
         sim, market = self.sim, self.sim.market
         stock = sim.stock[:-1]
-        active = np.fromiter((f.active for f in sim.firms), dtype=bool, count=len(sim.firms))
+        active = sim.active_mask()
         surplus = np.maximum(stock - sim.reserved, 0.0)
         mask = (stock > 0.0) & ~self.kept & (surplus > 0.0) & active[:, None]
         f_idx, m_idx = np.nonzero(mask)
@@ -132,7 +132,7 @@ class RegionalAgent:
         go through their own hooks.
         """
         sim, kernel = self.sim, self.sim.kernel
-        joined = np.array([f.spec.join_day <= day for f in sim.firms], dtype=bool)
+        joined = sim.join_day <= day
         want = kernel.target(kernel.planned_for(day, joined))
         need = want - kernel.available(sim.transport.pending)
         rows = kernel.wanted & (joined & kernel.is_kernel)[:, None] & (need > 1e-9)

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from mfcsim.simulation import Simulation
 
 
+#: Up to this many firms, pair distances are cached in a dense matrix (8 bytes a pair).
+DENSE_FIRMS = 4096
+
+
 class RouteTable:
     """Road and pipeline routes of candidate deliveries, computed over arrays.
 
@@ -50,7 +54,12 @@ class RouteTable:
                 dtype=np.int64,
             )
         )
-        self._pair_codes = np.empty(0, dtype=np.int64)  # source × n_firms + target, sorted
+        # km of the firm pairs met so far: a matrix (NaN: not yet met) for up to
+        # DENSE_FIRMS firms, else a table of pair codes (source × n_firms + target), sorted
+        self._km = (
+            np.full((self.n_firms, self.n_firms), np.nan) if self.n_firms <= DENSE_FIRMS else None
+        )
+        self._pair_codes = np.empty(0, dtype=np.int64)
         self._pair_km = np.empty(0)
         self._rooms: dict[tuple[int, int, int], int] = {}
         self._room: list[float] = []
@@ -78,19 +87,29 @@ class RouteTable:
         """Today's room of each pipeline met so far, by the capacity index of the columns."""
         return np.array(self._room, dtype=float)
 
+    def _network_km(self, codes: np.ndarray) -> np.ndarray:
+        """Road km of firm pairs (by pair code) from the network, one by one."""
+        n, ids = self.n_firms, self.ids
+        km = [self.sim.network.distance_km(ids[c // n], ids[c % n]) for c in codes.tolist()]
+        return np.array(km, dtype=float)
+
     def distance_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Route length of firm pairs on the road network (km)."""
+        if self._km is not None:
+            km = self._km[source, target]
+            new = np.isnan(km)
+            if new.any():
+                codes = np.unique(source[new] * self.n_firms + target[new])
+                self._km.flat[codes] = self._network_km(codes)
+                km = self._km[source, target]
+            return km
         codes = source * self.n_firms + target
         pos = np.searchsorted(self._pair_codes, codes)
         known = pos < len(self._pair_codes)
         known[known] = self._pair_codes[pos[known]] == codes[known]
         if not known.all():
             new = np.unique(codes[~known])
-            km = np.array(
-                [self.sim.network.distance_km(self.ids[c // self.n_firms],
-                                              self.ids[c % self.n_firms]) for c in new.tolist()],
-                dtype=float,
-            )  # fmt: skip
+            km = self._network_km(new)
             codes_all = np.concatenate([self._pair_codes, new])
             order = np.argsort(codes_all, kind="stable")
             self._pair_codes = codes_all[order]
