@@ -8,6 +8,8 @@ material, whose ``co2e`` per unit (its emission when used, e.g. natural gas burn
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from mfcsim.indicators.registry import indicator
@@ -30,54 +32,30 @@ def _co2e_of(window: Window, kind: str) -> dict[str, float]:
     return firm_and_material(window.rows(kind), firm_column, "co2e_t")
 
 
-@indicator(
-    "co2e_transport_t",
-    unit="t CO2e",
-    pillar="planet",
-    scopes=SCOPES_ALL,
-    definition="Emissions of shipments in the region (road t·km or pipeline, by the "
-    "scenario's mode factors; firm: as supplier).",
+#: CO2e by the ledger rows it is booked on: name, kind of row, definition.
+CO2E_SOURCES = (
+    (
+        "co2e_transport_t",
+        "shipment",
+        "Emissions of shipments in the region (road t·km or pipeline, by the scenario's mode "
+        "factors; firm: as supplier).",
+    ),
+    (
+        "co2e_process_t",
+        "emission",
+        "Emissions released by processes to air, water and soil (material co2e per unit).",
+    ),
+    ("co2e_disposal_t", "disposal", "Emissions of disposal (the disposal route's co2e per unit)."),
+    (
+        "co2e_imports_t",
+        "import",
+        "Emissions embodied in imports (the import market's co2e per unit; firm: the importer).",
+    ),
 )
-def co2e_transport_t(window: Window) -> Scoped:
-    """CO2e of transport."""
-    return _co2e_of(window, "shipment")
-
-
-@indicator(
-    "co2e_process_t",
-    unit="t CO2e",
-    pillar="planet",
-    scopes=SCOPES_ALL,
-    definition="Emissions released by processes to air, water and soil (material co2e per unit).",
-)
-def co2e_process_t(window: Window) -> Scoped:
-    """CO2e of emission rows."""
-    return _co2e_of(window, "emission")
-
-
-@indicator(
-    "co2e_disposal_t",
-    unit="t CO2e",
-    pillar="planet",
-    scopes=SCOPES_ALL,
-    definition="Emissions of disposal (the disposal route's co2e per unit).",
-)
-def co2e_disposal_t(window: Window) -> Scoped:
-    """CO2e of disposal rows."""
-    return _co2e_of(window, "disposal")
-
-
-@indicator(
-    "co2e_imports_t",
-    unit="t CO2e",
-    pillar="planet",
-    scopes=SCOPES_ALL,
-    definition="Emissions embodied in imports (the import market's co2e per unit; firm: the "
-    "importer).",
-)
-def co2e_imports_t(window: Window) -> Scoped:
-    """CO2e of import rows."""
-    return _co2e_of(window, "import")
+for _name, _kind, _definition in CO2E_SOURCES:
+    indicator(_name, unit="t CO2e", pillar="planet", scopes=SCOPES_ALL, definition=_definition)(
+        functools.partial(_co2e_of, kind=_kind)
+    )
 
 
 @per_window

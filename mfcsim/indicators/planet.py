@@ -18,6 +18,7 @@ from mfcsim.indicators.window import (
     Window,
     by_scope,
     firm_and_material,
+    firm_column,
     per_window,
     shares_by_scope,
     sum_by,
@@ -113,30 +114,23 @@ def residue_chain(window: Window) -> pd.DataFrame:
     return frame
 
 
-@indicator(
-    "residues_generated_t",
-    unit="t",
-    pillar="planet",
-    scopes=SCOPES_FIRM,
-    definition="Residues produced, less the share that continues residues the firm consumed "
-    "from the region (chain rule).",
-)
-def residues_generated_t(window: Window) -> Scoped:
-    """Residues generated anew (the chain rule's ``generated_t``)."""
-    return by_scope(residue_chain(window)["generated_t"], "firm")
-
-
-@indicator(
-    "residues_valorised_t",
-    unit="t",
-    pillar="planet",
-    scopes=SCOPES_FIRM,
-    definition="Residues that end used as an input: regional residues consumed, less what the "
-    "user's own residue output continues (chain rule), plus residues exported.",
-)
-def residues_valorised_t(window: Window) -> Scoped:
-    """Residues that end used as an input (the chain rule's ``valorised_t``)."""
-    return by_scope(residue_chain(window)["valorised_t"], "firm")
+for _name, _column, _definition in (
+    (
+        "residues_generated_t",
+        "generated_t",
+        "Residues produced, less the share that continues residues the firm consumed from the "
+        "region (chain rule).",
+    ),
+    (
+        "residues_valorised_t",
+        "valorised_t",
+        "Residues that end used as an input: regional residues consumed, less what the user's "
+        "own residue output continues (chain rule), plus residues exported.",
+    ),
+):
+    indicator(_name, unit="t", pillar="planet", scopes=SCOPES_FIRM, definition=_definition)(
+        firm_column(residue_chain, _column)
+    )
 
 
 @indicator(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.indicators.registry import indicator
-from mfcsim.indicators.window import Scoped, Window, by_scope, per_window, sum_by
+from mfcsim.indicators.window import Scoped, Window, by_scope, firm_column, per_window, sum_by
 
 SCOPES_FIRM = ("cluster", "firm")
 
@@ -55,29 +55,17 @@ def _total(parts: list[pd.Series], index: pd.Index) -> np.ndarray:
     return sum((p.reindex(index, fill_value=0.0).to_numpy() for p in parts), np.zeros(len(index)))
 
 
-@indicator(
-    "revenue_eur",
-    unit="EUR",
-    pillar="profit",
-    scopes=SCOPES_FIRM,
-    definition="Exports plus regional sales at the material's price.",
-)
-def revenue_eur(window: Window) -> Scoped:
-    """Revenue per firm and for the cluster."""
-    return by_scope(money(window)["revenue_eur"], "firm")
-
-
-@indicator(
-    "costs_eur",
-    unit="EUR",
-    pillar="profit",
-    scopes=SCOPES_FIRM,
-    definition="Imports, regional purchases at the material's price, transport (paid by the "
-    "supplier) and disposal fees.",
-)
-def costs_eur(window: Window) -> Scoped:
-    """Costs per firm and for the cluster."""
-    return by_scope(money(window)["costs_eur"], "firm")
+for _name, _definition in (
+    ("revenue_eur", "Exports plus regional sales at the material's price."),
+    (
+        "costs_eur",
+        "Imports, regional purchases at the material's price, transport (paid by the supplier) "
+        "and disposal fees.",
+    ),
+):
+    indicator(_name, unit="EUR", pillar="profit", scopes=SCOPES_FIRM, definition=_definition)(
+        firm_column(money, _name)
+    )
 
 
 @indicator(

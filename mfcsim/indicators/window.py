@@ -182,3 +182,13 @@ def firm_and_material(rows: pd.DataFrame, firm_column: str, column: str) -> dict
     """Scopes cluster, firm:<id> and material:<id> of one column of ledger rows summed."""
     firms = by_scope(sum_by(rows, firm_column, column), "firm")
     return {**firms, **by_scope(sum_by(rows, "material", column), "material", total=False)}
+
+
+def firm_column(table: Callable[[Window], pd.DataFrame], column: str) -> Callable[[Window], Scoped]:
+    """An indicator function: one column of a per-firm table, per firm and for the cluster."""
+
+    def values(window: Window) -> Scoped:
+        return by_scope(table(window)[column], "firm")
+
+    values.__doc__ = f"``{column}`` of ``{table.__name__}``, per firm and for the cluster."
+    return values
