@@ -1,7 +1,8 @@
 """Results: the tidy frames of a run, and the run folder written atomically and read back.
 
 A run folder holds ``flows.parquet`` (the ledger), ``stocks.parquet``, ``nodes.parquet``,
-``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``.
+``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``, and
+``indicators.parquet`` with ``scorecard.json`` (:mod:`mfcsim.indicators`).
 It is written under a hidden temporary name beside its final place and renamed when every
 file is complete, so an interrupted run leaves no half-written folder behind.
 """
