@@ -82,15 +82,29 @@ def indicators_of(results: Results) -> pd.DataFrame:
     return pd.concat([frame, extra], ignore_index=True)
 
 
+def headline_indicators(results: Results) -> pd.DataFrame:
+    """Only the headline figures of ``kpis.json``, as a long frame: cheaper to compute."""
+    return kpi_indicators(results.kpis)
+
+
+#: What is measured on each replication: a function from Results to a long indicator frame.
+Measure = Callable[[Results], pd.DataFrame]
+
+
 def _replication(
-    job: tuple[Scenario, int, int], *, out: Path | None, reps: int, strict: bool
+    job: tuple[Scenario, int, int],
+    *,
+    out: Path | None,
+    reps: int,
+    strict: bool,
+    measure: Measure,
 ) -> pd.DataFrame:
     """Run replication ``job = (scenario, r, seed)``; write its run folder under ``out``."""
     scenario, replication, seed = job
     results = Simulation(scenario, seed=seed).run(strict=strict)
     if out is not None:
         results.write(out / replication_name(replication, reps))
-    frame = indicators_of(results)
+    frame = measure(results)
     frame.insert(0, "seed", seed)
     frame.insert(0, "replication", replication)
     return frame
@@ -115,6 +129,7 @@ def replicate(
     out: Path | None = None,
     strict: bool = True,
     each: Callable[[int], None] | None = None,
+    measure: Measure = indicators_of,
 ) -> pd.DataFrame:
     """Run one replication per seed and stack their indicators.
 
@@ -125,6 +140,8 @@ def replicate(
         out: If given, each replication's run folder is written to ``out/rep-NNN``.
         strict: Check each run's mass balance and raise if it fails.
         each: Called with the replication number as each one finishes, in order.
+        measure: What to measure on each run (default :func:`indicators_of`; a module-level
+            function if ``workers > 1``, so that it can be sent to the workers).
 
     Returns:
         ``replication, seed, indicator, scope, period, value, unit``, replications in order.
@@ -133,21 +150,22 @@ def replicate(
         MassBalanceError: If ``strict`` and a replication does not balance.
     """
     jobs = [(scenario, r, seed) for r, seed in enumerate(seeds)]
-    frames = _run_jobs(jobs, workers=workers, out=out, strict=strict, each=each)
+    frames = _run_jobs(jobs, workers, each, out=out, strict=strict, measure=measure)
     return pd.concat(frames, ignore_index=True)
 
 
 def _run_jobs(
     jobs: list[tuple[Scenario, int, int]],
-    *,
     workers: int,
     each: Callable[[int], None] | None,
+    *,
     out: Path | None = None,
     strict: bool = True,
+    measure: Measure = indicators_of,
 ) -> list[pd.DataFrame]:
     """The indicator frames of ``(scenario, replication, seed)`` jobs, in the jobs' order."""
     reps = 1 + max((r for _, r, _ in jobs), default=0)
-    run_one = partial(_replication, out=out, reps=reps, strict=strict)
+    run_one = partial(_replication, out=out, reps=reps, strict=strict, measure=measure)
     frames = []
     for frame in _ordered_map(run_one, jobs, workers):
         frames.append(frame)
@@ -301,6 +319,7 @@ def compare(
     seed: int | None = None,
     workers: int = 1,
     each: Callable[[int], None] | None = None,
+    measure: Measure = indicators_of,
 ) -> Comparison:
     """Run ``reps`` replications of A and of B on the same seeds and compare them.
 
@@ -311,13 +330,15 @@ def compare(
         seed: Base seed of the replications (default: A's scenario seed).
         workers: Processes to run replications in.
         each: Called after each finished replication of either variant.
+        measure: What to compare (default :func:`indicators_of`; or
+            :func:`headline_indicators`, the figures of ``kpis.json`` only).
 
     Raises:
         MassBalanceError: If a replication does not balance.
     """
     seeds = replication_seeds(a.scenario.seed if seed is None else seed, reps)
     jobs = [(v.scenario, r, s) for v in (a, b) for r, s in enumerate(seeds)]
-    frames = _run_jobs(jobs, workers=workers, each=each)
+    frames = _run_jobs(jobs, workers, each, measure=measure)
     side_a = pd.concat(frames[:reps], ignore_index=True)
     side_b = pd.concat(frames[reps:], ignore_index=True)
     stacked = pd.concat([side_a.assign(variant="A"), side_b.assign(variant="B")], ignore_index=True)

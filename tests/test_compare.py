@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from mfcsim.cli import main
 from mfcsim.compare import (
     Variant,
     compare,
+    headline_indicators,
     paired_comparison,
     replicate,
     replication_seeds,
@@ -169,7 +172,7 @@ def test_the_agent_lowers_disposal_significantly(bran: Callable[..., Scenario]) 
     """Greedy clearing sends bran to the pigs: disposal and imports fall, reuse rises."""
     none = Variant("A", bran("agent.policy=none"), "bran", ("agent.policy=none",))
     greedy = Variant("B", bran("agent.policy=greedy"), "bran", ("agent.policy=greedy",))
-    table = compare(none, greedy, 3).table
+    table = compare(none, greedy, 3, measure=headline_indicators).table
     cluster = table[(table["scope"] == "cluster") & (table["period"] == "all")]
     rows = cluster.set_index("indicator")
     for name in ("disposal_t", "imports_t"):
@@ -187,9 +190,13 @@ def test_common_random_numbers_shrink_the_variance_of_the_difference(
         bran("agent.policy=greedy", "horizon=10"),
     )
     seeds = replication_seeds(1, 6)
-    base = cluster_values(replicate(none, seeds), "imports_t")
-    common = cluster_values(replicate(greedy, seeds), "imports_t") - base
-    independent = cluster_values(replicate(greedy, replication_seeds(1001, 6)), "imports_t") - base
+
+    def imports_t(scenario: Scenario, seeds: list[int]) -> np.ndarray:
+        return cluster_values(replicate(scenario, seeds, measure=headline_indicators), "imports_t")
+
+    base = imports_t(none, seeds)
+    common = imports_t(greedy, seeds) - base
+    independent = imports_t(greedy, replication_seeds(1001, 6)) - base
     var_common, var_independent = np.var(common, ddof=1), np.var(independent, ddof=1)
     assert var_common < var_independent / 10, (var_common, var_independent)
 
@@ -230,6 +237,21 @@ def test_a_failing_replication_leaves_nothing_behind(
     assert list(runs.iterdir()) == []
 
 
+def test_the_python_example_in_docs_compare_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ```python block of docs/compare.md runs as written."""
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    text = (root / "docs" / "compare.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "docs/compare.md", "exec"), namespace)
+    table = namespace["result"].table  # type: ignore[attr-defined]
+    assert {"diff", "ci_low", "ci_high", "significant"} <= set(table.columns)
+
+
 # ---- the command line ------------------------------------------------------------------------
 
 
@@ -248,15 +270,18 @@ def mfcsim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_run_reps_writes_one_folder_per_replication_reproducibly(
     tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`run --reps 3`: rep-000..rep-002, stacked indicators, seeds; same bytes twice."""
-    args = ["run", str(tiny_path), "--days", "4", "--reps", "3", "--quiet"]
+    """`run --reps 3`: rep-000..rep-002, stacked indicators, seeds; same bytes with workers."""
+    args = ["run", str(tiny_path), "--days", "3", "--reps", "3", "--quiet"]
     args += ["--set", "firms.dairy.variability.activity_cv=0.2"]
-    proc = mfcsim(*args, "--out", "one", cwd=tmp_path)  # a real process
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0  # sequentially, in this process
+    assert capsys.readouterr().out == f"{tmp_path / 'one'}\n"
+    proc = mfcsim(*args, "--workers", "2", "--out", "two", cwd=tmp_path)  # a real process
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "one\n"
-    assert main([*args, "--out", str(tmp_path / "two")]) == 0  # and this one
-    assert capsys.readouterr().out == f"{tmp_path / 'two'}\n"
+    assert proc.stdout == "two\n"
     one, two = tmp_path / "one", tmp_path / "two"
+    assert (one / "rep-002" / "flows.parquet").read_bytes() == (
+        two / "rep-002" / "flows.parquet"
+    ).read_bytes()
     assert sorted(p.name for p in one.iterdir()) == [
         "indicators.parquet",
         "rep-000",
