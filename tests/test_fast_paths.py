@@ -1,0 +1,126 @@
+"""The engine's fast paths give what their plain definitions give.
+
+Each fast path (issue 4) has a plain definition it must reproduce exactly: the ledger's
+canonical order (a six-key stable sort), the agent's candidate arcs (the k nearest offers
+with a route), pair distances cached in a matrix or in a sorted table, and shipments
+arriving in bulk at the next tick (in the order one SimPy event per shipment would fire).
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mfcsim.agent import routes
+from mfcsim.agent.clearing import nearest_arc_columns
+from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order
+from mfcsim.scenario.load import scenario_from_dict
+from mfcsim.simulation import Simulation
+from mfcsim.synthetic import synthetic_cluster
+from mfcsim.testing import ledger_digest, run_scenario
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "ledger_digests.json"
+
+
+def six_key_order(data: np.ndarray) -> np.ndarray:
+    return np.lexsort((data["kind"], data["material"], data["target"], data["source"],
+                       data["phase"], data["t_day"]))  # fmt: skip
+
+
+def ledger_rows(seed: int, n: int, *, in_clock_order: bool) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    data = np.zeros(n, dtype=ROW_DTYPE)
+    data["t_day"] = rng.integers(0, 4, n) + rng.choice([0.0, 0.25, 0.5], n)
+    data["phase"] = rng.integers(1, BETWEEN_TICKS + 1, n)
+    for name, high in (("source", 6), ("target", 6), ("material", 4), ("kind", len(Kind))):
+        data[name] = rng.integers(0, high, n)
+    data["quantity"] = np.arange(n)  # tells rows with equal keys apart
+    if in_clock_order:
+        data = data[np.lexsort((data["phase"], data["t_day"]))]
+    return data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 300), st.booleans())
+def test_canonical_order_is_the_six_key_stable_sort(seed, n, in_clock_order):
+    """Rows in (t_day, phase) order take the packed-key path; others the full sort."""
+    data = ledger_rows(seed, n, in_clock_order=in_clock_order)
+    assert canonical_order(data).tolist() == six_key_order(data).tolist()
+
+
+def brute_force_arcs(offers, requests, routable, k, positions):
+    """For each request: the k nearest offers of its material with a route, not its own."""
+    out = []
+    for j, (firm, material) in enumerate(requests):
+        hits = []
+        for i, (o_firm, o_material, qty) in enumerate(offers):
+            if o_material == material and qty > 0 and o_firm != firm and routable[o_firm, firm]:
+                km = float(np.hypot(*(positions[o_firm] - positions[firm])))
+                hits.append((km, i))
+        out.extend((i, j) for _, i in sorted(hits)[:k])
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4))
+def test_nearest_arcs_are_the_k_nearest_offers_with_a_route(seed, k):
+    """With route km equal to planar km, the arcs are the brute-force k nearest routable."""
+    rng = np.random.default_rng(seed)
+    n_firms = 25
+    positions = rng.uniform(0, 60, (n_firms, 2))
+    routable = rng.random((n_firms, n_firms)) < 0.6
+    pairs = sorted({(int(f), int(m)) for f, m in rng.integers(0, [n_firms, 3], (30, 2))})
+    offers = [(f, m, float(rng.choice([0.0, 1.0, 2.0]))) for f, m in pairs]  # one a firm
+    requests = [(int(f), int(rng.integers(0, 3))) for f in rng.integers(0, n_firms, 12)]
+    offer_firm = np.array([o[0] for o in offers])
+    request_firm = np.array([r[0] for r in requests])
+
+    def route_columns(offer_rows, request_rows):
+        source, target = offer_firm[offer_rows], request_firm[request_rows]
+        km = np.hypot(*(positions[source] - positions[target]).T)
+        return routable[source, target], km * 2.0, km, np.full(len(km), -1)
+
+    arcs = nearest_arc_columns(
+        offer_firm, np.array([o[1] for o in offers]), np.array([o[2] for o in offers]),
+        request_firm, np.array([r[1] for r in requests]), route_columns, {}, k, positions,
+    )  # fmt: skip
+    got = list(zip(arcs.offer.tolist(), arcs.request.tolist(), strict=True))
+    assert got == brute_force_arcs(offers, requests, routable, k, positions)
+    assert arcs.cost.tolist() == (2.0 * arcs.km).tolist()
+
+
+def test_pair_distances_from_the_table_equal_those_from_the_matrix(monkeypatch):
+    """Above DENSE_FIRMS firms, distances come from a sorted table: the same ledger."""
+    monkeypatch.setattr(routes, "DENSE_FIRMS", 0)
+    results = run_scenario(synthetic_cluster(40, seed=3, days=20, policy="greedy"))
+    assert ledger_digest(results) == json.loads(GOLDEN.read_text())["synthetic40-greedy"]
+
+
+def test_arrivals_apply_strictly_before_now_in_simpy_order():
+    """Arrivals before ``now`` land in (arrival, dispatch) order, recorded at their time."""
+    sim = Simulation(scenario_from_dict(synthetic_cluster(10, seed=1, days=5, policy="none")))
+    sim.stock[:] = 10.0
+    one = np.ones(4)
+    sim.transport.ship_many(
+        0.0, np.array([0, 1, 2, 3]), np.array([5, 5, 6, 5]), np.zeros(4, dtype=np.int64),
+        np.array([1.0, 2.0, 3.0, 4.0]), distance_km=one,
+        duration_day=np.array([1.0, 0.5, 0.5, 2.0]),
+        cost_eur_per_unit_km=one, cost_eur_per_unit=0 * one, co2e_t_per_tkm=one,
+        mode=np.zeros(4, dtype=np.int64), requested=np.zeros(4, dtype=np.int64), origin="test",
+    )  # fmt: skip
+    before = sim.stock.copy()
+    sim.transport.deliver_due(1.0)  # the lots of day 0.5 arrive; the one at exactly 1 waits
+    assert sim.stock[5, 0] - before[5, 0] == 2.0
+    assert sim.stock[6, 0] - before[6, 0] == 3.0
+    assert sim.transport.pending[5, 0] == 5.0
+    sim.transport.deliver_due(2.5)
+    assert sim.stock[5, 0] - before[5, 0] == 7.0
+    assert sim.transport.pending.sum() == 0.0
+    assert sim.stock[sim.transit_node, 0] == before[sim.transit_node, 0] - 10.0
+    rows = sim.ledger.rows()
+    arrivals = rows[(rows["source"] == sim.transit_node) & (rows["kind"] == Kind.SHIPMENT)]
+    assert arrivals["t_day"].tolist() == [0.5, 0.5, 1.0, 2.0]
+    assert arrivals["target"].tolist() == [5, 6, 5, 5]
+    assert set(arrivals["phase"].tolist()) == {BETWEEN_TICKS}
