@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import nnls
 
 from mfcsim.scenario.schema import Scenario
 
@@ -154,5 +153,7 @@ def _activities(fp: FirmProcesses, consumed_t: np.ndarray, produced_t: np.ndarra
     target = np.concatenate([consumed_t, produced_t])
     scale = np.abs(matrix).max(axis=1)
     used = scale > 0  # materials no recipe names (substitutes) say nothing about activity
+    from scipy.optimize import nnls  # imported here: scipy.optimize costs ~0.5 s to import
+
     activity, _ = nnls(matrix[used] / scale[used, None], target[used] / scale[used])
     return activity
