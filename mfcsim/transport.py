@@ -184,7 +184,8 @@ class Transport:
             return
         due = road["arrival"] < now
         self._road = road[~due]
-        arrived = np.sort(road[due], order=["arrival", "seq"])
+        arrived = road[due]
+        arrived = arrived[np.lexsort((arrived["seq"], arrived["arrival"]))]
         sim = self.sim
         target, m, amount = arrived["target"], arrived["material"], arrived["quantity"]
         np.subtract.at(sim.stock[sim.transit_node], m, amount)
