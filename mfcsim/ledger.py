@@ -12,7 +12,9 @@ row moves a quantity from its source to its target.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +78,7 @@ class Ledger:
         self._rows: list[tuple[float, int, int, int, int, float, int, float, float, float]] = []
         self._chunks: list[np.ndarray] = []
         self._n_chunked = 0
+        self._frame: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return self._n_chunked + len(self._rows)
@@ -156,36 +159,58 @@ class Ledger:
             self._n_chunked += len(self._rows)
             self._rows = []
 
+    def _column(self, name: str) -> np.ndarray:
+        """One field of every row, in the order written."""
+        if not self._chunks:
+            return np.empty(0, dtype=ROW_DTYPE[name])
+        return np.concatenate([chunk[name] for chunk in self._chunks])
+
+    def _sort_keys(self) -> dict[str, np.ndarray]:
+        self._flush()
+        return {name: self._column(name) for name in _SORT_FIELDS}
+
     def rows(self) -> np.ndarray:
         """All rows in canonical order, as one structured array (kept as the only chunk)."""
-        self._flush()
+        order = canonical_order(self._sort_keys())
         data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=ROW_DTYPE)
         self._chunks = []
-        data = data[canonical_order(data)]
+        data = data[order]
         self._chunks = [data] if len(data) else []
         return data
 
     def frame(self) -> pd.DataFrame:
-        """The rows as a frame with fixed columns and dtypes (also when empty)."""
-        data = self.rows()
+        """The rows in canonical order as a frame with fixed columns and dtypes.
 
-        def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
-            return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
+        Built column by column from the buffers, which are then released: the frame is the
+        ledger from here on (a second call returns the same frame).
+        """
+        if self._frame is not None:
+            return self._frame
+        keys = self._sort_keys()
+        order = canonical_order(keys)
+        columns: dict[str, Any] = {}
+        for name in FLOW_COLUMNS:
+            values = (keys.pop(name) if name in keys else self._column(name))[order]
+            names = _CATEGORIES.get(name)
+            if names is None:
+                columns[name] = values.astype(np.float64)
+            else:
+                labels = getattr(self, names) if isinstance(names, str) else names
+                columns[name] = pd.Categorical.from_codes(values.astype(np.int64), labels)
+        del keys, order
+        self._chunks = []
+        self._frame = pd.DataFrame(columns)
+        return self._frame
 
-        return pd.DataFrame({
-            "t_day": data["t_day"].astype(np.float64),
-            "source": cat(data["source"], self.nodes),
-            "target": cat(data["target"], self.nodes),
-            "material": cat(data["material"], self.materials),
-            "quantity": data["quantity"].astype(np.float64),
-            "kind": cat(data["kind"], KIND_NAMES),
-            "distance_km": data["distance_km"].astype(np.float64),
-            "value_eur": data["value_eur"].astype(np.float64),
-            "co2e_t": data["co2e_t"].astype(np.float64),
-        })  # fmt: skip
+
+_SORT_FIELDS = ("t_day", "phase", "source", "target", "material", "kind")
+#: Categories of the coded columns: a Ledger attribute's name, or the names themselves.
+_CATEGORIES: dict[str, str | list[str]] = {
+    "source": "nodes", "target": "nodes", "material": "materials", "kind": KIND_NAMES,
+}  # fmt: skip
 
 
-def canonical_order(data: np.ndarray) -> np.ndarray:
+def canonical_order(data: Mapping[str, np.ndarray] | np.ndarray) -> np.ndarray:
     """The permutation that sorts rows stably by (t_day, phase, source, target, material, kind).
 
     The daily clock appends rows in (t_day, phase) order, so the rows are usually sorted on
@@ -194,8 +219,8 @@ def canonical_order(data: np.ndarray) -> np.ndarray:
     full sort is done.
     """
     t_day, phase = data["t_day"], data["phase"]
-    if len(data) < 2:
-        return np.arange(len(data))
+    if len(t_day) < 2:
+        return np.arange(len(t_day))
     step = np.diff(t_day)
     same_day = step == 0.0
     if not ((step >= 0.0).all() and (np.diff(phase)[same_day] >= 0).all()):
