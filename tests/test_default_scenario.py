@@ -1,0 +1,97 @@
+"""The default scenario declares what the People and Planet indicators need, consistently.
+
+Jobs (``fte``), land (``land_ha``) and the virgin inputs that residues replace
+(``replaces``) are data in ``scenarios/default.yaml``; these tests hold them to the firm
+parameters and coefficients they are derived from, and check one replacement against the
+flows it claims to stand for.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from mfcsim.firms.registry import FIRM_TYPES
+from mfcsim.scenario.load import load_scenario
+from mfcsim.testing import run_scenario
+
+DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+#: The firm parameter that holds each land-using type's area (ha).
+AREA_PARAM = {"greenhouse": "area_ha", "arable_farm": "area_ha", "dairy_farm": "grassland_ha"}
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(DEFAULT)
+
+
+def resolved(firm) -> dict:
+    """The firm's parameters with its type's defaults filled in."""
+    return FIRM_TYPES[firm.type].resolve_params(firm.params)
+
+
+def test_land_equals_the_area_the_firm_type_farms(scenario):
+    """Farms and glasshouses declare land_ha = their area parameter; no other firm has land."""
+    for fid, firm in scenario.firms.items():
+        area = AREA_PARAM.get(firm.type)
+        expected = float(firm.params[area]) if area else 0.0
+        assert firm.land_ha == expected, fid
+    assert sum(f.land_ha > 0 for f in scenario.firms.values()) == 11
+
+
+def test_every_firm_but_the_city_has_jobs(scenario):
+    for fid, firm in scenario.firms.items():
+        assert (firm.fte > 0) == (firm.type != "city"), fid
+
+
+@pytest.mark.parametrize("material", ["digestate", "compost"])
+def test_organic_fertiliser_replaces_the_mineral_n_the_farms_plan_it_to(scenario, material):
+    """Ratio = N fraction × organic_n_availability / N fraction of the mineral fertiliser."""
+    (rep,) = scenario.materials[material].replaces
+    assert rep.material == "mineral_fertiliser"
+    for firm in scenario.firms.values():
+        if material in firm.params.get("fertiliser_rates_t_per_ha", {}):
+            params = resolved(firm)
+            assert params["mineral_fertiliser"] == rep.material
+            n_share = scenario.materials[material].composition["N"]
+            expected = n_share * params["organic_n_availability"] / params["mineral_n_share"]
+            assert rep.ratio == pytest.approx(expected, rel=1e-4)
+
+
+def test_spent_grain_replaces_soy_meal_at_the_substitution_ratio(scenario):
+    (rep,) = scenario.materials["brewers_spent_grain"].replaces
+    members = scenario.substitution["feed_protein"].members
+    assert rep.ratio == members["brewers_spent_grain"] / members[rep.material]
+
+
+def test_replaced_materials_carry_their_import_emission_factor(scenario):
+    for material in ("mineral_fertiliser", "soy_meal"):
+        spec = scenario.materials[material]
+        assert spec.co2e > 0
+        assert spec.co2e == scenario.boundary.imports[material].co2e
+
+
+def test_digestate_and_compost_save_the_mineral_fertiliser_they_claim():
+    """Without its organic fertilisers a potato farm buys exactly the replaced CAN more.
+
+    Fifty days: fertilising starts on day 46, so four days of spreading.
+    """
+    farm = "potato_farm_best"
+    actual = run_scenario(DEFAULT, days=50)
+    without = run_scenario(
+        DEFAULT, days=50, overrides=(f"firms.{farm}.params.fertiliser_rates_t_per_ha={{}}",)
+    )
+
+    def mineral_t(results) -> float:
+        rows = results.flows
+        rows = rows[(rows["kind"] == "consumption") & (rows["source"] == farm)]
+        return float(rows.loc[rows["material"] == "mineral_fertiliser", "quantity"].sum())
+
+    frame = actual.indicators
+    row = frame[
+        (frame["indicator"] == "co2e_avoided_t")
+        & (frame["scope"] == f"firm:{farm}")
+        & (frame["period"] == "all")
+    ]
+    avoided_t = float(row["value"].iloc[0]) / actual.scenario.materials["mineral_fertiliser"].co2e
+    assert avoided_t > 1.0
+    assert mineral_t(without) - mineral_t(actual) == pytest.approx(avoided_t, rel=1e-3)
