@@ -71,9 +71,9 @@ def compute_indicators(
         Columns ``indicator, scope, period, value, unit``; scope ``cluster``,
         ``firm:<id>`` or ``material:<id>``.
     """
-    rows = []
+    rows, shared = [], {}
     for period in _periods(results, periods):
-        window = Window(results, period)
+        window = Window(results, period, shared)
         for spec in INDICATORS.values():
             rows.extend(
                 (spec.name, scope, period.name, value, unit)

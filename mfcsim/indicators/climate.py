@@ -18,9 +18,10 @@ from mfcsim.indicators.window import (
     Window,
     by_scope,
     firm_and_material,
-    firm_of_rows,
+    firm_codes_of_rows,
     per_window,
     sum_by,
+    sum_by_name,
 )
 
 SCOPES_ALL = ("cluster", "firm", "material")
@@ -135,7 +136,8 @@ def avoided_virgin_input(window: Window) -> pd.DataFrame:
 def co2e_net_t(window: Window) -> Scoped:
     """Emitted minus avoided CO2e."""
     flows = window.flows
-    emitted = flows["co2e_t"].groupby(firm_of_rows(flows).to_numpy()).sum()
+    firm, names = firm_codes_of_rows(flows)
+    emitted = sum_by_name(firm, names, flows["co2e_t"].to_numpy(dtype=float))
     emitted = emitted[emitted.index != "in_transit"]
     subs = substitutions(window)
     avoided = sum_by(subs, "firm", "co2e_t")

@@ -10,14 +10,34 @@ from __future__ import annotations
 import pandas as pd
 
 from mfcsim.indicators.registry import indicator
-from mfcsim.indicators.window import Window
-from mfcsim.nutrients import nutrient_table
+from mfcsim.indicators.window import Window, per_run
+from mfcsim.nutrients import SubstanceRows
+
+
+@per_run
+def _land_ha(window: Window) -> dict[str, float]:
+    return {fid: firm.land_ha for fid, firm in window.scenario.firms.items()}
+
+
+@per_run
+def _substance_rows(window: Window) -> SubstanceRows:
+    """The run's substance flows on codes (the periods are sliced from them)."""
+    return SubstanceRows(window.results.substance_flows, list(_land_ha(window)))
+
+
+def _table(window: Window, substance: str) -> pd.DataFrame:
+    """The nutrient table of ``substance`` in the window's period, computed once."""
+    memo = window.__dict__.setdefault("_nutrients", {})
+    if substance not in memo:
+        period = window.period
+        memo[substance] = _substance_rows(window).table(
+            substance, _land_ha(window), period.start_day, period.end_day
+        )
+    return memo[substance]
 
 
 def _surplus(window: Window, substance: str, column: str) -> pd.Series:
-    land = {fid: firm.land_ha for fid, firm in window.scenario.firms.items()}
-    table = nutrient_table(window.frame("substance_flows"), substance, land)
-    values = table[column]
+    values = _table(window, substance)[column].copy()
     values.index = [s if s == "cluster" else f"firm:{s}" for s in values.index]
     return values.dropna()
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mfcsim.balance import _recode, _union
+from mfcsim.coded import groupby_sums, is_in
 from mfcsim.indicators.registry import indicator
 from mfcsim.indicators.window import (
     WATER_IDS,
@@ -19,9 +21,11 @@ from mfcsim.indicators.window import (
     by_scope,
     firm_and_material,
     firm_column,
+    per_run,
     per_window,
     shares_by_scope,
     sum_by,
+    sum_by_name,
 )
 from mfcsim.scenario.schema import Scenario
 
@@ -29,16 +33,31 @@ SCOPES_ALL = ("cluster", "firm", "material")
 SCOPES_FIRM = ("cluster", "firm")
 
 
-def _per_firm_material(rows: pd.DataFrame, firm_column: str) -> pd.Series:
-    """Mass (t) of ledger rows by (firm, material)."""
-    sums = rows["mass_t"].groupby([rows[firm_column], rows["material"]], observed=True).sum()
-    sums.index = sums.index.set_levels([lvl.astype(object) for lvl in sums.index.levels])
-    return sums
+def _per_firm_material(
+    rows: pd.DataFrame, firm_column: str, names: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mass (t) of ledger rows by (firm, material), as pandas groupby sums them.
+
+    Returns:
+        Firm codes (into ``names``), material codes and mass (t), ordered by firm and material.
+    """
+    firm = _recode(rows[firm_column], names)
+    material = rows["material"].cat.codes.to_numpy().astype(np.int64)
+    n_materials = len(rows["material"].cat.categories)
+    keys, mass_t = groupby_sums(firm * n_materials + material, rows["mass_t"].to_numpy())
+    firm, material = np.divmod(keys, n_materials)
+    return firm, material, mass_t
 
 
 def _residue_rows(window: Window, kind: str) -> pd.DataFrame:
     rows = window.rows(kind, material_only=True)
-    return rows[rows["material"].isin(window.ids_of_kind("residue")).to_numpy()]
+    return rows[is_in(rows["material"], window.ids_of_kind("residue"))]
+
+
+@per_run
+def _node_names(window: Window) -> list[str]:
+    """Names of the ledger's nodes (sources first), the codes of the per-firm tables."""
+    return _union((window.results.flows["source"], window.results.flows["target"]))
 
 
 @per_window
@@ -47,10 +66,16 @@ def _regional_residue_use(window: Window) -> pd.Series:
 
     Consumed minus imported, per firm and material, floored at zero.
     """
-    used = _per_firm_material(_residue_rows(window, "consumption"), "source")
-    imported = _per_firm_material(_residue_rows(window, "import"), "target")
-    regional = (used - imported.reindex(used.index, fill_value=0.0)).clip(lower=0.0)
-    return regional.groupby(level=0).sum()
+    names = _node_names(window)
+    firm, material, used = _per_firm_material(_residue_rows(window, "consumption"), "source", names)
+    n_materials = len(window.flows["material"].cat.categories)
+    i_firm, i_material, imported = _per_firm_material(
+        _residue_rows(window, "import"), "target", names
+    )
+    imported_t = pd.Series(imported, index=i_firm * n_materials + i_material)
+    regional = used - imported_t.reindex(firm * n_materials + material, fill_value=0.0).to_numpy()
+    regional = np.where(np.isnan(regional) | (regional >= 0.0), regional, 0.0)
+    return sum_by_name(firm, names, regional)
 
 
 def carried_over_share(scenario: Scenario) -> dict[tuple[str, str], float]:
@@ -85,6 +110,11 @@ def carried_over_share(scenario: Scenario) -> dict[tuple[str, str], float]:
     return shares
 
 
+@per_run
+def _carried_over_share(window: Window) -> dict[tuple[str, str], float]:
+    return carried_over_share(window.scenario)
+
+
 @per_window
 def residue_chain(window: Window) -> pd.DataFrame:
     """Per firm: residues produced, used from the region, exported, and the chain rule's split.
@@ -96,14 +126,19 @@ def residue_chain(window: Window) -> pd.DataFrame:
     its regional residue use that did not continue as a residue, plus the residues it exported
     (sold as inputs outside the region).
     """
-    rows = _residue_rows(window, "production")
-    produced = _per_firm_material(rows, "source")
-    shares = carried_over_share(window.scenario)
-    carried = produced * [shares.get(key, 0.0) for key in produced.index]
+    names = _node_names(window)
+    firm, material, produced = _per_firm_material(
+        _residue_rows(window, "production"), "source", names
+    )
+    shares = _carried_over_share(window)
+    materials = [str(m) for m in window.flows["material"].cat.categories]
+    pairs = zip(firm.tolist(), material.tolist(), strict=True)
+    share = [shares.get((names[f], materials[m]), 0.0) for f, m in pairs]
+    carried = produced * np.array(share, dtype=float)
     frame = pd.DataFrame(
         {
-            "produced_t": produced.groupby(level=0).sum(),
-            "carried_t": carried.groupby(level=0).sum(),
+            "produced_t": sum_by_name(firm, names, produced),
+            "carried_t": sum_by_name(firm, names, carried),
             "used_t": _regional_residue_use(window),
             "exported_t": sum_by(_residue_rows(window, "export"), "source", "mass_t"),
         }

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import pandas as pd
 
+from mfcsim.balance import _recode, _union
+from mfcsim.coded import groupby_sums, is_in
 from mfcsim.indicators.periods import Period
 
 if TYPE_CHECKING:
@@ -40,24 +42,20 @@ class Window:
         period: The evaluation period.
     """
 
-    def __init__(self, results: Results, period: Period) -> None:
+    def __init__(self, results: Results, period: Period, shared: dict | None = None) -> None:
         self.results, self.period = results, period
+        #: Tables that do not depend on the period, shared by the windows of one run.
+        self.shared = {} if shared is None else shared
 
     @property
     def scenario(self) -> Scenario:
         """The resolved scenario of the run."""
         return self.results.scenario
 
-    @cached_property
+    @property
     def materials(self) -> pd.DataFrame:
         """The materials frame indexed by id, with ``is_material`` (mass, not water) added."""
-        mats = self.results.materials.set_index("id")
-        mats["is_material"] = (
-            mats["kind"].isin(MATERIAL_KINDS)
-            & ~mats.index.isin(WATER_IDS)
-            & (mats["mass_t_per_unit"] > 0)
-        )
-        return mats
+        return _materials(self)
 
     def frame(self, name: str) -> pd.DataFrame:
         """A frame of the run (``flows``, ``service``, ``shipments``, ...) within the period.
@@ -69,22 +67,27 @@ class Window:
             whole = getattr(self.results, name, None)
             if not isinstance(whole, pd.DataFrame):
                 whole = self.results.extra.get(name, pd.DataFrame())
-            column = TIME_COLUMNS.get(name, "t_day")
-            if column in whole:
-                t = whole[column].to_numpy()
-                whole = whole[(t >= self.period.start_day) & (t < self.period.end_day)]
-            cache[name] = whole
+            cache[name] = self.within(whole, TIME_COLUMNS.get(name, "t_day"))
         return cache[name]
+
+    def within(self, frame: pd.DataFrame, column: str = "t_day") -> pd.DataFrame:
+        """The rows of ``frame`` with ``start_day <= frame[column] < end_day``.
+
+        A frame sorted by time (the ledger is) is sliced by binary search; others are masked.
+        Frames without the column are returned whole.
+        """
+        if column not in frame:
+            return frame
+        t = frame[column].to_numpy()
+        start, end = self.period.start_day, self.period.end_day
+        if len(t) and t.dtype.kind == "f" and (t[1:] >= t[:-1]).all():
+            return frame.iloc[np.searchsorted(t, start) : np.searchsorted(t, end)]
+        return frame[(t >= start) & (t < end)]
 
     @cached_property
     def flows(self) -> pd.DataFrame:
         """Ledger rows of the period, with ``mass_t`` and ``is_material`` columns added."""
-        flows = self.frame("flows")
-        codes = flows["material"].cat.codes.to_numpy()
-        mats = self.materials.reindex(flows["material"].cat.categories)
-        per_unit = mats["mass_t_per_unit"].to_numpy(dtype=float)[codes]
-        is_material = mats["is_material"].to_numpy(dtype=bool)[codes]
-        return flows.assign(mass_t=flows["quantity"].to_numpy() * per_unit, is_material=is_material)
+        return self.within(_flows_with_mass(self))
 
     def rows(self, kind: str, *, material_only: bool = False) -> pd.DataFrame:
         """Ledger rows of one kind in the period (only material rows if asked).
@@ -116,6 +119,40 @@ class Window:
         return [str(n) for n in nodes.loc[mask, "node"]]
 
 
+def per_run(function: Callable[[Window], T]) -> Callable[[Window], T]:
+    """Compute a table that does not depend on the period once for all windows of a run."""
+
+    @functools.wraps(function)
+    def cached(window: Window) -> T:
+        if function not in window.shared:
+            window.shared[function] = function(window)
+        return window.shared[function]
+
+    return cached
+
+
+@per_run
+def _materials(window: Window) -> pd.DataFrame:
+    mats = window.results.materials.set_index("id")
+    mats["is_material"] = (
+        mats["kind"].isin(MATERIAL_KINDS)
+        & ~mats.index.isin(WATER_IDS)
+        & (mats["mass_t_per_unit"] > 0)
+    )
+    return mats
+
+
+@per_run
+def _flows_with_mass(window: Window) -> pd.DataFrame:
+    """The whole ledger with ``mass_t`` and ``is_material`` (sliced per period by windows)."""
+    flows = window.results.flows
+    codes = flows["material"].cat.codes.to_numpy()
+    mats = window.materials.reindex(flows["material"].cat.categories)
+    per_unit = mats["mass_t_per_unit"].to_numpy(dtype=float)[codes]
+    is_material = mats["is_material"].to_numpy(dtype=bool)[codes]
+    return flows.assign(mass_t=flows["quantity"].to_numpy() * per_unit, is_material=is_material)
+
+
 def firm_of_rows(flows: pd.DataFrame) -> pd.Series:
     """The node each ledger row belongs to.
 
@@ -125,6 +162,34 @@ def firm_of_rows(flows: pd.DataFrame) -> pd.Series:
     inbound = flows["kind"].isin(("import", "extraction")).to_numpy()
     firm = np.where(inbound, flows["target"].to_numpy(), flows["source"].to_numpy())
     return pd.Series(firm, index=flows.index, name="firm", dtype=object)
+
+
+def node_codes(flows: pd.DataFrame, *columns: str) -> tuple[list[str], list[np.ndarray]]:
+    """The node names of ``columns`` (``source``, ``target``) and each column on their codes."""
+    names = _union(tuple(flows[c] for c in columns))
+    return names, [_recode(flows[c], names) for c in columns]
+
+
+def firm_codes_of_rows(flows: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """:func:`firm_of_rows` as codes into the returned node names (no strings per row)."""
+    names, (src, dst) = node_codes(flows, "source", "target")
+    inbound = is_in(flows["kind"], ("import", "extraction"))
+    return np.where(inbound, dst, src), names
+
+
+def sum_by_name(codes: np.ndarray, names: list[str], values: np.ndarray) -> pd.Series:
+    """``values`` summed per name, names sorted; as ``Series(values).groupby(names).sum()``.
+
+    Args:
+        codes: Code of each row into ``names``.
+        names: The names of the codes.
+        values: One value per row.
+    """
+    order = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    keys, sums = groupby_sums(rank[codes], values)
+    return pd.Series(sums, index=pd.Index([names[order[k]] for k in keys], dtype=object))
 
 
 def sum_by(frame: pd.DataFrame, key: str | pd.Series, column: str) -> pd.Series:

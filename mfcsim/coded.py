@@ -1,0 +1,63 @@
+"""Columns on integer codes: membership tests and per-group sums that match pandas and numpy.
+
+The indicators and nutrient balances sum ledger rows per firm, material or period many times
+over. These helpers work on category codes (no strings compared per row) and add each group's
+values in the same order and by the same method as the plain pandas or numpy expression they
+replace, so every sum is identical to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def categorical(column: pd.Series) -> pd.Series:
+    """``column`` as a categorical (as it is; strings are made categorical, sorted)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    return column.astype(str).astype("category")
+
+
+def is_in(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Rows whose value is one of ``names``, tested once per category rather than per row."""
+    column = categorical(column)
+    hit = np.array([str(c) in names for c in column.cat.categories] + [False])
+    return hit[column.cat.codes.to_numpy()]  # code -1 (missing) reads the appended False
+
+
+def time_rows(t: np.ndarray, start: float, end: float) -> slice | np.ndarray:
+    """Rows with ``start <= t < end``: a slice if ``t`` is sorted (the ledger is), else a mask."""
+    if t.dtype.kind == "f" and (t[1:] >= t[:-1]).all():
+        return slice(int(np.searchsorted(t, start)), int(np.searchsorted(t, end)))
+    return (t >= start) & (t < end)
+
+
+def group_sums(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """``values`` summed per key ``0..n-1`` (other keys left out), bit for bit as numpy would.
+
+    Each group's values are added in their order with numpy's pairwise summation, so each
+    sum equals ``values[key == k].sum()`` exactly (``np.bincount`` adds one by one, which
+    differs in the last bits).
+    """
+    out = np.zeros(n)
+    chosen = np.flatnonzero((key >= 0) & (key < n))
+    if len(chosen) == 0:
+        return out
+    chosen = chosen[np.argsort(key[chosen], kind="stable")]
+    keys, ordered = key[chosen], values[chosen]
+    starts = np.flatnonzero(np.diff(keys, prepend=-1))
+    ends = np.append(starts[1:], len(keys))
+    for k, a, b in zip(keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        out[k] = ordered[a:b].sum()
+    return out
+
+
+def groupby_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and the sum of ``values`` per key, as pandas groupby sums them.
+
+    pandas adds each group's values in row order with Kahan compensation; grouping by one
+    integer key does the same additions as grouping by the columns it encodes, much faster.
+    """
+    sums = pd.Series(values, dtype="float64").groupby(key).sum()
+    return sums.index.to_numpy(), sums.to_numpy()
