@@ -124,10 +124,10 @@ def run(
     else:
         results = sim.run(strict=strict)
     if not strict:
-        try:
-            results.check_balance()
-        except MassBalanceError as exc:
-            typer.echo(f"mfcsim: warning: {exc}", err=True)
+        from mfcsim.compare import balance_warning
+
+        if (warning := balance_warning(results)) is not None:
+            _warn(warning)
     path = results.write(folder)
     typer.echo(str(path))
     if not quiet:
@@ -136,6 +136,11 @@ def run(
         from mfcsim.indicators import print_scorecard, scorecard
 
         print_scorecard(scorecard(results.indicators))
+
+
+def _warn(message: str) -> None:
+    """Print a warning on stderr, one line: ``mfcsim: warning: MESSAGE``."""
+    typer.echo(f"mfcsim: warning: {message}", err=True)
 
 
 #: Columns of a table printed into a pipe or file, where nothing needs to fit a screen.
@@ -166,7 +171,9 @@ def _run_replications(
 
     bar, each = _counting(reps, "replications", not quiet and sys.stderr.isatty())
     with bar:
-        frame = write_replications(scn, folder, reps, workers=workers, strict=strict, each=each)
+        frame = write_replications(
+            scn, folder, reps, workers=workers, strict=strict, each=each, warn=_warn
+        )
     typer.echo(str(folder))
     if quiet:
         return

@@ -11,6 +11,7 @@ Student t confidence interval, ``mean(d) ± t(0.975, n - 1) · sd(d) / √n``.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mfcsim.errors import MassBalanceError
 from mfcsim.results import Results, atomic_folder
 from mfcsim.scenario.schema import Scenario
 from mfcsim.simulation import Simulation
@@ -98,21 +100,38 @@ def _replication(
     reps: int,
     strict: bool,
     measure: Measure,
-) -> pd.DataFrame:
-    """Run replication ``job = (scenario, r, seed)``; write its run folder under ``out``."""
+) -> tuple[pd.DataFrame, str | None]:
+    """Run replication ``job = (scenario, r, seed)``; write its run folder under ``out``.
+
+    Returns:
+        Its measured frame, and (if not ``strict``) the mass-balance error it has, or None.
+    """
     scenario, replication, seed = job
     results = Simulation(scenario, seed=seed).run(strict=strict)
+    warning = None if strict else balance_warning(results)
     if out is not None:
         results.write(out / replication_name(replication, reps))
     frame = measure(results)
     frame.insert(0, "seed", seed)
     frame.insert(0, "replication", replication)
-    return frame
+    return frame, warning
 
 
-def _ordered_map(
-    func: Callable[[Any], pd.DataFrame], items: list[Any], workers: int
-) -> Iterator[pd.DataFrame]:
+def balance_warning(results: Results) -> str | None:
+    """Check the balances of a run made without the check: the error message, or None."""
+    try:
+        results.check_balance()
+    except MassBalanceError as exc:
+        return str(exc)
+    return None
+
+
+def _warn(message: str) -> None:
+    """The default for ``warn``: a Python warning."""
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def _ordered_map(func: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
     """``map(func, items)`` in order, in this process or in ``workers`` processes."""
     if workers <= 1 or len(items) <= 1:
         yield from map(func, items)
@@ -130,6 +149,7 @@ def replicate(
     strict: bool = True,
     each: Callable[[int], None] | None = None,
     measure: Measure = indicators_of,
+    warn: Callable[[str], None] = _warn,
 ) -> pd.DataFrame:
     """Run one replication per seed and stack their indicators.
 
@@ -138,8 +158,10 @@ def replicate(
         seeds: One seed per replication (see :func:`replication_seeds`).
         workers: Processes to run replications in (1: sequentially, in this process).
         out: If given, each replication's run folder is written to ``out/rep-NNN``.
-        strict: Check each run's mass balance and raise if it fails.
+        strict: Check each run's mass balance and raise if it fails; if False, check it
+            afterwards and pass the error of each run that fails to ``warn``.
         each: Called with the replication number as each one finishes, in order.
+        warn: Called with ``rep-NNN: <mass-balance error>`` (not ``strict``).
         measure: What to measure on each run (default :func:`indicators_of`; a module-level
             function if ``workers > 1``, so that it can be sent to the workers).
 
@@ -150,7 +172,7 @@ def replicate(
         MassBalanceError: If ``strict`` and a replication does not balance.
     """
     jobs = [(scenario, r, seed) for r, seed in enumerate(seeds)]
-    frames = _run_jobs(jobs, workers, each, out=out, strict=strict, measure=measure)
+    frames = _run_jobs(jobs, workers, each, out=out, strict=strict, measure=measure, warn=warn)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -162,15 +184,19 @@ def _run_jobs(
     out: Path | None = None,
     strict: bool = True,
     measure: Measure = indicators_of,
+    warn: Callable[[str], None] = _warn,
 ) -> list[pd.DataFrame]:
     """The indicator frames of ``(scenario, replication, seed)`` jobs, in the jobs' order."""
     reps = 1 + max((r for _, r, _ in jobs), default=0)
     run_one = partial(_replication, out=out, reps=reps, strict=strict, measure=measure)
     frames = []
-    for frame in _ordered_map(run_one, jobs, workers):
+    for frame, warning in _ordered_map(run_one, jobs, workers):
+        replication = int(frame["replication"].iloc[0])
+        if warning is not None:
+            warn(f"{replication_name(replication, reps)}: {warning}")
         frames.append(frame)
         if each is not None:
-            each(int(frame["replication"].iloc[0]))
+            each(replication)
     return frames
 
 
@@ -354,6 +380,7 @@ def write_replications(
     workers: int = 1,
     strict: bool = True,
     each: Callable[[int], None] | None = None,
+    warn: Callable[[str], None] = _warn,
 ) -> pd.DataFrame:
     """Run ``reps`` replications of a scenario into one folder, written atomically.
 
@@ -370,7 +397,9 @@ def write_replications(
     """
     seeds = replication_seeds(scenario.seed, reps)
     with atomic_folder(folder) as tmp:
-        frame = replicate(scenario, seeds, workers=workers, out=tmp, strict=strict, each=each)
+        frame = replicate(
+            scenario, seeds, workers=workers, out=tmp, strict=strict, each=each, warn=warn
+        )
         frame.to_parquet(tmp / "indicators.parquet", index=False)
         about = {
             "scenario": scenario.name,

@@ -156,3 +156,49 @@ def test_types_lists_the_firm_types(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"^generic: ", out, re.MULTILINE)
     assert re.search(r"^city: ", out, re.MULTILINE)
     assert re.search(r"^    population: inhabitants", out, re.MULTILINE)
+
+
+@pytest.fixture
+def unbalanced_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run gains 1 t on its first import row after the engine is done: it cannot balance."""
+    from mfcsim.results import Results
+    from mfcsim.simulation import Simulation
+
+    real_run = Simulation.run
+
+    def run(self: Simulation, *, strict: bool = True) -> Results:
+        results = real_run(self, strict=False)
+        flows = results.flows
+        first_import = flows.index[flows["kind"].astype(str) == "import"][0]
+        flows.loc[first_import, "quantity"] += 1.0
+        if strict:
+            results.check_balance()
+        return results
+
+    monkeypatch.setattr(Simulation, "run", run)
+
+
+def test_no_strict_warns_of_an_imbalance_with_and_without_reps(
+    unbalanced_runs: None, tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--no-strict` writes the run(s) but prints the balance error, for one run and for --reps."""
+    base = ["run", str(tiny_path), "--days", "2", "--quiet", "--no-strict"]
+    assert main([*base, "--out", str(tmp_path / "one")]) == 0
+    _, err = capsys.readouterr()
+    (single,) = err.splitlines()
+    assert single.startswith("mfcsim: warning: ")
+    message = single.removeprefix("mfcsim: warning: ")
+    assert message.startswith("mass balance violated at ")
+
+    assert main([*base, "--reps", "2", "--out", str(tmp_path / "reps")]) == 0
+    _, err = capsys.readouterr()
+    first, second = err.splitlines()
+    assert first == f"mfcsim: warning: rep-000: {message}"  # replication 0: the same seed
+    assert second.startswith("mfcsim: warning: rep-001: mass balance violated at ")
+    assert (tmp_path / "reps" / "rep-001" / "flows.parquet").is_file()
+
+    strict = ["run", str(tiny_path), "--days", "2", "--quiet", "--reps", "2"]
+    assert main([*strict, "--out", str(tmp_path / "strict")]) == 1
+    _, err = capsys.readouterr()
+    assert err.startswith("mfcsim: error: ")
+    assert not (tmp_path / "strict").exists()
