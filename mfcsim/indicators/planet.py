@@ -231,9 +231,10 @@ RECOVERED_KINDS = ("shipment", "export")
 def outflow_circularity(window: Window) -> Scoped:
     """Recovered outflow over all material outflow of each firm."""
     flows = window.flows
-    out = flows[flows["is_material"].to_numpy() & flows["kind"].isin(OUTFLOW_KINDS).to_numpy()]
-    out = out[out["source"].isin(window.firm_ids()).to_numpy()]
-    recovered = out[out["kind"].isin(RECOVERED_KINDS).to_numpy()]
+    chosen = flows["is_material"].to_numpy() & is_in(flows["kind"], OUTFLOW_KINDS)
+    chosen &= is_in(flows["source"], window.firm_ids())
+    out = flows[chosen]
+    recovered = out[is_in(out["kind"], RECOVERED_KINDS)]
     return shares_by_scope(
         sum_by(recovered, "source", "mass_t"), sum_by(out, "source", "mass_t"), "firm"
     )
@@ -242,12 +243,12 @@ def outflow_circularity(window: Window) -> Scoped:
 def _inbound(window: Window, *, water: bool) -> pd.DataFrame:
     """Import and extraction rows of virgin material (or of water)."""
     flows = window.flows
-    inbound = flows[flows["kind"].isin(("import", "extraction")).to_numpy()]
+    chosen = is_in(flows["kind"], ("import", "extraction"))
     if water:
-        return inbound[inbound["material"].isin(WATER_IDS).to_numpy()]
+        return flows[chosen & is_in(flows["material"], WATER_IDS)]
     mats = window.materials
     virgin = mats.index[mats["is_material"] & mats["kind"].isin(("raw_material", "product"))]
-    return inbound[inbound["material"].isin(virgin).to_numpy()]
+    return flows[chosen & is_in(flows["material"], [str(m) for m in virgin])]
 
 
 @indicator(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mfcsim.coded import is_in
 from mfcsim.indicators.registry import indicator
 from mfcsim.indicators.window import Scoped, Window, by_scope, firm_column, per_window, sum_by
 
@@ -31,19 +32,20 @@ def money(window: Window) -> pd.DataFrame:
     """Per firm: ``revenue_eur`` and ``costs_eur`` of the period."""
     trade = _regional_trade(window)
     value = trade["value_eur"]
+    paid, received = value.clip(lower=0.0).to_numpy(), (-value.clip(upper=0.0)).to_numpy()
     firms = window.firm_ids()
     revenue = [
-        sum_by(trade.assign(v=value.clip(lower=0.0)), "supplier", "v"),
-        sum_by(trade.assign(v=-value.clip(upper=0.0)), "receiver", "v"),
+        sum_by(trade, "supplier", paid),
+        sum_by(trade, "receiver", received),
         sum_by(window.rows("export"), "source", "value_eur"),
     ]
     dispatch = window.rows("shipment")
     costs = [
-        sum_by(trade.assign(v=value.clip(lower=0.0)), "receiver", "v"),
-        sum_by(trade.assign(v=-value.clip(upper=0.0)), "supplier", "v"),
+        sum_by(trade, "receiver", paid),
+        sum_by(trade, "supplier", received),
         sum_by(window.rows("import"), "target", "value_eur"),
         sum_by(window.rows("disposal"), "source", "value_eur"),
-        sum_by(dispatch[dispatch["source"].isin(firms).to_numpy()], "source", "value_eur"),
+        sum_by(dispatch[is_in(dispatch["source"], firms)], "source", "value_eur"),
     ]
     frame = pd.DataFrame(index=pd.Index(firms, name="firm"))
     frame["revenue_eur"] = _total(revenue, frame.index)

@@ -108,15 +108,20 @@ class Window:
 
     def ids_of_kind(self, kind: str) -> list[str]:
         """Ids of the materials of one kind (``residue``, ``product``, ...)."""
-        return [str(m) for m in self.materials.index[self.materials["kind"] == kind]]
+        if ("ids_of_kind", kind) not in self.shared:
+            mats = self.materials
+            self.shared["ids_of_kind", kind] = [str(m) for m in mats.index[mats["kind"] == kind]]
+        return list(self.shared["ids_of_kind", kind])
 
     def firm_ids(self, firm_type: str | None = None) -> list[str]:
         """Ids of the run's firms (of one type if given)."""
-        nodes = self.results.nodes
-        mask = nodes["role"] == "firm"
-        if firm_type is not None:
-            mask &= nodes["type"] == firm_type
-        return [str(n) for n in nodes.loc[mask, "node"]]
+        if ("firm_ids", firm_type) not in self.shared:
+            nodes = self.results.nodes
+            mask = nodes["role"] == "firm"
+            if firm_type is not None:
+                mask &= nodes["type"] == firm_type
+            self.shared["firm_ids", firm_type] = [str(n) for n in nodes.loc[mask, "node"]]
+        return list(self.shared["firm_ids", firm_type])
 
 
 def per_run(function: Callable[[Window], T]) -> Callable[[Window], T]:
@@ -192,18 +197,30 @@ def sum_by_name(codes: np.ndarray, names: list[str], values: np.ndarray) -> pd.S
     return pd.Series(sums, index=pd.Index([names[order[k]] for k in keys], dtype=object))
 
 
-def sum_by(frame: pd.DataFrame, key: str | pd.Series, column: str) -> pd.Series:
-    """``frame[column]`` summed by a column name or a Series of keys (index: plain strings)."""
+def sum_by(frame: pd.DataFrame, key: str | pd.Series, column: str | np.ndarray) -> pd.Series:
+    """``frame[column]`` summed by a column name or a Series of keys (index: plain strings).
+
+    ``column`` may also be an array of values, one per row of ``frame``.
+    """
     keys = frame[key] if isinstance(key, str) else key
     if not isinstance(keys.dtype, pd.CategoricalDtype):
         keys = keys.astype("category")
     codes = keys.cat.codes.to_numpy()
-    n = len(keys.cat.categories)
-    values = frame[column].to_numpy(dtype=float)
-    sums = np.bincount(codes, weights=values, minlength=n)
-    seen = np.bincount(codes, minlength=n) > 0
-    names = [str(c) for c in keys.cat.categories[seen]]
-    return pd.Series(sums[seen], index=pd.Index(names, dtype=object))
+    names = category_names(keys)
+    values = frame[column].to_numpy(dtype=float) if isinstance(column, str) else column
+    sums = np.bincount(codes, weights=values, minlength=len(names))
+    seen = np.bincount(codes, minlength=len(names)) > 0
+    return pd.Series(sums[seen], index=pd.Index(names[seen], dtype=object, copy=False))
+
+
+def category_names(column: pd.Series) -> np.ndarray:
+    """The categories of a categorical column as plain strings (an object array)."""
+    categories = column.cat.categories
+    if categories.dtype.kind in "OTU" or isinstance(categories.dtype, pd.StringDtype):
+        names = categories.to_numpy(dtype=object)
+        if all(type(n) is str for n in names):
+            return names
+    return np.array([str(c) for c in categories], dtype=object)
 
 
 def per_window(function: Callable[[Window], T]) -> Callable[[Window], T]:
