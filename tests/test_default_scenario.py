@@ -64,10 +64,29 @@ def test_spent_grain_replaces_soy_meal_at_the_substitution_ratio(scenario):
 
 
 def test_replaced_materials_carry_their_import_emission_factor(scenario):
-    for material in ("mineral_fertiliser", "soy_meal"):
+    for material in ("mineral_fertiliser", "soy_meal", "co2"):
         spec = scenario.materials[material]
         assert spec.co2e > 0
         assert spec.co2e == scenario.boundary.imports[material].co2e
+
+
+def test_only_regional_residues_replace(scenario):
+    """A substitute that could be imported would be credited for what was bought."""
+    substitutes = {m for m, spec in scenario.materials.items() if spec.replaces}
+    assert substitutes == {"digestate", "compost", "brewers_spent_grain", "chp_heat", "chp_co2"}
+    assert not substitutes & set(scenario.boundary.imports)
+
+
+def test_chp_heat_avoids_what_a_bought_mwh_of_boiler_heat_emits(scenario):
+    """126.07 m3 gas/MWh (LHV C6/C8, boiler 0.9) × 1.78 kg/m3 (C6) = the heat import factor."""
+    (rep,) = scenario.materials["chp_heat"].replaces
+    gas = scenario.materials[rep.material]
+    assert gas.co2e == pytest.approx(1.78e-3)  # t CO2e per m3, conversion_coefficients.csv C6
+    lhv_mj_per_m3 = 1.78 / 56.1 * 1000.0  # C6 (kg CO2/m3) / C8 (kg CO2/GJ)
+    assert rep.ratio == pytest.approx(3600.0 / lhv_mj_per_m3 / 0.9, rel=1e-4)
+    heat_import = scenario.boundary.imports["heat"].co2e
+    assert rep.ratio * gas.co2e == pytest.approx(heat_import, rel=1e-4)
+    assert scenario.materials["chp_co2"].replaces[0].ratio == 1.0
 
 
 def test_digestate_and_compost_save_the_mineral_fertiliser_they_claim():
