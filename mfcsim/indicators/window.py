@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.balance import _recode, _union
-from mfcsim.coded import groupby_sums, is_in
+from mfcsim.coded import groupby_sums, is_in, time_rows
 from mfcsim.indicators.periods import Period
 
 if TYPE_CHECKING:
@@ -78,11 +78,8 @@ class Window:
         """
         if column not in frame:
             return frame
-        t = frame[column].to_numpy()
-        start, end = self.period.start_day, self.period.end_day
-        if len(t) and t.dtype.kind == "f" and (t[1:] >= t[:-1]).all():
-            return frame.iloc[np.searchsorted(t, start) : np.searchsorted(t, end)]
-        return frame[(t >= start) & (t < end)]
+        rows = time_rows(frame[column].to_numpy(), self.period.start_day, self.period.end_day)
+        return frame.iloc[rows] if isinstance(rows, slice) else frame[rows]
 
     @cached_property
     def flows(self) -> pd.DataFrame:
