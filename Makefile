@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python benchmarks/clearing.py
 	$(BIN)/python benchmarks/engine.py $(BENCH_ENGINE_FLAGS)
 	$(BIN)/python benchmarks/cw1.py $(BENCH_CW1_FLAGS)  # runs benchmarks/cw1_simpy.py too
+	$(BIN)/python benchmarks/indicators.py
 
 golden: install
 	MFCSIM_WRITE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
