@@ -6,8 +6,6 @@ Names carry their unit: ``_t`` tonnes of mass (volumes converted with their dens
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -52,7 +50,6 @@ def headline_kpis(flows: pd.DataFrame, materials: pd.DataFrame) -> dict[str, flo
     out["residues_generated_t"] = generated
     out["residues_reused_t"] = reused
     out["residues_disposed_t"] = float(mass[residue & (kind == "disposal")].sum())
-    out["residue_reuse_rate"] = reused / generated if generated > 0 else math.nan
     dispatch = (kind == "shipment") & (flows["distance_km"].to_numpy() > 0)
     out["transport_tkm"] = float((mass * flows["distance_km"].to_numpy())[dispatch].sum())
     out["transport_cost_eur"] = float(value[dispatch].sum())

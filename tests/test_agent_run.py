@@ -221,7 +221,7 @@ def test_agent_ships_an_unclaimed_residue_to_a_firm_that_can_use_it(
     )
     assert agent.kpis["disposal_t"] == pytest.approx(none.kpis["disposal_t"] - moved)
     assert agent.kpis["imports_t"] == pytest.approx(none.kpis["imports_t"] - moved)
-    assert agent.kpis["residue_reuse_rate"] > none.kpis["residue_reuse_rate"]
+    assert agent.kpis["residues_reused_t"] > none.kpis["residues_reused_t"]
     assert agent.kpis["transport_tkm"] == pytest.approx(moved * 13.0)
     assert agent.kpis["transport_co2e_t"] > 0.0
 

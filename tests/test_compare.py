@@ -178,7 +178,7 @@ def test_the_agent_lowers_disposal_significantly(bran: Callable[..., Scenario]) 
     for name in ("disposal_t", "imports_t"):
         assert rows.loc[name, "significant"], name
         assert rows.loc[name, "ci_high"] < 0.0, name
-    assert rows.loc["residue_reuse_rate", "ci_low"] > 0.0
+    assert rows.loc["residues_reused_t", "ci_low"] > 0.0
 
 
 def test_common_random_numbers_shrink_the_variance_of_the_difference(

@@ -91,11 +91,26 @@ def test_residue_valorisation_counts_a_chain_once(value: Lookup) -> None:
 def test_residue_valorisation_over_the_whole_run(value: Lookup) -> None:
     """All 10 days: straw 20 + bran 18 (days 1-9) + food waste 0.5 = 38.5 t generated (the
     digestate, 4 days x 3.6 t, continues straw and bran); used: digestate 3 days x 3.6 t +
-    4 days x 0.4 t to CO2 = 12.4 t. Landfilled: straw and bran of days 0-4 and food waste."""
+    4 days x 0.4 t to CO2 = 12.4 t. Landfilled: straw of days 0-4 (10 t), bran of days 1-4
+    (8 t) and food waste (0.5 t) = 18.5 t. The rest (the last day's digestate, 3.6 t, and
+    2 t of straw and bran) has met no end yet: the rate is 12.4 / (12.4 + 18.5)."""
     assert value("residues_generated_t", period="all") == pytest.approx(38.5)
     assert value("residues_valorised_t", period="all") == pytest.approx(12.4)
-    assert value("residue_valorisation_rate", period="all") == pytest.approx(12.4 / 38.5)
+    assert value("residue_valorisation_rate", period="all") == pytest.approx(12.4 / 30.9)
     assert value("residue_valorisation_rate", period="early") == pytest.approx(0.0)
+
+
+def test_residue_valorisation_stays_a_share_when_old_stock_is_used() -> None:
+    """Variant: the farm starts with 20 t of digestate and spreads it all on day 0 (it can
+    spread 100 t a day). Early on it uses more residue than the region generates (20 t against
+    4 t straw, 2 t bran and 0.1 t food waste, all landfilled): the rate is 20 / (20 + 6.1),
+    not 20 / 6.1."""
+    firms = loop_data()["firms"]
+    firms["farm"]["initial_stock"] = {"digestate": 20.0}
+    value = lookup(run_scenario(loop_data(firms=firms)).indicators)
+    assert value("residues_valorised_t", period="early") == pytest.approx(20.0)
+    assert value("residues_generated_t", period="early") == pytest.approx(6.1)
+    assert value("residue_valorisation_rate", period="early") == pytest.approx(20.0 / 26.1)
 
 
 def test_carry_over_follows_the_residue_share_of_a_recipes_input_mass() -> None:
@@ -228,11 +243,13 @@ def test_avoided_input_keeps_the_replaced_materials_unit(loop: Results) -> None:
     }
 
 
-def test_net_co2e(value: Lookup) -> None:
-    """Steady: transport 0.045 + process 1.2 + disposal 0.075 + imports 6 - avoided 1.62."""
-    assert value("co2e_net_t") == pytest.approx(0.045 + 1.2 + 0.075 + 6.0 - 1.62)
-    # farm: its shipments 330 t·km, its fertiliser imports, less its avoided fertiliser
-    assert value("co2e_net_t", "firm:farm") == pytest.approx(0.033 + 6.0 - 1.62)
+def test_total_co2e_does_not_subtract_the_avoided_again(value: Lookup) -> None:
+    """Steady: transport 0.045 + process 1.2 + disposal 0.075 + imports 6 t CO2e. The farm's
+    fertiliser imports are already lower for the digestate it spreads; the avoided 1.62 t is
+    reported beside the total, not subtracted from it (that would count the saving twice)."""
+    assert value("co2e_total_t") == pytest.approx(0.045 + 1.2 + 0.075 + 6.0)
+    # farm: its shipments 330 t·km and its fertiliser imports
+    assert value("co2e_total_t", "firm:farm") == pytest.approx(0.033 + 6.0)
 
 
 def test_revenue_costs_and_margin(value: Lookup) -> None:

@@ -67,7 +67,7 @@ def test_a_period_holds_the_rows_of_its_days_only() -> None:
     cluster = frame[frame["scope"] == "cluster"].set_index(["indicator", "period"])["value"]
     assert cluster[("water_input_t", "day3")] == pytest.approx(10.0)
     assert cluster[("disposal_t", "day3")] == pytest.approx(4.05)
-    for name in ("transport_tkm", "disposal_t", "costs_eur", "co2e_net_t"):
+    for name in ("transport_tkm", "disposal_t", "costs_eur", "co2e_total_t"):
         halves = cluster[(name, "first")] + cluster[(name, "second")]
         assert halves == pytest.approx(cluster[(name, "all")])
 

@@ -126,19 +126,16 @@ def avoided_virgin_input(window: Window) -> pd.DataFrame:
 
 
 @indicator(
-    "co2e_net_t",
+    "co2e_total_t",
     unit="t CO2e",
     pillar="planet",
     scopes=("cluster", "firm"),
-    definition="All CO2e in the ledger (transport, processes, disposal, imports) less the "
-    "CO2e avoided by substitution.",
+    definition="All CO2e in the ledger: transport, processes, disposal and imports (savings "
+    "from substitution are already in it; co2e_avoided_t is not subtracted again).",
 )
-def co2e_net_t(window: Window) -> Scoped:
-    """Emitted minus avoided CO2e."""
+def co2e_total_t(window: Window) -> Scoped:
+    """All CO2e of the ledger's rows, per firm (the firm that ships, emits, disposes, imports)."""
     flows = window.flows
     firm, names = firm_codes_of_rows(flows)
     emitted = sum_by_name(firm, names, flows["co2e_t"].to_numpy(dtype=float))
-    emitted = emitted[emitted.index != "in_transit"]
-    subs = substitutions(window)
-    avoided = sum_by(subs, "firm", "co2e_t")
-    return by_scope(emitted.sub(avoided, fill_value=0.0), "firm")
+    return by_scope(emitted[emitted.index != "in_transit"], "firm")

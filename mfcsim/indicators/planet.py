@@ -172,14 +172,21 @@ for _name, _column, _definition in (
     "residue_valorisation_rate",
     unit="share",
     pillar="planet",
-    definition="Share of the residues generated in the region that ends used as an input (in "
-    "the region or exported) rather than disposed, emitted or stored (chain rule).",
+    definition="Of the residues that met an end in the period, the share used as an input (in "
+    "the region, chain rule, or exported) rather than disposed or released.",
 )
 def residue_valorisation_rate(window: Window) -> float:
-    """``residues_valorised_t / residues_generated_t`` of the cluster."""
-    chain = residue_chain(window)
-    generated = float(chain["generated_t"].sum())
-    return float(chain["valorised_t"].sum()) / generated if generated > 0 else float("nan")
+    """``valorised / (valorised + disposed + released)`` residue mass of the cluster.
+
+    A share of the residues' ends, not of what was generated: residues left in stock or on
+    the road have not met an end yet, and stock drawn down from before the period counts
+    where it is used, so the rate stays within [0, 1] over any period.
+    """
+    valorised = float(residue_chain(window)["valorised_t"].sum())
+    wasted = sum(float(_residue_rows(window, kind)["mass_t"].sum())
+                 for kind in ("disposal", "emission"))  # fmt: skip
+    ends = valorised + wasted
+    return valorised / ends if ends > 0 else float("nan")
 
 
 @per_window
