@@ -12,6 +12,11 @@ substitute with a conversion factor, with its cost per unit shipped). A policy t
 ``optimal`` minimises it exactly as a sparse linear program (scipy ``linprog`` with HiGHS),
 subject to supply, need and pipeline capacities. ``greedy`` serves requests in priority order
 from the nearest offers, a fast heuristic that can never beat ``optimal``.
+
+Two forms of the same thing: the objects above, readable and used in tests, and columns
+(:class:`ProblemArrays`, :class:`ArcColumns`), which the agent builds and the policies work
+on (``allocate_*``; ``clear_*`` wrap them for the objects). :func:`nearest_arc_columns`
+chooses the candidate arcs (:func:`nearest_arcs` for objects).
 """
 
 from __future__ import annotations

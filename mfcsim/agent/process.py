@@ -40,7 +40,8 @@ class RegionalAgent:
 
     Attributes:
         seconds_total: Wall time spent building and solving clearing problems.
-        objective_total: Sum of the daily objectives (EUR), as judged by ``total_cost``.
+        objective_total: Sum of the daily objectives (EUR), as judged by ``allocation_cost``
+            (the columns form of ``total_cost``).
     """
 
     def __init__(self, sim: Simulation) -> None:
