@@ -1,7 +1,7 @@
 """Validation: the recycling loop of ODYM tutorial 1, run as a stochastic mfcsim scenario.
 
-Published case: ../shared/data/mfa_odym_tutorial1_recycling_loop.csv (ODYM tutorial 1; notes
-in ../shared/data/README.md section 4.1). Inflow D into process 1, process 1 -> process 2, a
+Published case: data/published/mfa_odym_tutorial1_recycling_loop.csv (ODYM tutorial 1; notes
+in data/published/README.md). Inflow D into process 1, process 1 -> process 2, a
 share alpha of process 2's output back to process 1, the rest leaves. Steady state:
 b = D / (1 - alpha) through process 1, d = alpha D / (1 - alpha) returned, c = D leaving.
 
@@ -25,7 +25,7 @@ from mfcsim.testing import assert_mass_balanced, flow_rows, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "validation" / "odym_loop.yaml"
-ODYM_CSV = REPO.parent / "shared" / "data" / "mfa_odym_tutorial1_recycling_loop.csv"
+ODYM_CSV = REPO / "data" / "published" / "mfa_odym_tutorial1_recycling_loop.csv"
 
 DAYS_PER_YEAR = 365
 #: Days simulated; the first WARMUP_DAY are discarded (the loop starts empty). With the

@@ -1,11 +1,11 @@
 """Validation: WarmCO2 Terneuzen, residual heat and CO2 replacing greenhouse gas boilers.
 
-Published case: ../shared/data/agrifood_symbiosis_flows.csv rows W01-W08 (A1-A5): Yara
+Published case: data/published/agrifood_symbiosis_flows.csv rows W01-W08 (A1-A5): Yara
 Sluiskil's residual heat (W01, 1,800 TJ/yr) and CO2 (W02, 55,000 t/yr) go by pipeline to
 ~150 ha of greenhouses (W07) and replace 55 million m3 of natural gas a year (W03).
 
 The replacement ratios of ``residual_heat`` and ``residual_co2`` are derived here from rows
-of ../shared/data/conversion_coefficients.csv (C6: 1.78 kg CO2/m3; C8: 56.1 kg CO2/GJ LHV),
+of data/published/conversion_coefficients.csv (C6: 1.78 kg CO2/m3; C8: 56.1 kg CO2/GJ LHV),
 never typed in, and must equal the ratios the scenario declares. The avoided gas is then
 computed from the ledger (consumption rows x ratio) over the second simulated year and must
 come within 5 % of W03; the avoided CO2 is that gas times the C6 factor. W04 (135 kt CO2)
@@ -26,7 +26,7 @@ from mfcsim.testing import assert_mass_balanced, flow_rows, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "validation" / "warmco2.yaml"
-DATA = REPO.parent / "shared" / "data"
+DATA = REPO / "data" / "published"
 
 #: The measured year: the scenario's evaluation period (the first year starts empty).
 YEAR = "year_2"
