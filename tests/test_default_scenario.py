@@ -97,7 +97,12 @@ def test_digestate_and_compost_save_the_mineral_fertiliser_they_claim():
     farm = "potato_farm_best"
     actual = run_scenario(DEFAULT, days=50)
     without = run_scenario(
-        DEFAULT, days=50, overrides=(f"firms.{farm}.params.fertiliser_rates_t_per_ha={{}}",)
+        DEFAULT,
+        days=50,
+        overrides=(
+            f"firms.{farm}.params.fertiliser_rates_t_per_ha={{}}",
+            f"firms.{farm}.processes={{}}",  # the transfer coefficients of the spreading go too
+        ),
     )
 
     def mineral_t(results) -> float:
