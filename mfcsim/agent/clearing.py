@@ -264,6 +264,13 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
 def allocate_optimal(p: ProblemArrays) -> Allocation:
     """Policy ``optimal`` on the columns (see :func:`clear_optimal`).
 
+    Solved in the equivalent packing form: with the unserved units s = need − Σ factor·x
+    eliminated, the objective is a constant minus Σ gain·x, where an arc's gain is what one
+    unit along it saves (its request's shortfall cost × factor + its offer's leftover cost −
+    its transport cost). So: max Σ gain·x s.t. per request Σ factor·x ≤ need, per offer
+    Σ x ≤ supply, per pipeline Σ x ≤ capacity, x ≥ 0. Same optimum as the form with s, with
+    no column per request; HiGHS needs about half the simplex iterations on it.
+
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
@@ -273,28 +280,23 @@ def allocate_optimal(p: ProblemArrays) -> Allocation:
     n_arcs, n_req, n_off = len(p.arc_offer), len(p.request_quantity), len(p.offer_quantity)
     if n_arcs == 0:
         return allocate_none(p)
-    c = np.concatenate([p.arc_cost - p.offer_leftover[p.arc_offer], p.request_shortfall])
+    gain = p.request_shortfall[p.arc_request] * p.arc_factor + p.offer_leftover[p.arc_offer]
+    gain = gain - p.arc_cost
     cols = np.arange(n_arcs)
-    a_eq = sparse.hstack(
-        [
-            sparse.csr_matrix((p.arc_factor, (p.arc_request, cols)), shape=(n_req, n_arcs)),
-            sparse.identity(n_req, format="csr"),
-        ]
-    ).tocsr()
     piped = np.flatnonzero(p.arc_capacity >= 0)
-    rows = np.concatenate([p.arc_offer, n_off + p.arc_capacity[piped]])
-    a_ub = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, np.concatenate([cols, piped]))),
-        shape=(n_off + len(p.capacity), n_arcs + n_req),
+    rows = np.concatenate(
+        [p.arc_request, n_req + p.arc_offer, n_req + n_off + p.arc_capacity[piped]]
     )
-    b_ub = np.concatenate([p.offer_quantity, p.capacity])
-    result = linprog(
-        c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=p.request_quantity, bounds=(0, None),
-        method="highs",
+    a_ub = sparse.csr_matrix(
+        (np.concatenate([p.arc_factor, np.ones(n_arcs + len(piped))]),
+         (rows, np.concatenate([cols, cols, piped]))),
+        shape=(n_req + n_off + len(p.capacity), n_arcs),
     )  # fmt: skip
+    b_ub = np.concatenate([p.request_quantity, p.offer_quantity, p.capacity])
+    result = linprog(-gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if result.status != 0:
         raise ClearingError(f"HiGHS could not clear the day's market: {result.message}")
-    x = result.x[:n_arcs]
+    x = result.x
     used = np.flatnonzero(x > 1e-9)
     return used, x[used].astype(float)
 
@@ -318,7 +320,8 @@ def clear_optimal(problem: ClearingProblem) -> list[Match]:
 
     Variables: x (units shipped per arc) and s (unserved units per request).
     min Σ (cost − leftover_cost of its offer)·x + Σ shortfall_cost·s
-    s.t. per request Σ factor·x + s = need; per offer Σ x ≤ supply; per pipeline Σ x ≤ capacity.
+    s.t. per request Σ factor·x + s = need; per offer Σ x ≤ supply; per pipeline Σ x ≤ capacity
+    (solved in the equivalent form without s, see :func:`allocate_optimal`).
 
     Raises:
         ClearingError: If HiGHS does not report an optimum.
