@@ -119,3 +119,73 @@ def test_digestate_and_compost_save_the_mineral_fertiliser_they_claim():
     avoided_t = float(row["value"].iloc[0]) / actual.scenario.materials["mineral_fertiliser"].co2e
     assert avoided_t > 1.0
     assert mineral_t(without) - mineral_t(actual) == pytest.approx(avoided_t, rel=1e-3)
+
+
+# ---- nutrient balances (N, P) of the year ----------------------------------------------------
+#: Firms that pass nutrients on: whatever they do not ship they release (wastewater, NH3).
+PASS_THROUGH = {"feed_mill", "food_processor", "brewery", "anaerobic_digester", "retailer", "city"}
+#: Farm N surplus per ha a plausible farm shows (plausibility judgement: a fertilised farm
+#: loses some N; no Dutch farm type should exceed the >300 kg N/ha of the dairy farms below).
+FARM_N_KG_PER_HA = (50.0, 300.0)
+#: Dairy farms on Dutch sandy soils cut their N surplus from over 300 to about 120 kg N/ha a
+#: year (Sonneveld, Roelsma and Brus, "Nitrogen management and nitrate leaching on some Dutch
+#: dairy farms", WUR; not in ../shared/data).
+DAIRY_N_KG_PER_HA = (120.0, 300.0)
+
+
+@pytest.fixture(scope="module")
+def balances():
+    """N and P balances of the default scenario's year, and each firm's type."""
+    from mfcsim.substances import nutrient_balance
+
+    results = run_scenario(DEFAULT)
+    types = {fid: firm.type for fid, firm in results.scenario.firms.items()}
+    return {s: nutrient_balance(results, s) for s in ("N", "P")}, types
+
+
+@pytest.mark.parametrize("substance", ["N", "P"])
+def test_processing_firms_pass_nutrients_through(balances, substance):
+    """No processor creates or destroys N or P; it releases at most a tenth of what it gets."""
+    tables, types = balances
+    table = tables[substance]
+    firms = [fid for fid, kind in types.items() if kind in PASS_THROUGH]
+    assert len(firms) == 10
+    for fid in firms:
+        row = table.loc[fid]
+        assert row["inputs_t"] > 0, fid
+        # what is neither shipped nor kept is released (to air, water, soil), nothing else
+        released = row["to_air_t"] + row["to_water_t"] + row["to_soil_t"]
+        assert row["surplus_t"] == pytest.approx(released, abs=1e-6 * row["inputs_t"]), fid
+        assert abs(row["surplus_t"]) <= (0.1 + 1e-9) * row["inputs_t"], (fid, substance)
+
+
+def test_farms_n_surplus_per_ha_is_plausible(balances):
+    (tables, types) = balances
+    table = tables["N"]
+    farms = table[table["land_ha"] > 0].drop(index="cluster")
+    assert len(farms) == 11
+    low, high = FARM_N_KG_PER_HA
+    assert farms["surplus_kg_per_ha"].between(low, high).all(), farms["surplus_kg_per_ha"]
+    dairy = [fid for fid, kind in types.items() if kind == "dairy_farm"]
+    assert table.loc[dairy, "surplus_kg_per_ha"].between(*DAIRY_N_KG_PER_HA).all()
+    assert low <= table.loc["cluster", "surplus_kg_per_ha"] <= high
+
+
+def test_pig_farms_lose_housing_ammonia_only(balances):
+    """Pig farms have no land: their N surplus is the NH3 of housing, 5-10 % of the feed's N."""
+    (tables, types) = balances
+    pigs = [fid for fid, kind in types.items() if kind == "pig_farm"]
+    n, p = tables["N"].loc[pigs], tables["P"].loc[pigs]
+    assert n["surplus_t"].to_numpy() == pytest.approx(n["to_air_t"].to_numpy(), rel=1e-9)
+    assert (n["surplus_t"] / n["inputs_t"]).between(0.05, 0.10).all()
+    assert (p["surplus_t"].abs() <= 1e-6 * p["inputs_t"]).all()
+
+
+def test_regional_p_is_near_balance_and_farms_p_plausible(balances):
+    """The region's P surplus is within 5 % of its P inputs; no farm over ±50 kg P/ha."""
+    (tables, _types) = balances
+    table = tables["P"]
+    cluster = table.loc["cluster"]
+    assert abs(cluster["surplus_t"]) <= 0.05 * cluster["inputs_t"]
+    farms = table[table["land_ha"] > 0].drop(index="cluster")
+    assert farms["surplus_kg_per_ha"].abs().max() <= 50.0
