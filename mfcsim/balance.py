@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mfcsim.coded import recode, union_names
 from mfcsim.errors import MassBalanceError
 
 #: Default relative tolerance of the check.
@@ -33,11 +34,11 @@ class _Coded:
     def __init__(self, flows: pd.DataFrame, stocks: pd.DataFrame) -> None:
         node_cols = (flows["source"], flows["target"], stocks["node"])
         mat_cols = (flows["material"], stocks["material"])
-        self.nodes = _union(node_cols)
-        self.materials = _union(mat_cols)
-        self.src = _recode(flows["source"], self.nodes)
-        self.dst = _recode(flows["target"], self.nodes)
-        self.mat = _recode(flows["material"], self.materials)
+        self.nodes = union_names(node_cols)
+        self.materials = union_names(mat_cols)
+        self.src = recode(flows["source"], self.nodes)
+        self.dst = recode(flows["target"], self.nodes)
+        self.mat = recode(flows["material"], self.materials)
         self.qty = flows["quantity"].to_numpy(dtype=float)
         kinds = flows["kind"].astype("category")
         codes, names = kinds.cat.codes.to_numpy(), list(kinds.cat.categories)
@@ -48,8 +49,8 @@ class _Coded:
         t = stocks["t_day"].to_numpy(dtype=float)
         self.first = t == t.min() if len(t) else np.zeros(0, dtype=bool)
         self.last = t == t.max() if len(t) else np.zeros(0, dtype=bool)
-        self.s_node = _recode(stocks["node"], self.nodes)
-        self.s_mat = _recode(stocks["material"], self.materials)
+        self.s_node = recode(stocks["node"], self.nodes)
+        self.s_mat = recode(stocks["material"], self.materials)
         self.s_qty = stocks["quantity"].to_numpy(dtype=float)
 
     def cells(self, node: np.ndarray, mat: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -69,21 +70,6 @@ class _Coded:
         end = self.cells(self.s_node[self.last], self.s_mat[self.last], self.s_qty[self.last])
         start = self.cells(self.s_node[self.first], self.s_mat[self.first], self.s_qty[self.first])
         return end - start
-
-
-def _union(columns: tuple[pd.Series, ...]) -> list[str]:
-    names: dict[str, None] = {}
-    for col in columns:
-        values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
-        names.update(dict.fromkeys(map(str, values)))
-    return list(names)
-
-
-def _recode(col: pd.Series, names: list[str]) -> np.ndarray:
-    if not isinstance(col.dtype, pd.CategoricalDtype):
-        col = col.astype(str).astype("category")
-    position = pd.Index(names).get_indexer([str(c) for c in col.cat.categories])
-    return position[col.cat.codes.to_numpy()].astype(np.int64)
 
 
 def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:

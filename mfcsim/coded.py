@@ -1,4 +1,4 @@
-"""Columns on integer codes: membership tests and per-group sums that match pandas and numpy.
+"""Columns on integer codes: coding, membership tests and per-group sums as pandas and numpy do.
 
 The indicators and nutrient balances sum ledger rows per firm, material or period many times
 over. These helpers work on category codes (no strings compared per row) and add each group's
@@ -17,6 +17,26 @@ def categorical(column: pd.Series) -> pd.Series:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return column
     return column.astype(str).astype("category")
+
+
+def union_names(columns: tuple[pd.Series, ...]) -> list[str]:
+    """The distinct values of ``columns`` as strings, in order of first appearance.
+
+    A categorical column contributes its categories (in their order), another its unique
+    values; these names are the codes of :func:`recode`.
+    """
+    names: dict[str, None] = {}
+    for col in columns:
+        values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique()
+        names.update(dict.fromkeys(map(str, values)))
+    return list(names)
+
+
+def recode(column: pd.Series, names: list[str]) -> np.ndarray:
+    """Each value of ``column`` as its position in ``names`` (int64; -1 where it is absent)."""
+    column = categorical(column)
+    position = pd.Index(names).get_indexer([str(c) for c in column.cat.categories])
+    return position[column.cat.codes.to_numpy()].astype(np.int64)
 
 
 def is_in(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:

@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mfcsim.balance import _recode, _union
-from mfcsim.coded import group_sums, is_in, time_rows
+from mfcsim.coded import group_sums, is_in, recode, time_rows, union_names
 
 NUTRIENT_COLUMNS = [
     "inputs_t", "outputs_t", "to_air_t", "to_water_t", "to_soil_t", "stock_change_t",
@@ -60,13 +59,13 @@ class SubstanceRows:
     def __init__(self, flows: pd.DataFrame, firms: list[str]) -> None:
         self.firms = firms
         inside = {*firms, _TRANSIT}
-        others = [n for n in _union((flows["source"], flows["target"])) if n not in inside]
+        others = [n for n in union_names((flows["source"], flows["target"])) if n not in inside]
         nodes = [*firms, _TRANSIT, *others]
-        self.src, self.dst = _recode(flows["source"], nodes), _recode(flows["target"], nodes)
+        self.src, self.dst = recode(flows["source"], nodes), recode(flows["target"], nodes)
         self.t = flows["t_day"].to_numpy(dtype=float)
         self.q = flows["quantity"].to_numpy(dtype=float)
-        self.substance = _recode(flows["substance"], _union((flows["substance"],)))
-        self.substances = _union((flows["substance"],))
+        self.substances = union_names((flows["substance"],))
+        self.substance = recode(flows["substance"], self.substances)
         kind = flows["kind"]
         self.inbound, self.outbound = is_in(kind, _IN_KINDS), is_in(kind, _OUT_KINDS)
         emitted = is_in(kind, ("emission",))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from mfcsim.balance import _recode
+from mfcsim.coded import recode
 from mfcsim.errors import ResultsError
 from mfcsim.ledger import Kind
 from mfcsim.nutrients import nutrient_table
@@ -144,8 +144,8 @@ class _Context:
                 for m in self.materials
             ]
         ).reshape(n_m, n_s)
-        src, dst = _recode(flows["source"], self.nodes), _recode(flows["target"], self.nodes)
-        mat = _recode(flows["material"], self.materials)
+        src, dst = recode(flows["source"], self.nodes), recode(flows["target"], self.nodes)
+        mat = recode(flows["material"], self.materials)
         kind = _kind_codes(flows["kind"])
         t = flows["t_day"].to_numpy(dtype=float)
         dispatch_of = _match_shipments(t, src, dst, mat, shipments, self, scenario.horizon_day)
@@ -165,8 +165,8 @@ class _Context:
         n_cells = len(self.nodes) * n_m
         self.q_state = np.zeros(n_cells)
         s_node, s_mat = (
-            _recode(stocks["node"], self.nodes),
-            _recode(stocks["material"], self.materials),
+            recode(stocks["node"], self.nodes),
+            recode(stocks["material"], self.materials),
         )
         s_t = stocks["t_day"].to_numpy(dtype=float)
         s_q = stocks["quantity"].to_numpy(dtype=float) * mass[s_mat]
@@ -403,9 +403,9 @@ def _match_shipments(
     arrival = np.flatnonzero(src == ctx.transit)
     if len(arrival) == 0:
         return out
-    sup = _recode(shipments["supplier"], ctx.nodes)
-    rec = _recode(shipments["receiver"], ctx.nodes)
-    smat = _recode(shipments["material"], ctx.materials)
+    sup = recode(shipments["supplier"], ctx.nodes)
+    rec = recode(shipments["receiver"], ctx.nodes)
+    smat = recode(shipments["material"], ctx.materials)
     dt, at = (shipments[c].to_numpy(dtype=float) for c in ("dispatch_t_day", "arrival_t_day"))
     seq = np.arange(len(dt))
     by_dispatch = np.lexsort((seq, smat, sup, dt))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mfcsim.coded import group_sums, groupby_sums, is_in, time_rows
+from mfcsim.coded import group_sums, groupby_sums, is_in, recode, time_rows, union_names
 from mfcsim.indicators.window import sum_by_name
 from mfcsim.nutrients import NUTRIENT_COLUMNS, SubstanceRows, nutrient_table
 from mfcsim.testing import run_scenario
@@ -122,3 +122,15 @@ def test_a_periods_nutrient_table_is_that_of_the_periods_rows(tiny):
     period = flows[(t >= 10.0) & (t < 20.0)]
     sliced = SubstanceRows(flows, list(land)).table("N", land, 10.0, 20.0)
     pd.testing.assert_frame_equal(sliced, nutrient_table(period, "N", land), check_exact=True)
+
+
+def test_recode_numbers_values_by_their_place_among_the_union_of_names() -> None:
+    """union_names: categories or unique values, first seen first; recode: -1 if absent."""
+    plain = pd.Series(["b", "a", "b", "c"])
+    coded = pd.Series(["x", "a"], dtype=pd.CategoricalDtype(["x", "a", "unused"]))
+    names = union_names((plain, coded))
+    assert names == ["b", "a", "c", "x", "unused"]
+    assert recode(plain, names).tolist() == [0, 1, 0, 2]
+    assert recode(coded, names).tolist() == [3, 1]
+    assert recode(plain, ["a", "b"]).tolist() == [1, 0, 1, -1]
+    assert recode(plain, names).dtype == np.int64

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mfcsim.balance import _recode, _union
-from mfcsim.coded import groupby_sums, is_in
+from mfcsim.coded import groupby_sums, is_in, recode, union_names
 from mfcsim.indicators.registry import indicator
 from mfcsim.indicators.window import (
     WATER_IDS,
@@ -41,7 +40,7 @@ def _per_firm_material(
     Returns:
         Firm codes (into ``names``), material codes and mass (t), ordered by firm and material.
     """
-    firm = _recode(rows[firm_column], names)
+    firm = recode(rows[firm_column], names)
     material = rows["material"].cat.codes.to_numpy().astype(np.int64)
     n_materials = len(rows["material"].cat.categories)
     keys, mass_t = groupby_sums(firm * n_materials + material, rows["mass_t"].to_numpy())
@@ -57,7 +56,7 @@ def _residue_rows(window: Window, kind: str) -> pd.DataFrame:
 @per_run
 def _node_names(window: Window) -> list[str]:
     """Names of the ledger's nodes (sources first), the codes of the per-firm tables."""
-    return _union((window.results.flows["source"], window.results.flows["target"]))
+    return union_names((window.results.flows["source"], window.results.flows["target"]))
 
 
 @per_window

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import pandas as pd
 
-from mfcsim.balance import _recode, _union
-from mfcsim.coded import groupby_sums, is_in, time_rows
+from mfcsim.coded import groupby_sums, is_in, recode, time_rows, union_names
 from mfcsim.indicators.periods import Period
 
 if TYPE_CHECKING:
@@ -168,8 +167,8 @@ def firm_of_rows(flows: pd.DataFrame) -> pd.Series:
 
 def node_codes(flows: pd.DataFrame, *columns: str) -> tuple[list[str], list[np.ndarray]]:
     """The node names of ``columns`` (``source``, ``target``) and each column on their codes."""
-    names = _union(tuple(flows[c] for c in columns))
-    return names, [_recode(flows[c], names) for c in columns]
+    names = union_names(tuple(flows[c] for c in columns))
+    return names, [recode(flows[c], names) for c in columns]
 
 
 def firm_codes_of_rows(flows: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
