@@ -1,4 +1,4 @@
-"""CO2e indicators: transport, processes, disposal, imports, avoided by substitution, net.
+"""CO2e indicators: transport, processes, disposal, imports, total, avoided by substitution.
 
 Every emission is read from the ledger's ``co2e_t`` column, which the engine filled from the
 scenario's factors. Avoided emissions are not in the ledger: where a material that declares
@@ -12,7 +12,7 @@ import functools
 
 import pandas as pd
 
-from mfcsim.indicators.registry import indicator
+from mfcsim.indicators.registry import SCOPES_ALL, indicator
 from mfcsim.indicators.window import (
     Scoped,
     Window,
@@ -23,8 +23,6 @@ from mfcsim.indicators.window import (
     sum_by,
     sum_by_name,
 )
-
-SCOPES_ALL = ("cluster", "firm", "material")
 
 
 def _co2e_of(window: Window, kind: str) -> dict[str, float]:

@@ -1,4 +1,6 @@
-"""Planet indicators: residues, circularity, virgin input, disposal, food, transport, CO2e.
+"""Planet indicators: residues, circularity, virgin input, water, disposal, transport.
+
+The other planet indicators are in :mod:`.climate` (CO2e), :mod:`.food` and :mod:`.nutrients`.
 
 Material indicators count mass (t) of materials of kind product, raw_material and residue,
 water excepted (:data:`~mfcsim.indicators.window.MATERIAL_KINDS`, ``WATER_IDS``): energy,
@@ -12,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.coded import groupby_sums, is_in, recode, union_names
-from mfcsim.indicators.registry import indicator
+from mfcsim.indicators.registry import SCOPES_ALL, SCOPES_FIRM, indicator
 from mfcsim.indicators.window import (
     WATER_IDS,
     Scoped,
@@ -27,9 +29,6 @@ from mfcsim.indicators.window import (
     sum_by_name,
 )
 from mfcsim.scenario.schema import Scenario
-
-SCOPES_ALL = ("cluster", "firm", "material")
-SCOPES_FIRM = ("cluster", "firm")
 
 
 def _per_firm_material(

@@ -13,10 +13,8 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.coded import is_in
-from mfcsim.indicators.registry import indicator
+from mfcsim.indicators.registry import SCOPES_FIRM, indicator
 from mfcsim.indicators.window import Scoped, Window, by_scope, firm_column, per_window, sum_by
-
-SCOPES_FIRM = ("cluster", "firm")
 
 
 @per_window

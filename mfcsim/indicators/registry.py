@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 Pillar = Literal["people", "planet", "profit"]
 PILLARS: tuple[Pillar, ...] = ("people", "planet", "profit")
+#: Scopes of an indicator reported for the cluster and per firm (and per material).
+SCOPES_FIRM = ("cluster", "firm")
+SCOPES_ALL = ("cluster", "firm", "material")
 Value: TypeAlias = float | Mapping[str, float] | pd.Series | pd.DataFrame
 IndicatorFunction: TypeAlias = Callable[["Window"], Value]
 

@@ -154,17 +154,6 @@ def _flows_with_mass(window: Window) -> pd.DataFrame:
     return flows.assign(mass_t=flows["quantity"].to_numpy() * per_unit, is_material=is_material)
 
 
-def firm_of_rows(flows: pd.DataFrame) -> pd.Series:
-    """The node each ledger row belongs to.
-
-    The target of imports and extraction, else the source (the firm that ships, disposes,
-    emits, exports, produces or consumes).
-    """
-    inbound = flows["kind"].isin(("import", "extraction")).to_numpy()
-    firm = np.where(inbound, flows["target"].to_numpy(), flows["source"].to_numpy())
-    return pd.Series(firm, index=flows.index, name="firm", dtype=object)
-
-
 def node_codes(flows: pd.DataFrame, *columns: str) -> tuple[list[str], list[np.ndarray]]:
     """The node names of ``columns`` (``source``, ``target``) and each column on their codes."""
     names = union_names(tuple(flows[c] for c in columns))
@@ -172,7 +161,11 @@ def node_codes(flows: pd.DataFrame, *columns: str) -> tuple[list[str], list[np.n
 
 
 def firm_codes_of_rows(flows: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """:func:`firm_of_rows` as codes into the returned node names (no strings per row)."""
+    """The node each ledger row belongs to, as codes into the returned node names.
+
+    The target of imports and extraction, else the source (the firm that ships, disposes,
+    emits, exports, produces or consumes).
+    """
     names, (src, dst) = node_codes(flows, "source", "target")
     inbound = is_in(flows["kind"], ("import", "extraction"))
     return np.where(inbound, dst, src), names
