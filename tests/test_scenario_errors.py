@@ -117,13 +117,31 @@ CASES = {
         _one("capacity: 10 / d", "capacity: -5 / d"),
         "capacity: -5 / d",
         "firms.mill.processes.grind.capacity",
-        ("greater than or equal to 0",),
+        ("greater than or equal to 0", "(got -5.0; accepted: a number >= 0)"),
     ),
     "negative_storage": Case(
         _one(BAKERY_LOCATION, BAKERY_LOCATION + "    storage: {flour: -1 t}\n"),
         "storage",
         "firms.bakery.storage.flour",
         ("greater than or equal to 0",),
+    ),
+    "replacement_ratio_of_zero": Case(
+        _one(
+            "  bran: {unit: t, kind: residue}\n",
+            "  bran: {unit: t, kind: residue, replaces: [{material: grain, ratio: 0}]}\n",
+        ),
+        "bran: {unit: t",
+        "materials.bran.replaces.0.ratio",
+        ("greater than 0 (got 0; accepted: a number > 0)",),
+    ),
+    "material_replacing_itself": Case(
+        _one(
+            "  bran: {unit: t, kind: residue}\n",
+            "  bran: {unit: t, kind: residue, replaces: [{material: bran, ratio: 1}]}\n",
+        ),
+        "bran: {unit: t",
+        "materials.bran.replaces.0.material",
+        ("'bran' cannot replace itself (accepted: another material: flour, grain)",),
     ),
     "missing_required_field": Case(
         _one(BAKERY_LOCATION, ""),

@@ -244,7 +244,21 @@ def _message(err: Mapping[str, Any], loc: Path_) -> str:
         return f"{msg} (got {err.get('input')!r})"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
         return f"{msg} (got {err.get('input')!r}; accepted: a number, or a quantity like '12 t')"
+    if kind in _BOUNDS:
+        key, sign = _BOUNDS[kind]
+        bound = err.get("ctx", {}).get(key)
+        shown = f"{bound:g}" if isinstance(bound, int | float) else bound
+        return f"{msg} (got {err.get('input')!r}; accepted: a number {sign} {shown})"
     return msg
+
+
+#: pydantic's error types for numeric bounds: the bound's key in the error and its sign.
+_BOUNDS = {
+    "greater_than": ("gt", ">"),
+    "greater_than_equal": ("ge", ">="),
+    "less_than": ("lt", "<"),
+    "less_than_equal": ("le", "<="),
+}
 
 
 def _without_tags(loc: Path_, data: Any) -> Path_:

@@ -509,10 +509,14 @@ def _unknown_material(scn: Scenario, path: tuple[str | int, ...], mid: str) -> F
 def _check_firm_materials(scn: Scenario) -> None:
     for mid, mat in scn.materials.items():
         for i, rep in enumerate(mat.replaces):
-            if rep.material not in scn.materials or rep.material == mid:
-                raise _unknown_material(
-                    scn, ("materials", mid, "replaces", i, "material"), rep.material
+            path = ("materials", mid, "replaces", i, "material")
+            if rep.material == mid:
+                others = ", ".join(sorted(m for m in scn.materials if m != mid))
+                raise FieldProblem(
+                    path, f"{mid!r} cannot replace itself (accepted: another material: {others})"
                 )
+            if rep.material not in scn.materials:
+                raise _unknown_material(scn, path, rep.material)
     for fid, firm in scn.firms.items():
         for key in _FIRM_MATERIAL_MAPS:
             for mid in getattr(firm, key):
