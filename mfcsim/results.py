@@ -1,8 +1,10 @@
 """Results: the tidy frames of a run, and the run folder written atomically and read back.
 
 A run folder holds ``flows.parquet`` (the ledger), ``stocks.parquet``, ``nodes.parquet``,
-``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``, and
-``indicators.parquet`` with ``scorecard.json`` (:mod:`mfcsim.indicators`).
+``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``,
+``indicators.parquet`` with ``scorecard.json`` (:mod:`mfcsim.indicators`),
+``substance_flows.parquet`` (:mod:`mfcsim.substances`), and the agent's ``shipments``, the
+buyers' ``service`` and the disruption ``events`` frames when the run has them.
 It is written under a hidden temporary name beside its final place and renamed when every
 file is complete, so an interrupted run leaves no half-written folder behind.
 """
@@ -319,10 +321,14 @@ class Results:
         )
 
     def check_balance(self, *, rtol: float | None = None) -> float:
-        """Check the mass balance, store the largest relative error in the KPIs and return it.
+        """Check the mass and substance balances; store and return the largest mass error.
+
+        The largest relative error of the mass balance goes into the KPIs; the substances
+        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol.
 
         Raises:
-            MassBalanceError: If any node, material or the system is off by more than rtol.
+            MassBalanceError: If any node, material, substance or the system is off by more
+                than rtol.
         """
         kwargs = {} if rtol is None else {"rtol": rtol}
         err = check_mass_balance(self.flows, self.stocks, self.materials, self.nodes, **kwargs)
