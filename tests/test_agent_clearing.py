@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 
 import networkx as nx
@@ -23,13 +25,16 @@ from mfcsim.agent.clearing import (
     ClearingProblem,
     Match,
     Offer,
+    ProblemArrays,
     Request,
+    allocation_cost,
     clear_greedy,
     clear_none,
     clear_optimal,
     nearest_arcs,
     total_cost,
 )
+from mfcsim.agent.lp import WarmStart, solve_cold
 
 TOL = 1e-6
 Route = Callable[[Offer, Request], tuple[float, float, object] | None]
@@ -428,3 +433,49 @@ def test_nearest_arcs_keeps_the_nearest_offer_even_when_it_is_listed_last() -> N
     offers = [Offer(f, 0, 1.0) for f in (2, 3, 4)]
     arcs = nearest_arcs(offers, [Request(1, 0, 1.0)], road(where), {}, 1, where)
     assert [offers[a.offer].firm for a in arcs] == [4]
+
+
+# ---- warm starts (mfcsim.agent.lp) ----------------------------------------------------------
+def day_sequence(seed: int, days: int) -> list[ProblemArrays]:
+    """Related days: the same firms, offers and requests coming and going, quantities moving."""
+    rng = np.random.default_rng(seed)
+    n_firms, n_mat = 30, 3
+    out = []
+    for _ in range(days):
+        offers = [(f, m) for f in range(n_firms) for m in range(n_mat) if rng.random() < 0.3]
+        requests = [(f, m) for f in range(n_firms) for m in range(n_mat) if rng.random() < 0.3]
+        arcs = [(i, j) for i, (fo, mo) in enumerate(offers) for j, (fr, mr) in enumerate(requests)
+                if mo == mr and fo != fr and (fo + fr) % 3 != 0]  # fmt: skip
+        out.append(ProblemArrays.from_problem(ClearingProblem(
+            [Offer(f, m, float(rng.uniform(1, 9)), float(rng.choice([0.0, 5.0])))
+             for f, m in offers],
+            [Request(f, m, float(rng.uniform(1, 9)), 1, 50.0) for f, m in requests],
+            [Arc(i, j, 1.0, float(abs(offers[i][0] - requests[j][0])), 1.0) for i, j in arcs],
+        )))  # fmt: skip
+    return out
+
+
+def test_warm_started_days_reach_the_cold_optimum() -> None:
+    """Each day, from yesterday's basis, has the objective of a solve from scratch."""
+    warm = WarmStart(n_firms=30, n_materials=3)
+    for p in day_sequence(seed=4, days=6):
+        assert allocation_cost(p, warm(p)) == pytest.approx(
+            allocation_cost(p, solve_cold(p)), rel=1e-9, abs=TOL
+        )
+
+
+def test_the_same_day_again_needs_no_simplex_iteration() -> None:
+    """The basis carries over: solving an unchanged day a second time is already optimal."""
+    warm = WarmStart(n_firms=30, n_materials=3)
+    day = day_sequence(seed=5, days=1)[0]
+    warm(day)
+    assert warm.solver.getInfo().simplex_iteration_count > 0
+    warm(day)
+    assert warm.solver.getInfo().simplex_iteration_count == 0
+
+
+def test_the_solver_prints_nothing() -> None:
+    """HiGHS's banner (printed by the C library when the first solver is made) is silenced."""
+    code = "from mfcsim.agent.lp import new_solver; new_solver(); print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "ok\n"

@@ -9,7 +9,7 @@ substitute with a conversion factor, with its cost per unit shipped). A policy t
          + Σ offers (supply − shipped) · leftover_cost        (disposal fee, or − export price)
          + Σ requests (need − served) · shortfall_cost         (import price + penalty, or unmet)
 
-``optimal`` minimises it exactly as a sparse linear program (scipy ``linprog`` with HiGHS),
+``optimal`` minimises it exactly as a sparse linear program (HiGHS, :mod:`mfcsim.agent.lp`),
 subject to supply, need and pipeline capacities. ``greedy`` serves requests in priority order
 from the nearest offers, a fast heuristic that can never beat ``optimal``.
 
@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mfcsim.errors import MfcsimError
+from mfcsim.agent.lp import Allocation, ClearingError, solve_cold
+
+__all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +112,6 @@ class ClearingProblem:
     capacities: dict[object, float] = field(default_factory=dict)
 
 
-class ClearingError(MfcsimError, RuntimeError):
-    """The solver failed on a clearing problem (it should always be feasible)."""
-
-
 def _floats(values: Sequence[float]) -> np.ndarray:
     return np.array(values, dtype=float).reshape(len(values))
 
@@ -171,10 +169,6 @@ class ProblemArrays:
             arc_capacity=_ints([keys.get(a.capacity_key, -1) for a in arcs]),
             capacity=_floats(list(problem.capacities.values())),
         )
-
-
-#: An allocation: (indices of the arcs used, units shipped along each).
-Allocation = tuple[np.ndarray, np.ndarray]
 
 
 def _matches(problem: ClearingProblem, allocation: Allocation) -> list[Match]:
@@ -262,43 +256,15 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
 
 
 def allocate_optimal(p: ProblemArrays) -> Allocation:
-    """Policy ``optimal`` on the columns (see :func:`clear_optimal`).
+    """Policy ``optimal`` on the columns (see :func:`clear_optimal`), solved from scratch.
 
-    Solved in the equivalent packing form: with the unserved units s = need − Σ factor·x
-    eliminated, the objective is a constant minus Σ gain·x, where an arc's gain is what one
-    unit along it saves (its request's shortfall cost × factor + its offer's leftover cost −
-    its transport cost). So: max Σ gain·x s.t. per request Σ factor·x ≤ need, per offer
-    Σ x ≤ supply, per pipeline Σ x ≤ capacity, x ≥ 0. Same optimum as the form with s, with
-    no column per request; HiGHS needs about half the simplex iterations on it.
+    HiGHS solves it in packing form (:mod:`mfcsim.agent.lp`); the agent, which solves day
+    after day, starts each day from the previous day's basis (:class:`~mfcsim.agent.lp.WarmStart`).
 
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
-    from scipy import sparse  # imported here: scipy costs start-up time for the other policies
-    from scipy.optimize import linprog
-
-    n_arcs, n_req, n_off = len(p.arc_offer), len(p.request_quantity), len(p.offer_quantity)
-    if n_arcs == 0:
-        return allocate_none(p)
-    gain = p.request_shortfall[p.arc_request] * p.arc_factor + p.offer_leftover[p.arc_offer]
-    gain = gain - p.arc_cost
-    cols = np.arange(n_arcs)
-    piped = np.flatnonzero(p.arc_capacity >= 0)
-    rows = np.concatenate(
-        [p.arc_request, n_req + p.arc_offer, n_req + n_off + p.arc_capacity[piped]]
-    )
-    a_ub = sparse.csr_matrix(
-        (np.concatenate([p.arc_factor, np.ones(n_arcs + len(piped))]),
-         (rows, np.concatenate([cols, cols, piped]))),
-        shape=(n_req + n_off + len(p.capacity), n_arcs),
-    )  # fmt: skip
-    b_ub = np.concatenate([p.request_quantity, p.offer_quantity, p.capacity])
-    result = linprog(-gain, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    if result.status != 0:
-        raise ClearingError(f"HiGHS could not clear the day's market: {result.message}")
-    x = result.x
-    used = np.flatnonzero(x > 1e-9)
-    return used, x[used].astype(float)
+    return solve_cold(p)
 
 
 def clear_none(problem: ClearingProblem) -> list[Match]:
