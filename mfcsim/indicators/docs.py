@@ -1,8 +1,9 @@
 """The indicator table of ``docs/indicators.md``, generated from the registry.
 
-``python -m mfcsim.indicators.docs docs/indicators.md`` rewrites the table between its two
-markers; a test checks that the file holds exactly what :func:`indicators_markdown` gives, so
-the documentation lists every registered indicator and nothing else.
+``python -m mfcsim.indicators.docs [FILE ...]`` (default ``docs/indicators.md``, from the
+repository's root) rewrites the table between the two markers; a test checks that the file
+holds exactly what :func:`indicators_markdown` gives, so the documentation lists every
+registered indicator and nothing else.
 """
 
 from __future__ import annotations
@@ -49,5 +50,5 @@ def update(path: Path) -> bool:
 if __name__ == "__main__":  # pragma: no cover - a maintainer's command
     import mfcsim.indicators  # noqa: F401  (registers the built-in indicators)
 
-    for name in sys.argv[1:]:
+    for name in sys.argv[1:] or ["docs/indicators.md"]:
         sys.stdout.write(f"{name}: {'updated' if update(Path(name)) else 'unchanged'}\n")
