@@ -25,7 +25,8 @@ from mfcsim.errors import MassBalanceError
 
 #: Default relative tolerance of the check.
 RTOL = 1e-9
-_INTERNAL_ROLES = ("firm", "transit")
+#: Node roles inside the system (their stocks are balanced), as in ``nodes.parquet``.
+INTERNAL_ROLES = ("firm", "transit")
 
 
 class _Coded:
@@ -126,14 +127,14 @@ def mass_balance(
         c.s_node[c.first], weights=s_mass[c.first], minlength=n
     )
     role = nodes.set_index("node")["role"].reindex(c.nodes).fillna("boundary").to_numpy()
-    internal = np.isin(role, _INTERNAL_ROLES)
+    internal = np.isin(role, INTERNAL_ROLES)
     names = [nm for nm, keep in zip(c.nodes, internal, strict=True) if keep]
     table = pd.DataFrame(
         {"inflow_t": inflow[internal], "outflow_t": outflow[internal],
          "stock_change_t": delta[internal]},
         index=pd.Index(names, name="node"),
     )  # fmt: skip
-    table = table.reindex(list(nodes.loc[nodes["role"].isin(_INTERNAL_ROLES), "node"])).fillna(0.0)
+    table = table.reindex(list(nodes.loc[nodes["role"].isin(INTERNAL_ROLES), "node"])).fillna(0.0)
     table.index.name = "node"
     system = pd.DataFrame({
         "inflow_t": [float(outflow[~internal].sum())],
@@ -163,7 +164,7 @@ def check_mass_balance(
             every offending node with its material (or ``mass``) and residual.
     """
     by_material = material_balance(flows, stocks)
-    internal = set(nodes.loc[nodes["role"].isin(_INTERNAL_ROLES), "node"])
+    internal = set(nodes.loc[nodes["role"].isin(INTERNAL_ROLES), "node"])
     by_material = by_material[by_material.index.get_level_values("node").isin(internal)]
     by_mass = mass_balance(flows, stocks, materials, nodes)
     offenders = [

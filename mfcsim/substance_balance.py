@@ -16,10 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mfcsim.balance import RTOL
+from mfcsim.balance import INTERNAL_ROLES, RTOL
 from mfcsim.errors import MassBalanceError
 
-_INTERNAL_ROLES = ("firm", "transit")
 _COLUMNS = [
     "inflow_t", "outflow_t", "produced_t", "consumed_t", "stock_change_t", "residual_t",
     "rel_error",
@@ -61,7 +60,7 @@ def substance_balance(
         "produced_t": total("target", prod), "consumed_t": total("source", cons),
         "stock_change_t": held[end] - held[start] if len(held) else pd.Series(dtype=float),
     }).fillna(0.0)  # fmt: skip
-    internal = set(nodes.loc[nodes["role"].isin(_INTERNAL_ROLES), "node"].astype(str))
+    internal = set(nodes.loc[nodes["role"].isin(INTERNAL_ROLES), "node"].astype(str))
     table = table[table.index.get_level_values("node").isin(internal)]
     table["residual_t"] = (
         table["inflow_t"] + table["produced_t"] - table["outflow_t"] - table["consumed_t"]

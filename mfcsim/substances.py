@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mfcsim.balance import INTERNAL_ROLES
 from mfcsim.coded import recode
 from mfcsim.errors import ResultsError
 from mfcsim.ledger import Kind
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 SUBSTANCE_FLOW_COLUMNS = ["t_day", "source", "target", "material", "substance", "quantity", "kind"]
 SUBSTANCE_STOCK_COLUMNS = ["t_day", "node", "substance", "quantity"]
-_INTERNAL_ROLES = ("firm", "transit")
 #: A stock below this mass (t) has no composition of its own: reads use the declared one.
 _EMPTY_T = 1e-12
 _READ, _ARRIVAL, _PRODUCTION, _BOUNDARY = 0, 1, 2, 3
@@ -134,7 +134,7 @@ class _Context:
         self.flows, self.substances = flows, substances
         self.nodes = [str(n) for n in nodes["node"]]
         self.materials = list(scenario.materials)
-        internal = nodes["role"].isin(_INTERNAL_ROLES).to_numpy()
+        internal = nodes["role"].isin(INTERNAL_ROLES).to_numpy()
         self.transit = self.nodes.index("in_transit")
         n_m, n_s = len(self.materials), len(substances)
         mass = np.array([scenario.materials[m].mass_t_per_unit for m in self.materials])
