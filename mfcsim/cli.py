@@ -348,9 +348,32 @@ def types() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mfcsim`` console script; returns the exit code."""
+    # click's exception classes, reached through typer's public BadParameter (typer may
+    # vendor click): UsageError, then ClickException
+    usage_error = typer.BadParameter.__mro__[1]
+    click_exception = usage_error.__mro__[1]
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="mfcsim")
-    except SystemExit as exc:  # typer's own exit, including usage errors (code 2)
+        code = app(
+            args=list(argv) if argv is not None else None,
+            prog_name="mfcsim",
+            standalone_mode=False,
+        )
+    except usage_error as exc:  # a bad argument or option: one line, exit 2
+        command = exc.ctx.command_path if exc.ctx is not None else "mfcsim"
+        message = " ".join(exc.format_message().split())
+        if not message:  # no arguments at all: the help was printed
+            return 2
+        typer.echo(f"{command}: error: {message} (see '{command} --help')", err=True)
+        return 2
+    except click_exception as exc:
+        typer.echo(f"mfcsim: error: {' '.join(exc.format_message().split())}", err=True)
+        return exc.exit_code
+    except RuntimeError as exc:
+        if type(exc).__name__ != "Abort":  # click's Abort: Ctrl-C at a prompt or in a run
+            raise
+        typer.echo("mfcsim: interrupted", err=True)
+        return 130
+    except SystemExit as exc:  # sys.exit inside a command
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except MassBalanceError as exc:
         typer.echo(f"mfcsim: error: {exc}", err=True)
@@ -358,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MfcsimError as exc:
         typer.echo(f"mfcsim: error: {exc}", err=True)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def console() -> None:

@@ -233,3 +233,23 @@ def test_headline_rows_are_those_of_kpis_json_and_the_rate_is_the_indicator(
     assert row("residues_reused_t") == pytest.approx(kpis["residues_reused_t"], rel=1e-3)
     rate = indicator["residue_valorisation_rate"]
     assert row("residue_valorisation_rate") == pytest.approx(rate, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("run", "{tiny}", "--seed", "-1"), "mfcsim run: error: Invalid value for '--seed'"),
+        (("run", "{tiny}", "--bogus"), "mfcsim run: error: No such option: --bogus"),
+        (("compare", "{tiny}", "--workers", "abc"), "mfcsim compare: error: Invalid value"),
+        (("nonsense",), "mfcsim: error: No such command 'nonsense'"),
+    ],
+)
+def test_a_bad_argument_is_one_line_and_exit_2(
+    args: tuple[str, ...], expected: str, tiny_path: Path, tmp_path: Path
+) -> None:
+    """Usage errors of the parser read like every other error: one line on stderr, exit 2."""
+    done = mfcsim(*(a.format(tiny=tiny_path) for a in args), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(expected), done.stderr
+    assert not (tmp_path / "runs").exists()
