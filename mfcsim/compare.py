@@ -58,7 +58,7 @@ def replication_name(replication: int, reps: int) -> str:
 def kpi_indicators(kpis: dict[str, float]) -> pd.DataFrame:
     """The headline figures as a long indicator frame (scope ``cluster``, period ``all``)."""
     names = [k for k in kpis if k not in NOT_COMPARED]
-    units = [next((u for s, u in _KPI_UNITS if k.endswith(s)), "1") for k in names]
+    units = [next((u for s, u in _KPI_UNITS if k.endswith(s)), "share") for k in names]
     return pd.DataFrame(
         {
             "indicator": names,
