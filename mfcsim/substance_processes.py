@@ -43,16 +43,16 @@ class FirmProcesses:
     transfer: np.ndarray
     has_transfer: np.ndarray
 
-    def activities_matter(self, consumed_t: np.ndarray) -> bool:
-        """False if the allocation is the same whatever the activities.
+    def activities_matter(self, consumed_t: np.ndarray) -> np.ndarray:
+        """Per block (row of ``consumed_t``): False if the allocation ignores the activities.
 
         That is so when every consumed material is the input of exactly one process, and
         every substance has transfer coefficients in all processes or in none.
         """
         users = (self.inputs > 0).sum(axis=0)
-        consumed = consumed_t > 0
         uniform = self.has_transfer.all(axis=0) | ~self.has_transfer.any(axis=0)
-        return bool((users[consumed] != 1).any() or not uniform.all())
+        shared = ((consumed_t > 0) & (users != 1)).any(axis=1)
+        return shared | (not uniform.all())
 
     @property
     def needs_allocation(self) -> bool:
@@ -103,57 +103,82 @@ def single_process_tables(
     return transfer, has
 
 
-def allocated_outputs(
-    fp: FirmProcesses,
-    consumed_t: np.ndarray,
-    consumed_content_t: np.ndarray,
-    produced_t: np.ndarray,
-    declared: np.ndarray,
-) -> np.ndarray:
-    """Substance content of each material a multi-process firm produced in one block.
+def allocation_tables(
+    fp: FirmProcesses, consumed_t: np.ndarray, produced_t: np.ndarray, declared: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a multi-process firm's blocks do with their masses, before any substance is known.
+
+    The allocation depends on the masses of a block only (the ledger), so it is computed for
+    every block of the firm at once; :func:`transferred` applies it to the substance content.
 
     Args:
         fp: The firm's processes.
-        consumed_t: Materials: mass consumed in the block.
-        consumed_content_t: Materials x substances: substance in what was consumed.
-        produced_t: Materials: mass produced in the block.
+        consumed_t: Blocks x materials: mass consumed.
+        produced_t: Blocks x materials: mass produced.
         declared: Materials x substances: declared compositions (mass fractions).
 
     Returns:
-        Materials x substances: substance in what was produced, per material.
+        ``weight``, blocks x processes x materials: the share of each consumed material that
+        goes into each process; and ``recipe_t``, blocks x materials x substances: the
+        substance that the recipes (declared compositions) put in what was produced.
     """
-    activity = (
-        _activities(fp, consumed_t, produced_t)
-        if fp.activities_matter(consumed_t)
-        else np.ones(len(fp.inputs))
-    )
-    use = activity[:, None] * fp.inputs  # processes x materials
-    total = use.sum(axis=0)
+    activity = _activities(fp, consumed_t, produced_t)  # blocks x processes
+    n_p = fp.inputs.shape[0]
+    use = activity[:, :, None] * fp.inputs  # blocks x processes x materials
+    total = use.sum(axis=1)
     by_mass = activity * fp.inputs.sum(axis=1)
-    fallback = (
-        by_mass / by_mass.sum() if by_mass.sum() > 0 else np.full(len(activity), 1 / len(activity))
+    by_mass_total = by_mass.sum(axis=1)[:, None]
+    fallback = np.where(
+        by_mass_total > 0, by_mass / np.where(by_mass_total > 0, by_mass_total, 1.0), 1 / n_p
     )
-    weight = np.where(total > 0, use / np.where(total > 0, total, 1.0), fallback[:, None])
-    into = weight @ consumed_content_t  # processes x substances
-    tc_part = np.einsum("ps,psm->ms", into * fp.has_transfer, fp.transfer)
-    made = activity[:, None] * fp.outputs  # processes x materials
-    made_total = made.sum(axis=0)
-    recipe_made = np.einsum("pm,ps->ms", made, ~fp.has_transfer)
+    weight = np.where(
+        total[:, None, :] > 0,
+        use / np.where(total > 0, total, 1.0)[:, None, :],
+        fallback[:, :, None],
+    )
+    made = activity[:, :, None] * fp.outputs  # blocks x processes x materials
+    made_total = made.sum(axis=1)[:, :, None]
+    recipe_made = np.einsum("bpm,ps->bms", made, ~fp.has_transfer)
     recipe_share = np.where(
-        made_total[:, None] > 0,
-        recipe_made / np.where(made_total > 0, made_total, 1.0)[:, None],
-        (~fp.has_transfer).all(axis=0)[None, :].astype(float),
+        made_total > 0,
+        recipe_made / np.where(made_total > 0, made_total, 1.0),
+        (~fp.has_transfer).all(axis=0).astype(float),
     )
-    return tc_part + declared * produced_t[:, None] * recipe_share
+    return weight, declared * produced_t[:, :, None] * recipe_share
+
+
+def transferred(into: np.ndarray, has_transfer: np.ndarray, transfer: np.ndarray) -> np.ndarray:
+    """Substance each material receives by transfer coefficients, for a stack of blocks.
+
+    Args:
+        into: Blocks x processes x substances: substance consumed by each process.
+        has_transfer: Blocks x processes x substances: where the process has a coefficient.
+        transfer: Blocks x processes x substances x materials: the coefficients.
+
+    Returns:
+        Blocks x materials x substances. Processes padded with zeros add nothing, so blocks
+        of firms with fewer processes can share the stack.
+    """
+    return np.einsum("bps,bpsm->bms", into * has_transfer, transfer)
 
 
 def _activities(fp: FirmProcesses, consumed_t: np.ndarray, produced_t: np.ndarray) -> np.ndarray:
-    """Activities that best explain the block's consumption and production (NNLS)."""
+    """Activities that best explain each block's consumption and production (NNLS).
+
+    Blocks whose allocation does not depend on them get 1; equal blocks are fitted once.
+    """
+    activity = np.ones((len(consumed_t), fp.inputs.shape[0]))
+    matters = fp.activities_matter(consumed_t)
+    if not matters.any():
+        return activity
     matrix = np.vstack([fp.inputs.T, fp.outputs.T])
-    target = np.concatenate([consumed_t, produced_t])
     scale = np.abs(matrix).max(axis=1)
     used = scale > 0  # materials no recipe names (substitutes) say nothing about activity
+    scaled = matrix[used] / scale[used, None]
+    target = np.hstack([consumed_t[matters], produced_t[matters]])[:, used] / scale[used]
+    distinct, inverse = np.unique(target, axis=0, return_inverse=True)
     from scipy.optimize import nnls  # imported here: scipy.optimize costs ~0.5 s to import
 
-    activity, _ = nnls(matrix[used] / scale[used, None], target[used] / scale[used])
+    fits = np.array([nnls(scaled, row)[0] for row in distinct])
+    activity[matters] = fits[inverse.reshape(-1)]
     return activity

@@ -33,9 +33,10 @@ from mfcsim.nutrients import nutrient_table
 from mfcsim.scenario.schema import Scenario
 from mfcsim.substance_processes import (
     FirmProcesses,
-    allocated_outputs,
+    allocation_tables,
     firm_processes,
     single_process_tables,
+    transferred,
 )
 
 if TYPE_CHECKING:
@@ -207,6 +208,47 @@ class _Context:
         self.cons_block = self.block[self.cons_rows]
         self.share = np.zeros(len(self.q))
         self.share[prod] = self.q[prod] / total[pair]
+        self._plan_allocation(inside)
+
+    def _plan_allocation(self, inside: np.ndarray) -> None:
+        """The allocation of every block of a multi-process firm, from the ledger's masses.
+
+        Blocks are numbered by *slot*; the weights are kept per number of processes, so that
+        each product in :meth:`_allocated` is the same matrix product, block by block.
+        """
+        firm_of = np.zeros(self.n_blocks, dtype=np.int64)
+        firm_of[self.block[inside]] = self.src[inside]
+        blocks = np.flatnonzero(self.allocate[firm_of])
+        self.slot = np.full(self.n_blocks, -1)
+        self.slot[blocks] = np.arange(len(blocks))
+        cons = self.kind == Kind.CONSUMPTION
+        consumed_t = np.bincount(
+            self.block[cons] * self.n_m + self.mat[cons],
+            weights=self.q[cons],
+            minlength=self.n_blocks * self.n_m,
+        ).reshape(self.n_blocks, self.n_m)
+        firms = np.unique(firm_of[blocks]).tolist()
+        n_p = max((len(self.procs[f].inputs) for f in firms), default=0)
+        self.slot_firm = np.searchsorted(firms, firm_of[blocks])
+        self.slot_p = np.array([len(self.procs[f].inputs) for f in firms], dtype=np.int64)[
+            self.slot_firm
+        ]
+        self.has_pad = np.zeros((len(firms), n_p, self.n_s), dtype=bool)
+        self.transfer_pad = np.zeros((len(firms), n_p, self.n_s, self.n_m))
+        self.recipe_t = np.zeros((len(blocks), self.n_m, self.n_s))
+        weights: dict[int, list[np.ndarray]] = {}
+        self.slot_rank = np.zeros(len(blocks), dtype=np.int64)
+        for i, f in enumerate(firms):
+            fp, mine = self.procs[f], np.flatnonzero(self.slot_firm == i)
+            self.has_pad[i, : len(fp.inputs)] = fp.has_transfer
+            self.transfer_pad[i, : len(fp.inputs)] = fp.transfer
+            weight, self.recipe_t[mine] = allocation_tables(
+                fp, consumed_t[blocks[mine]], self.produced[blocks[mine]], self.declared
+            )
+            same_p = weights.setdefault(len(fp.inputs), [])
+            self.slot_rank[mine] = sum(len(w) for w in same_p) + np.arange(len(mine))
+            same_p.append(weight)
+        self.weight = {p: np.concatenate(parts) for p, parts in weights.items()}
 
     # ---- the replay ------------------------------------------------------------------------
     def run(self) -> np.ndarray:
@@ -297,22 +339,32 @@ class _Context:
             self.consumed[b] * tc * self.share[prod, None],
             self.declared[k] * self.q[prod, None],
         )
-        special = self.allocate[f]
-        for block in np.unique(b[special]).tolist():
-            sel = np.flatnonzero(special & (b == block))
-            made = self._allocated(block, int(f[sel[0]]), content)
-            out[sel] = made[k[sel]] * self.share[prod[sel], None]
+        sel = np.flatnonzero(self.allocate[f])
+        if len(sel):
+            blocks, local = np.unique(b[sel], return_inverse=True)
+            made = self._allocated(blocks, content)
+            out[sel] = made[local, k[sel]] * self.share[prod[sel], None]
         return out
 
-    def _allocated(self, block: int, firm: int, content: np.ndarray) -> np.ndarray:
-        lo, hi = np.searchsorted(self.cons_block, [block, block + 1])
-        cons = self.cons_rows[lo:hi]
-        consumed_t = np.bincount(self.mat[cons], weights=self.q[cons], minlength=self.n_m)
-        by_mat = np.zeros((self.n_m, self.n_s))
-        np.add.at(by_mat, self.mat[cons], content[cons])
-        return allocated_outputs(
-            self.procs[firm], consumed_t, by_mat, self.produced[block], self.declared
-        )
+    def _allocated(self, blocks: np.ndarray, content: np.ndarray) -> np.ndarray:
+        """Blocks x materials x substances: what the blocks of multi-process firms made."""
+        lo = np.searchsorted(self.cons_block, blocks)
+        count = np.searchsorted(self.cons_block, blocks + 1) - lo
+        which = np.repeat(np.arange(len(blocks)), count)
+        start = np.cumsum(count) - count
+        cons = self.cons_rows[np.arange(count.sum()) - np.repeat(start - lo, count)]
+        by_mat = np.zeros((len(blocks), self.n_m, self.n_s))
+        np.add.at(by_mat, (which, self.mat[cons]), content[cons])
+        slot = self.slot[blocks]
+        firm = self.slot_firm[slot]
+        into = np.zeros((len(blocks), self.has_pad.shape[1], self.n_s))
+        p_of = self.slot_p[slot]
+        for n_p in np.unique(p_of).tolist():
+            mine = np.flatnonzero(p_of == n_p)
+            weight = self.weight[n_p][self.slot_rank[slot[mine]]]
+            into[mine, :n_p] = np.matmul(weight, by_mat[mine])
+        made = transferred(into, self.has_pad[firm], self.transfer_pad[firm])
+        return made + self.recipe_t[slot]
 
     def _apply(self, rows: np.ndarray, content: np.ndarray) -> None:
         n_m = self.n_m
