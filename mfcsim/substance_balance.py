@@ -13,10 +13,13 @@ Computed from the substance flows and the substance stocks of the replay
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from mfcsim.balance import INTERNAL_ROLES, RTOL
+from mfcsim.coded import groupby_sums, is_in, recode, union_names
 from mfcsim.errors import MassBalanceError
 
 _COLUMNS = [
@@ -42,16 +45,8 @@ def substance_balance(
     """
     if flows.empty and stocks.empty:  # no substance in the scenario
         return pd.DataFrame(columns=_COLUMNS, dtype=float)
-    kind = flows["kind"].astype(str).to_numpy()
-    prod, cons = kind == "production", kind == "consumption"
-    q = flows["quantity"].to_numpy(dtype=float)
-
-    def total(by: str, mask: np.ndarray) -> pd.Series:
-        part = flows.loc[mask, [by, "substance"]].astype(str).assign(q=q[mask])
-        index = pd.MultiIndex.from_frame(part[[by, "substance"]].astype(object))
-        sums = pd.Series(q[mask], index=index).groupby(level=[0, 1]).sum()
-        return sums.rename_axis(["node", "substance"])
-
+    prod, cons = is_in(flows["kind"], ("production",)), is_in(flows["kind"], ("consumption",))
+    total = _node_totals(flows)
     start, end = stocks["t_day"].min(), stocks["t_day"].max()
     held = stocks.assign(node=stocks["node"].astype(str), substance=stocks["substance"].astype(str))
     held = held.pivot_table(index=["node", "substance"], columns="t_day", values="quantity")
@@ -75,6 +70,33 @@ def substance_balance(
         )
     table["rel_error"] = table["residual_t"].abs() / np.maximum(scale, 1e-12)
     return table
+
+
+def _node_totals(flows: pd.DataFrame) -> Callable[[str, np.ndarray], pd.Series]:
+    """A function summing the flows' quantity per (node in column ``by``, substance).
+
+    Nodes and substances are coded in sorted order, so the sums, their order and their
+    (node, substance) index are those of a pandas groupby on the strings.
+    """
+    q = flows["quantity"].to_numpy(dtype=float)
+    nodes = sorted(union_names((flows["source"], flows["target"])))
+    substances = sorted(union_names((flows["substance"],)))
+    n_s = len(substances)
+    substance = recode(flows["substance"], substances)
+
+    def total(by: str, mask: np.ndarray) -> pd.Series:
+        key = recode(flows[by], nodes) * n_s + substance
+        keys, sums = groupby_sums(key[mask], q[mask])
+        index = pd.MultiIndex.from_arrays(
+            [
+                pd.Index(np.array(nodes, dtype=object)[keys // n_s], dtype=object),
+                pd.Index(np.array(substances, dtype=object)[keys % n_s], dtype=object),
+            ],
+            names=["node", "substance"],
+        )
+        return pd.Series(sums, index=index)
+
+    return total
 
 
 def check_substance_balance(
