@@ -255,3 +255,54 @@ def test_several_transfer_processes_share_out_what_the_firm_consumed():
     run = run_scenario(data)
     assert n_of(run, source="digester", target="air") == pytest.approx(3 * 0.02 + 0.006)
     assert n_of(run, source="digester", kind="disposal") == pytest.approx(3 * 0.02 + 0.054)
+
+
+def _grain_mill(processes: int) -> dict:
+    """A firm with ``processes`` transfer processes, process k on its own imported grain
+    ``grain_k`` (N 2 %; the ledger does not say which process ran, so each has its own input),
+    sending (10 + 10 k) % of its N to the gas and the rest to the digestate."""
+    return {
+        "type": "generic",
+        "location": {"x_km": 40, "y_km": 10 * processes},
+        "processes": {
+            f"p{k}": {
+                "capacity": 1 + k,
+                "inputs": {f"grain_{k}": 1},
+                "outputs": {"digestate": 0.9},
+                "to_environment": {"gas": 0.1},
+                "transfer": {"N": {"digestate": 0.9 - 0.1 * k, "gas": 0.1 + 0.1 * k}},
+            }
+            for k in range(processes)
+        },
+    }
+
+
+def test_firms_with_several_processes_keep_their_own_allocation_on_the_same_days():
+    """Two firms beside the two-process digester, with 2 and 3 grain processes, work on the
+    same days: each gets its own split (hand-computed), and the digester's flows are those of
+    a run without them. Each firm's day: process k takes 1 + k t of its grain (N 0.02 t a t)
+    and sends (0.1 + 0.1 k) of that N to the air."""
+    alone = cluster()
+    alone["firms"]["digester"]["processes"]["digest_grain"] = {
+        "capacity": 2,
+        "inputs": {"grain": 1},
+        "outputs": {"digestate": 0.9},
+        "to_environment": {"gas": 0.1},
+        "transfer": {"N": {"digestate": 0.5, "gas": 0.5}},
+    }
+    both = yaml.safe_load(yaml.safe_dump(alone))
+    both["firms"]["mill2"], both["firms"]["mill3"] = _grain_mill(2), _grain_mill(3)
+    for k in range(3):
+        both["materials"][f"grain_{k}"] = {
+            "unit": "t", "kind": "raw_material", "composition": {"N": 0.02},
+        }  # fmt: skip
+        both["boundary"]["imports"][f"grain_{k}"] = {"price": 1}
+    base, run = run_scenario(alone), run_scenario(both)
+    for kind in ("disposal", "emission"):
+        assert n_of(run, source="digester", kind=kind) == n_of(base, source="digester", kind=kind)
+
+    def to_air(processes: int) -> float:
+        return 3 * sum((1 + k) * 0.02 * (0.1 + 0.1 * k) for k in range(processes))
+
+    assert n_of(run, source="mill2", target="air") == pytest.approx(to_air(2))
+    assert n_of(run, source="mill3", target="air") == pytest.approx(to_air(3))
