@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mfcsim.console import table_console
 from mfcsim.errors import MassBalanceError, MfcsimError, UsageError
 
 app = typer.Typer(
@@ -157,10 +158,6 @@ def _warn(message: str) -> None:
     typer.echo(f"mfcsim: warning: {message}", err=True)
 
 
-#: Columns of a table printed into a pipe or file, where nothing needs to fit a screen.
-PIPE_WIDTH = 200
-
-
 def _check_counts(**counts: int | None) -> None:
     """Raise a one-line usage error unless every given count (``--reps``, ...) is 1 or more."""
     for name, value in counts.items():
@@ -199,7 +196,6 @@ def _run_replications(
 
 def _print_rows(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """A table with whole names: folded, never cut, on a terminal; one line a row in a pipe."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
@@ -207,10 +203,7 @@ def _print_rows(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         table.add_column(name, overflow="fold" if i == 0 else "ellipsis")
     for row in rows:
         table.add_row(*(v if isinstance(v, str) else _fmt(v) for v in row))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(console.width, PIPE_WIDTH))
-    console.print(table)
+    table_console().print(table)
 
 
 def _comparison_row(row: Any, columns: Sequence[str]) -> list[Any]:

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from mfcsim.indicators import INDICATORS, compute_indicators
+from mfcsim.indicators import INDICATORS, compute_indicators, print_scorecard
 from mfcsim.indicators.docs import documented_table, indicators_markdown
 from mfcsim.indicators.planet import carried_over_share
 from mfcsim.results import Results
@@ -360,3 +360,13 @@ def test_mfcsim_run_prints_the_scorecard(tmp_path: Path) -> None:
     assert card.splitlines()[0].split() == ["3P", "scorecard", "unit", "all", "early", "steady"]
     assert re.search(r"jobs_fte\s+FTE\s+11\s+10\s+12\b", card)
     assert proc.stdout.index("mass balance max rel. error") < proc.stdout.index("3P scorecard")
+
+
+def test_the_printed_scorecard_keeps_whole_names(capsys: pytest.CaptureFixture[str]) -> None:
+    """In a pipe, every row is one line with the indicator's whole name, however wide."""
+    wide = pd.DataFrame({"unit": ["share"], "all": [123456789.0], "start": [987654321.0],
+                         "mid": [123456789.0], "end": [987654321.0]},
+                        index=["a_rather_long_indicator_name_share"])  # fmt: skip
+    print_scorecard({"planet": wide})
+    printed = capsys.readouterr().out
+    assert "  a_rather_long_indicator_name_share  share  123,456,789" in printed

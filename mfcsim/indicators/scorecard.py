@@ -62,14 +62,18 @@ def _cell(value: float) -> str:
 
 def print_scorecard(tables: dict[str, pd.DataFrame]) -> None:
     """Print the scorecard on the terminal: one rich table, pillars as sections."""
-    from rich.console import Console
     from rich.table import Table
 
+    from mfcsim.console import table_console
+
     periods = next((list(t.columns[1:]) for t in tables.values() if not t.empty), [ALL])
-    table = Table("3P scorecard", "unit", *periods, box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("3P scorecard", overflow="fold")  # whole names, folded if need be
+    for name in ("unit", *periods):
+        table.add_column(name)
     for pillar, rows in tables.items():
         table.add_section()
         table.add_row(f"[bold]{pillar}[/bold]")
         for name, row in rows.iterrows():
             table.add_row(f"  {name}", str(row["unit"]), *(_cell(row[p]) for p in periods))
-    Console().print(table)
+    table_console().print(table)
