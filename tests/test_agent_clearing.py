@@ -34,7 +34,7 @@ from mfcsim.agent.clearing import (
     nearest_arcs,
     total_cost,
 )
-from mfcsim.agent.lp import WarmStart, solve_cold
+from mfcsim.agent.lp import ClearingError, WarmStart, solve_cold
 
 TOL = 1e-6
 Route = Callable[[Offer, Request], tuple[float, float, object] | None]
@@ -479,3 +479,24 @@ def test_the_solver_prints_nothing() -> None:
     code = "from mfcsim.agent.lp import new_solver; new_solver(); print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "ok\n"
+
+
+def test_a_failed_warm_solve_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should HiGHS not reach an optimum from the carried-over basis, the day starts afresh."""
+    from mfcsim.agent import lp
+
+    warm = WarmStart(n_firms=30, n_materials=3)
+    first, second = day_sequence(seed=6, days=2)
+    warm(first)
+    real, calls = lp.solve, []
+
+    def stalls_once(solver: object, p: ProblemArrays) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(p)
+        if len(calls) == 1:
+            raise ClearingError("stalled")
+        return real(solver, p)
+
+    monkeypatch.setattr(lp, "solve", stalls_once)
+    cost = allocation_cost(second, warm(second))
+    assert len(calls) == 2
+    assert cost == pytest.approx(allocation_cost(second, solve_cold(second)), rel=1e-9, abs=TOL)

@@ -190,7 +190,11 @@ class WarmStart:
             basis.valid = True
             if solver.setBasis(basis) != highspy.HighsStatus.kOk:
                 solver.clearSolver()
-        allocation = solve(solver, p)
+        try:
+            allocation = solve(solver, p)
+        except ClearingError:  # should not happen from a carried-over basis: start afresh
+            solver.clearSolver()
+            allocation = solve(solver, p)
         basis = solver.getBasis()
         self._cols = self._remember(cols, basis.col_status)
         self._rows = self._remember(rows, basis.row_status)
