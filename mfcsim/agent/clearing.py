@@ -24,10 +24,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from mfcsim.agent.lp import Allocation, ClearingError, solve_cold
+from mfcsim.agent.lp import Allocation, ClearingError, gains, solve_cold
 
 __all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
 
@@ -221,8 +222,7 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
     distance; ties in arc order) and walked in that order, each taking what its offer has
     left, what its request still needs and what its shared capacity still carries.
     """
-    gain = p.request_shortfall[p.arc_request] * p.arc_factor + p.offer_leftover[p.arc_offer]
-    gain = gain - p.arc_cost
+    gain = gains(p)
     rank = np.empty(len(p.request_quantity), dtype=np.int64)
     rank[np.lexsort((np.arange(len(rank)), p.request_priority))] = np.arange(len(rank))
     order = np.lexsort((p.arc_km, p.arc_factor != 1.0, rank[p.arc_request]))
@@ -468,9 +468,13 @@ def nearest_arc_columns(
         & (on_offer[ask_mat[asks]] > k + 1)
     ]
     if len(short):
-        wider = [_k_routable(live[offer_material[live] == ask_mat[a]], offer_firm,
-                             int(request_firm[ask_j[a]]), int(ask_j[a]), routes, k,
-                             positions_km) for a in short.tolist()]  # fmt: skip
+        trees: dict[int, tuple[np.ndarray, Any]] = {}  # one tree per material, for its asks
+        for m in np.unique(ask_mat[short]).tolist():
+            idx = live[offer_material[live] == m]
+            trees[m] = idx, cKDTree(positions_km[offer_firm[idx]])
+        wider = [_k_routable(*trees[int(ask_mat[a])], offer_firm, int(request_firm[ask_j[a]]),
+                             int(ask_j[a]), routes, k, positions_km)
+                 for a in short.tolist()]  # fmt: skip
         keep = ~np.isin(rows, short)
         rows = np.concatenate(
             [rows[keep], *(np.full(len(w[0]), a) for a, w in zip(short, wider, strict=True))]
@@ -488,6 +492,7 @@ def nearest_arc_columns(
 
 def _k_routable(
     idx: np.ndarray,
+    tree: Any,
     offer_firm: np.ndarray,
     firm: int,
     j: int,
@@ -497,13 +502,10 @@ def _k_routable(
 ) -> tuple[np.ndarray, ...]:
     """The k nearest routable offers of ``idx`` for request ``j`` (not the requester's own).
 
-    Asks a tree of ``idx`` for k + 1 neighbours, then twice as many while fewer than k of
-    them are routable and more exist. Returns (offer rows, cost, km, capacity), by route
-    distance.
+    Asks ``tree`` (of the positions of ``idx``' firms) for k + 1 neighbours, then twice as
+    many while fewer than k of them are routable and more exist. Returns (offer rows, cost,
+    km, capacity), by route distance.
     """
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(positions_km[offer_firm[idx]])
     want, seen = min(k + 1, len(idx)), 0
     parts: list[tuple[np.ndarray, ...]] = []
     n_found = 0
