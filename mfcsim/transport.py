@@ -13,7 +13,7 @@ day-d tick (the tick is urgent), so it counts from day d + 1, as before.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,19 @@ SHIPMENT_COLUMNS = [
     "dispatch_t_day", "arrival_t_day", "supplier", "receiver", "material", "requested",
     "quantity", "distance_km", "mode", "cost_eur", "co2e_t", "origin",
 ]  # fmt: skip
+
+
+def leg_costs(
+    amount: Any,
+    mass_t_per_unit: Any,
+    distance_km: Any,
+    cost_eur_per_unit_km: Any,
+    cost_eur_per_unit: Any,
+    co2e_t_per_tkm: Any,
+) -> tuple[Any, Any]:
+    """(transport cost EUR, CO2e t) of shipping ``amount`` units: numbers or arrays alike."""
+    tkm = amount * mass_t_per_unit * distance_km
+    return tkm * cost_eur_per_unit_km + amount * cost_eur_per_unit, tkm * co2e_t_per_tkm
 
 
 class Transport:
@@ -81,10 +94,9 @@ class Transport:
             origin: ``contract:<id>``, ``agent`` or another label.
         """
         sim = self.sim
-        mass_t = amount * float(sim.mass_t_per_unit[m])
-        tkm = mass_t * route.distance_km
-        cost = tkm * route.cost_eur_per_unit_km + amount * route.cost_eur_per_unit
-        co2e = tkm * route.co2e_t_per_tkm
+        cost, co2e = leg_costs(amount, float(sim.mass_t_per_unit[m]), route.distance_km,
+                               route.cost_eur_per_unit_km, route.cost_eur_per_unit,
+                               route.co2e_t_per_tkm)  # fmt: skip
         sim.stock[source, m] -= amount
         sim.stock[sim.transit_node, m] += amount
         self.pending[target, m] += amount
@@ -141,9 +153,8 @@ class Transport:
             return
         self._flush()
         sim = self.sim
-        tkm = amount * sim.mass_t_per_unit[m].astype(float) * distance_km
-        cost = tkm * cost_eur_per_unit_km + amount * cost_eur_per_unit
-        co2e = tkm * co2e_t_per_tkm
+        cost, co2e = leg_costs(amount, sim.mass_t_per_unit[m].astype(float), distance_km,
+                               cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
         np.subtract.at(sim.stock, (source, m), amount)
         np.add.at(sim.stock[sim.transit_node], m, amount)
         np.add.at(self.pending, (target, m), amount)
