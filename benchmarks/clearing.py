@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
+from engine import machine  # the machine's description, as the other benchmarks give it
 
 from mfcsim.agent.clearing import (
     ProblemArrays,
@@ -79,17 +78,6 @@ def time_policy(n_firms: int, policy, days: int) -> tuple[list[float], float]:
     return times, float(np.mean(costs))
 
 
-def machine() -> dict[str, object]:
-    """What the numbers were measured on."""
-    return {
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpus": os.cpu_count(),
-        "when_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
@@ -97,7 +85,9 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     print(f"{'firms':>6} {'policy':>8} {'median ms':>10} {'p95 ms':>8} {'mean cost EUR':>14}")
-    allocate_optimal(day_problem(10, seed=0))  # warm-up: scipy imports are not a clearing
+    allocate_optimal(
+        day_problem(10, seed=0)
+    )  # warm-up: imports are not a clearing
     for n in args.sizes:
         for name, policy in (("greedy", allocate_greedy), ("optimal", allocate_optimal)):
             times, cost = time_policy(n, policy, args.days)
