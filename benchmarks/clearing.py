@@ -85,9 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     print(f"{'firms':>6} {'policy':>8} {'median ms':>10} {'p95 ms':>8} {'mean cost EUR':>14}")
-    allocate_optimal(
-        day_problem(10, seed=0)
-    )  # warm-up: imports are not a clearing
+    allocate_optimal(day_problem(10, seed=0))  # warm-up: imports are not a clearing
     for n in args.sizes:
         for name, policy in (("greedy", allocate_greedy), ("optimal", allocate_optimal)):
             times, cost = time_policy(n, policy, args.days)
