@@ -195,19 +195,13 @@ def allocation_cost(p: ProblemArrays, allocation: Allocation) -> float:
 
 
 def total_cost(problem: ClearingProblem, matches: Sequence[Match]) -> float:
-    """The objective every policy is judged by (EUR), see the module docstring."""
-    shipped = np.zeros(len(problem.offers))
-    served = np.zeros(len(problem.requests))
-    cost = 0.0
-    for m in matches:
-        shipped[m.arc.offer] += m.quantity
-        served[m.arc.request] += m.served
-        cost += m.quantity * m.arc.cost_per_unit
-    for i, offer in enumerate(problem.offers):
-        cost += (offer.quantity - shipped[i]) * offer.leftover_cost
-    for j, req in enumerate(problem.requests):
-        cost += max(req.quantity - served[j], 0.0) * req.shortfall_cost
-    return cost
+    """The objective every policy is judged by (EUR), see the module docstring.
+
+    The objects' form of :func:`allocation_cost`: the matches' arcs become the columns.
+    """
+    used = ClearingProblem(problem.offers, problem.requests, [m.arc for m in matches])
+    quantity = np.array([m.quantity for m in matches], dtype=float)
+    return allocation_cost(ProblemArrays.from_problem(used), (np.arange(len(matches)), quantity))
 
 
 def allocate_none(p: ProblemArrays) -> Allocation:
