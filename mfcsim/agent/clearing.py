@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from mfcsim.agent.lp import Allocation, ClearingError, gains, solve_cold
+from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation, solve_cold
 
 __all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
 
@@ -206,7 +206,7 @@ def total_cost(problem: ClearingProblem, matches: Sequence[Match]) -> float:
 
 def allocate_none(p: ProblemArrays) -> Allocation:
     """Policy ``none`` on the columns: nothing is shipped."""
-    return np.empty(0, dtype=np.int64), np.empty(0)
+    return no_allocation()
 
 
 def allocate_greedy(p: ProblemArrays) -> Allocation:

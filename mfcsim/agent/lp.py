@@ -37,6 +37,11 @@ class ClearingError(MfcsimError, RuntimeError):
 Allocation = tuple[np.ndarray, np.ndarray]
 
 
+def no_allocation() -> Allocation:
+    """Nothing shipped."""
+    return np.empty(0, dtype=np.int64), np.empty(0)
+
+
 @contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Silence the C library's stdout (HiGHS prints a banner when the first solver is made)."""
@@ -124,7 +129,7 @@ def solve(solver: Any, p: Any) -> Allocation:
 def solve_cold(p: Any) -> Allocation:
     """The optimal allocation of one problem, from scratch."""
     if len(p.arc_offer) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0)
+        return no_allocation()
     solver = new_solver()
     pass_packing_lp(solver, p)
     return solve(solver, p)
@@ -176,7 +181,7 @@ class WarmStart:
         import highspy
 
         if len(p.arc_offer) == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0)
+            return no_allocation()
         if self.solver is None:
             self.solver = new_solver()
         solver = self.solver
