@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mfcsim.agent import routes
-from mfcsim.agent.clearing import nearest_arc_columns
+from mfcsim.agent.clearing import ProblemArrays, greedy_order, nearest_arc_columns
+from mfcsim.agent.order import sort_within_blocks
 from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order
 from mfcsim.scenario.load import scenario_from_dict
 from mfcsim.simulation import Simulation
@@ -89,6 +90,48 @@ def test_nearest_arcs_are_the_k_nearest_offers_with_a_route(seed, k):
     got = list(zip(arcs.offer.tolist(), arcs.request.tolist(), strict=True))
     assert got == brute_force_arcs(offers, requests, routable, k, positions)
     assert arcs.cost.tolist() == (2.0 * arcs.km).tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 60), st.integers(1, 6))
+def test_sorting_within_blocks_is_the_full_stable_sort(seed, n, n_blocks):
+    """Blocks in place, rows mostly ordered: the same permutation as np.lexsort."""
+    rng = np.random.default_rng(seed)
+    block = np.sort(rng.integers(0, n_blocks, n))
+    km = np.round(rng.uniform(0, 3, n), 0)  # ties on purpose
+    flag = rng.random(n) < 0.3
+    if rng.random() < 0.5:  # mostly sorted, as the agent's arcs come
+        o = np.lexsort((km, flag, block))
+        km, flag = km[o], flag[o]
+    if rng.random() < 0.2:
+        block = rng.permutation(block)  # not in place: the full sort
+    expected = np.lexsort((km, flag, block))
+    assert sort_within_blocks(block, (km, flag)).tolist() == expected.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.booleans())
+def test_greedy_order_is_the_three_key_sort(seed, n_requests, grouped):
+    """Arcs grouped by request or not: greedy walks them by (rank, factored, km, index)."""
+    rng = np.random.default_rng(seed)
+    n_arcs = int(rng.integers(0, 50))
+    request = rng.integers(0, n_requests, n_arcs)
+    if grouped:
+        request = np.sort(request)
+    factor = rng.choice([1.0, 1.0, 0.5, 2.0], n_arcs)
+    km = np.round(rng.uniform(0, 4, n_arcs), 0)
+    priority = rng.integers(0, 2, n_requests)
+    e = np.empty(0)
+    p = ProblemArrays(
+        np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.ones(1), np.zeros(1),
+        np.arange(n_requests), np.zeros(n_requests, dtype=np.int64), np.ones(n_requests),
+        priority, np.ones(n_requests), np.zeros(n_arcs, dtype=np.int64), request, factor,
+        np.zeros(n_arcs), km, np.full(n_arcs, -1), e,
+    )  # fmt: skip
+    rank = np.empty(n_requests, dtype=np.int64)
+    rank[np.lexsort((np.arange(n_requests), priority))] = np.arange(n_requests)
+    expected = np.lexsort((km, factor != 1.0, rank[request]))
+    assert greedy_order(p).tolist() == expected.tolist()
 
 
 def test_pair_distances_from_the_table_equal_those_from_the_matrix(monkeypatch):

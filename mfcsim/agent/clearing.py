@@ -21,7 +21,6 @@ chooses the candidate arcs (:func:`nearest_arcs` for objects).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation, solve_cold
+from mfcsim.agent.order import blocks_in_order, sort_within_blocks
 
 __all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
 
@@ -209,44 +209,63 @@ def allocate_none(p: ProblemArrays) -> Allocation:
     return no_allocation()
 
 
+def greedy_order(p: ProblemArrays) -> np.ndarray:
+    """The arcs in the order ``greedy`` walks them.
+
+    By request priority and index, then own material (and substitutes of factor 1) before
+    factored substitutes, then route km; ties in arc order: ``np.lexsort((km, factor != 1,
+    rank))``. Arcs grouped by request (as :func:`nearest_arc_columns` gives them) are
+    ordered block by block, which gives the same permutation faster.
+    """
+    rank = np.empty(len(p.request_quantity), dtype=np.int64)
+    by_rank = np.lexsort((np.arange(len(rank)), p.request_priority))
+    rank[by_rank] = np.arange(len(rank))
+    factored = p.arc_factor != 1.0
+    blocks = blocks_in_order(p.arc_request, by_rank)
+    if blocks is None:
+        return np.lexsort((p.arc_km, factored, rank[p.arc_request]))
+    within = sort_within_blocks(rank[p.arc_request[blocks]], (p.arc_km[blocks], factored[blocks]))
+    return blocks[within]
+
+
 def allocate_greedy(p: ProblemArrays) -> Allocation:
     """Policy ``greedy`` on the columns (see :func:`clear_greedy`).
 
-    The arcs are ordered once (request priority and index, own material before substitutes,
-    distance; ties in arc order) and walked in that order, each taking what its offer has
-    left, what its request still needs and what its shared capacity still carries.
+    The arcs are walked once in :func:`greedy_order` (arcs that do not pay left out), each
+    taking what its offer has left, what its request still needs and what its shared
+    capacity still carries; arcs of offers run dry are passed over first, as most are.
     """
-    gain = gains(p)
-    rank = np.empty(len(p.request_quantity), dtype=np.int64)
-    rank[np.lexsort((np.arange(len(rank)), p.request_priority))] = np.arange(len(rank))
-    order = np.lexsort((p.arc_km, p.arc_factor != 1.0, rank[p.arc_request]))
-    order = order[gain[order] > 0.0]
+    order = greedy_order(p)
+    order = order[gains(p)[order] > 0.0]
     left = p.offer_quantity.tolist()
     need = p.request_quantity.tolist()
     room = p.capacity.tolist()
+    request = p.arc_request[order].tolist()
+    factor = p.arc_factor[order].tolist()
+    capacity = p.arc_capacity[order].tolist()
     used: list[int] = []
     shipped: list[float] = []
-    for a, o, j, f, c in zip(
-        order.tolist(),
-        p.arc_offer[order].tolist(),
-        p.arc_request[order].tolist(),
-        p.arc_factor[order].tolist(),
-        p.arc_capacity[order].tolist(),
-        strict=True,
-    ):
+    for i, o in enumerate(p.arc_offer[order].tolist()):
+        have = left[o]
+        if have <= 1e-12:
+            continue
+        j = request[i]
         still = need[j]
         if still <= 1e-12:
             continue
-        qty = min(left[o], still / f, room[c] if c >= 0 else math.inf)
+        qty = min(have, still / factor[i])
+        c = capacity[i]
+        if c >= 0:
+            qty = min(qty, room[c])
         if qty <= 1e-12:
             continue
-        left[o] -= qty
+        left[o] = have - qty
         if c >= 0:
             room[c] -= qty
-        need[j] = still - qty * f
-        used.append(a)
+        need[j] = still - qty * factor[i]
+        used.append(i)
         shipped.append(qty)
-    return np.array(used, dtype=np.int64), np.array(shipped, dtype=float)
+    return order[np.array(used, dtype=np.int64)], np.array(shipped, dtype=float)
 
 
 def allocate_optimal(p: ProblemArrays) -> Allocation:
