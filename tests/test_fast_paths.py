@@ -13,8 +13,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mfcsim.agent import routes
+from mfcsim.agent import neighbours, routes
 from mfcsim.agent.clearing import ProblemArrays, greedy_order, nearest_arc_columns
+from mfcsim.agent.neighbours import NeighbourIndex, _nearest_columns
 from mfcsim.agent.order import sort_within_blocks
 from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order
 from mfcsim.scenario.load import scenario_from_dict
@@ -90,6 +91,49 @@ def test_nearest_arcs_are_the_k_nearest_offers_with_a_route(seed, k):
     got = list(zip(arcs.offer.tolist(), arcs.request.tolist(), strict=True))
     assert got == brute_force_arcs(offers, requests, routable, k, positions)
     assert arcs.cost.tolist() == (2.0 * arcs.km).tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from([3, 1 << 20]))
+def test_neighbour_lists_kept_across_days_give_the_k_d_tree_s_arcs(seed, k, chunk):
+    """Day after day (offers coming and going, new firms offering, few offers among many
+    offering firms), the kept lists give the arcs a k-d tree over the day's offers gives."""
+    rng = np.random.default_rng(seed)
+    n_firms, n_materials = 60, 3
+    positions = rng.uniform(0, 60, (n_firms, 2))  # no two firms at one distance
+    substitutes = {0: [(2, 0.5)]}
+    index = NeighbourIndex(positions, kept=4)
+    neighbours.CHUNK_PAIRS, saved = chunk, neighbours.CHUNK_PAIRS
+    try:
+        for day in range(8):
+            share = [0.05, 0.5, 0.9][day % 3]  # sparse days too
+            offered = rng.random((n_firms, n_materials)) < share * (1 + day) / 8
+            offer_firm, offer_material = np.nonzero(offered)
+            quantity = rng.choice([0.0, 1.0, 2.0], len(offer_firm))
+            request_firm = rng.integers(0, n_firms, 25)
+            request_material = rng.integers(0, n_materials, 25)
+
+            def route_columns(o, r, offer_firm=offer_firm, request_firm=request_firm):
+                km = np.hypot(*(positions[offer_firm[o]] - positions[request_firm[r]]).T)
+                return km < 45.0, km * 2.0, km, np.full(len(km), -1)
+
+            args = (offer_firm, offer_material, quantity, request_firm, request_material,
+                    route_columns, substitutes, k, positions)  # fmt: skip
+            tree, kept = nearest_arc_columns(*args), nearest_arc_columns(*args, index)
+            for name in ("offer", "request", "factor", "cost", "km", "capacity"):
+                assert getattr(kept, name).tolist() == getattr(tree, name).tolist(), (day, name)
+    finally:
+        neighbours.CHUNK_PAIRS = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 200), st.integers(1, 60))
+def test_nearest_columns_are_the_stable_argsort_s_first(seed, n_rows, n_cols, width):
+    """The partition shortcut gives the first columns of a stable argsort, ties included."""
+    rng = np.random.default_rng(seed)
+    d2 = np.round(rng.uniform(0, 5, (n_rows, n_cols)), int(rng.integers(0, 3)))
+    expected = np.argsort(d2, axis=1, kind="stable")[:, :width]
+    assert _nearest_columns(d2, width).tolist() == expected.tolist()
 
 
 @settings(max_examples=80, deadline=None)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation, solve_cold
+from mfcsim.agent.neighbours import NeighbourIndex
 from mfcsim.agent.order import blocks_in_order, sort_within_blocks
 
 __all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
@@ -401,7 +402,7 @@ def nearest_arcs(
 def _acceptances(
     request_material: np.ndarray, substitutes: dict[int, list[tuple[int, float]]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every (request, accepted material, factor, slot): its own material first (slot 0)."""
+    """Every (request, accepted material, factor, slot), by request, own material first (slot 0)."""
     parts = []
     for m in np.unique(request_material).tolist():
         js = np.flatnonzero(request_material == m)
@@ -410,11 +411,14 @@ def _acceptances(
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0), empty
+    j = np.concatenate([js for js, *_ in parts])
+    slot = np.concatenate([np.full(len(js), slot, dtype=np.int64) for js, _, _, slot in parts])
+    order = np.lexsort((slot, j))
     return (
-        np.concatenate([js for js, *_ in parts]),
-        np.concatenate([np.full(len(js), mat, dtype=np.int64) for js, mat, _, _ in parts]),
-        np.concatenate([np.full(len(js), fac) for js, _, fac, _ in parts]),
-        np.concatenate([np.full(len(js), slot, dtype=np.int64) for js, _, _, slot in parts]),
+        j[order],
+        np.concatenate([np.full(len(js), mat, dtype=np.int64) for js, mat, _, _ in parts])[order],
+        np.concatenate([np.full(len(js), fac) for js, _, fac, _ in parts])[order],
+        slot[order],
     )
 
 
@@ -428,16 +432,18 @@ def nearest_arc_columns(
     substitutes: dict[int, list[tuple[int, float]]],
     k: int,
     positions_km: np.ndarray,
+    neighbours: NeighbourIndex | None = None,
 ) -> ArcColumns:
     """Candidate arcs: for each request and each acceptable material, the k nearest offers.
 
-    Nearness is judged on planar positions with a k-d tree (scipy ``cKDTree``), one query per
-    material for all requests that accept it, so the cost grows as requests × k × log(offers),
-    not requests × offers. Among the k + 1 nearest offers (one may be the requester's own),
-    those with a route are kept, by route distance (ties: offer order), k at most; where fewer
-    than k of them have a route and more offers exist, the search widens for that request
-    (twice as many neighbours each time). Arcs come out by request, then own material before
-    substitutes (in the substitution group's order), then route distance.
+    Nearness is judged on planar positions, with a k-d tree (scipy ``cKDTree``) over today's
+    offers, or with ``neighbours``, lists kept from day to day (the agent's way; the same
+    neighbours, ties at equal distance by offer order). Among the k + 1 nearest offers (one
+    may be the requester's own), those with a route are kept, by route distance (ties:
+    offer order), k at most; where fewer than k of them have a route and more offers exist,
+    the search widens for that request (twice as many neighbours each time). Arcs come out
+    by request, then own material before substitutes (in the substitution group's order),
+    then route distance.
 
     Args:
         offer_firm: Firm index of each offer.
@@ -450,25 +456,26 @@ def nearest_arc_columns(
             the material itself.
         k: How many nearest offers per request and material to keep.
         positions_km: Planar position (x, y in km) of every firm, by firm index.
+        neighbours: Nearest offering firms kept across days (at most one offer per firm and
+            material); None: a k-d tree over today's offers.
     """
-    from scipy.spatial import cKDTree
-
-    ask_j, ask_mat, ask_factor, ask_slot = _acceptances(request_material, substitutes)
+    ask_j, ask_mat, ask_factor, _ = _acceptances(request_material, substitutes)
     live = np.flatnonzero(offer_quantity > 0.0)
     on_offer = np.bincount(offer_material[live], minlength=int(ask_mat.max(initial=-1)) + 1)
     asks = np.flatnonzero(on_offer[ask_mat] > 0) if len(ask_mat) else ask_mat
     if len(asks) == 0 or k < 1:
         e = np.empty(0, dtype=np.int64)
         return ArcColumns(e, e, np.empty(0), np.empty(0), np.empty(0), e)
-    # One tree over all materials: the material is a third coordinate, so far apart that
-    # the nearest neighbours of a point in its material's plane are that material's offers.
-    planes = (np.ptp(positions_km, axis=0).max(initial=0.0) + 1.0) * 10.0
-    points = np.column_stack([positions_km[offer_firm[live]], offer_material[live] * planes])
-    tree = cKDTree(points)
     want = min(k + 1, len(live))
-    query = np.column_stack([positions_km[request_firm[ask_j[asks]]], ask_mat[asks] * planes])
-    _, near = tree.query(query, k=want)
-    near = np.asarray(near).reshape(len(asks), want)
+    if neighbours is None:
+        near = _tree_nearest(
+            positions_km, offer_firm[live], offer_material[live],
+            request_firm[ask_j[asks]], ask_mat[asks], want,
+        )  # fmt: skip
+    else:
+        near = neighbours.nearest(
+            offer_firm[live], offer_material[live], request_firm[ask_j[asks]], ask_mat[asks], want
+        )
     rows = np.repeat(asks, want)
     cand = live[np.minimum(near.ravel(), len(live) - 1)]
     same = (near.ravel() < len(live)) & (offer_material[cand] == ask_mat[rows])
@@ -481,6 +488,8 @@ def nearest_arc_columns(
         & (on_offer[ask_mat[asks]] > k + 1)
     ]
     if len(short):
+        from scipy.spatial import cKDTree
+
         trees: dict[int, tuple[np.ndarray, Any]] = {}  # one tree per material, for its asks
         for m in np.unique(ask_mat[short]).tolist():
             idx = live[offer_material[live] == m]
@@ -494,13 +503,37 @@ def nearest_arc_columns(
         )
         cand, cost, km, cap = (np.concatenate([col[keep], *parts]) for col, *parts in
                                zip((cand, cost, km, cap), *wider, strict=True))  # fmt: skip
-    order = np.lexsort((cand, km, ask_slot[rows], ask_j[rows]))
+    order = sort_within_blocks(rows, (cand, km))  # asks are in (request, slot) order
     rows, cand, cost, km, cap = rows[order], cand[order], cost[order], km[order], cap[order]
     start = np.r_[True, rows[1:] != rows[:-1]]
     first = np.maximum.accumulate(np.where(start, np.arange(len(rows)), 0))
     keep = np.arange(len(rows)) - first < k
     rows = rows[keep]
     return ArcColumns(cand[keep], ask_j[rows], ask_factor[rows], cost[keep], km[keep], cap[keep])
+
+
+def _tree_nearest(
+    positions_km: np.ndarray,
+    offer_firm: np.ndarray,
+    offer_material: np.ndarray,
+    ask_firm: np.ndarray,
+    ask_material: np.ndarray,
+    want: int,
+) -> np.ndarray:
+    """The nearest offers of each ask's material, by one k-d tree over all of today's offers.
+
+    Returns (asks × want) offer rows; ``len(offer_firm)`` or another material's offer where
+    fewer exist.
+    """
+    from scipy.spatial import cKDTree
+
+    # One tree over all materials: the material is a third coordinate, so far apart that
+    # the nearest neighbours of a point in its material's plane are that material's offers.
+    planes = (np.ptp(positions_km, axis=0).max(initial=0.0) + 1.0) * 10.0
+    tree = cKDTree(np.column_stack([positions_km[offer_firm], offer_material * planes]))
+    query = np.column_stack([positions_km[ask_firm], ask_material * planes])
+    _, near = tree.query(query, k=want)
+    return np.asarray(near).reshape(len(ask_firm), want)
 
 
 def _k_routable(

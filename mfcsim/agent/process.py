@@ -25,6 +25,7 @@ from mfcsim.agent.clearing import (
     nearest_arc_columns,
 )
 from mfcsim.agent.lp import WarmStart
+from mfcsim.agent.neighbours import NeighbourIndex
 from mfcsim.agent.routes import RouteTable
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class RegionalAgent:
         self.objective_total = 0.0
         self.days_cleared = 0
         self.positions_km = sim.network.positions_km()
+        self.neighbours = NeighbourIndex(self.positions_km)
         self.kept = np.zeros(sim.stock[:-1].shape, dtype=bool)
         for firm in sim.firms:
             self.kept[firm.index, list(firm.kept_materials)] = True
@@ -98,7 +100,7 @@ class RegionalAgent:
         arcs = nearest_arc_columns(
             offer_firm, offer_material, offer_quantity, req.firm, req.material,
             lambda o, r: self.routes.columns(offer_firm[o], req.firm[r], offer_material[o]),
-            self.sim.substitutes, self.spec.k_nearest, self.positions_km,
+            self.sim.substitutes, self.spec.k_nearest, self.positions_km, self.neighbours,
         )  # fmt: skip
         return ProblemArrays(
             offer_firm, offer_material, offer_quantity, offer_leftover,
