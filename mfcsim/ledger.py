@@ -12,9 +12,9 @@ row moves a quantity from its source to its target.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from enum import IntEnum
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,7 @@ FLOW_COLUMNS = [
 ]
 
 
-#: Row layout of the buffers (58 bytes a row).
+#: Row layout of the buffers (54 bytes a row).
 ROW_DTYPE = np.dtype([
     ("t_day", "f8"), ("phase", "i1"), ("source", "i4"), ("target", "i4"), ("material", "i4"),
     ("quantity", "f8"), ("kind", "i1"), ("distance_km", "f8"), ("value_eur", "f8"),
@@ -57,6 +57,8 @@ ROW_DTYPE = np.dtype([
 #: Phase code of rows written between the daily ticks (shipment arrivals).
 BETWEEN_TICKS = 9
 _CHUNK_ROWS = 1 << 16
+#: The rows as opaque bytes: concatenated and gathered much faster than field by field.
+_RAW = np.dtype((np.void, ROW_DTYPE.itemsize))
 
 
 class Ledger:
@@ -181,33 +183,92 @@ class Ledger:
     def frame(self) -> pd.DataFrame:
         """The rows in canonical order as a frame with fixed columns and dtypes.
 
-        Built column by column from the buffers, which are then released: the frame is the
-        ledger from here on (a second call returns the same frame).
+        The rows are sorted a segment at a time (segments end between (t_day, phase) groups,
+        which the canonical order never crosses) straight into the frame's own arrays: one
+        2-D float block and the category codes, which pandas takes without copying. The
+        buffers are then released: the frame is the ledger from here on (a second call
+        returns the same frame).
         """
         if self._frame is not None:
             return self._frame
-        keys = self._sort_keys()
-        order = canonical_order(keys)
-        columns: dict[str, Any] = {}
-        for name in FLOW_COLUMNS:
-            values = (keys.pop(name) if name in keys else self._column(name))[order]
-            names = _CATEGORIES.get(name)
-            if names is None:
-                columns[name] = values.astype(np.float64)
-            else:
-                labels = getattr(self, names) if isinstance(names, str) else names
-                columns[name] = pd.Categorical.from_codes(values.astype(np.int64), labels)
-        del keys, order
+        self._flush()
+        n = len(self)
+        floats = np.empty((len(_FLOAT_COLUMNS), n))
+        codes = {name: np.empty(n, _code_dtype(len(self._labels(name)))) for name in _CATEGORIES}
+        ends = np.cumsum([len(chunk) for chunk in self._chunks])
+        segments, in_order = self._segments()
+        for start, end in segments:
+            rows = self._slice(ends, start, end)
+            order = _order_in_groups(rows) if in_order else canonical_order(rows)
+            rows = rows.view(_RAW)[order].view(ROW_DTYPE)  # whole rows: far faster as bytes
+            for i, name in enumerate(_FLOAT_COLUMNS):
+                floats[i, start:end] = rows[name]
+            for name, out in codes.items():
+                out[start:end] = rows[name]
         self._chunks = []
-        self._frame = pd.DataFrame(columns)
-        return self._frame
+        frame = pd.DataFrame(floats.T, columns=_FLOAT_COLUMNS, copy=False)
+        for name, out in codes.items():
+            column = pd.Categorical.from_codes(out, self._labels(name))
+            frame.insert(FLOW_COLUMNS.index(name), name, column)
+        self._frame = frame
+        return frame
+
+    def _labels(self, name: str) -> list[str]:
+        """The categories of a coded column."""
+        names = _CATEGORIES[name]
+        return getattr(self, names) if isinstance(names, str) else names
+
+    def _segments(self) -> tuple[list[tuple[int, int]], bool]:
+        """Row ranges of about ``_SEGMENT_ROWS`` rows, each made of whole (t_day, phase) groups.
+
+        Returns:
+            The ranges and whether the rows are in clock order (by t_day, then phase); if they
+            are not, the canonical order may move any row and there is one range.
+        """
+        n = len(self)
+        if n == 0:
+            return [], True
+        t_day, phase = self._column("t_day"), self._column("phase")
+        if not _in_clock_order(t_day, phase):
+            return [(0, n)], False
+        starts = np.flatnonzero((t_day[1:] != t_day[:-1]) | (phase[1:] != phase[:-1])) + 1
+        at = np.searchsorted(starts, np.arange(_SEGMENT_ROWS, n, _SEGMENT_ROWS))
+        bounds = [0, *np.unique(starts[at[at < len(starts)]]).tolist(), n]
+        return list(itertools.pairwise(bounds)), True
+
+    def _slice(self, ends: np.ndarray, start: int, end: int) -> np.ndarray:
+        """Rows ``start:end`` in the order written, as one array (``ends``: chunk ends)."""
+        first, last = np.searchsorted(ends, [start, end - 1], side="right").tolist()
+        pieces = []
+        for i in range(first, last + 1):
+            offset = int(ends[i]) - len(self._chunks[i])
+            pieces.append(self._chunks[i][max(start - offset, 0) : end - offset].view(_RAW))
+        return np.concatenate(pieces).view(ROW_DTYPE)
 
 
 _SORT_FIELDS = ("t_day", "phase", "source", "target", "material", "kind")
+#: Rows sorted at a time by :meth:`Ledger.frame` (fewer when a segment boundary would split
+#: a (t_day, phase) group).
+_SEGMENT_ROWS = 1 << 18
 #: Categories of the coded columns: a Ledger attribute's name, or the names themselves.
 _CATEGORIES: dict[str, str | list[str]] = {
     "source": "nodes", "target": "nodes", "material": "materials", "kind": KIND_NAMES,
 }  # fmt: skip
+_FLOAT_COLUMNS = [name for name in FLOW_COLUMNS if name not in _CATEGORIES]
+
+
+def _code_dtype(n_categories: int) -> np.dtype:
+    """The integer type pandas keeps the codes of ``n_categories`` categories in."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
+def _in_clock_order(t_day: np.ndarray, phase: np.ndarray) -> bool:
+    """Whether the rows are sorted by t_day, and by phase within a t_day."""
+    step = np.diff(t_day)
+    return bool((step >= 0.0).all() and (np.diff(phase)[step == 0.0] >= 0).all())
 
 
 def canonical_order(data: Mapping[str, np.ndarray] | np.ndarray) -> np.ndarray:
@@ -221,12 +282,18 @@ def canonical_order(data: Mapping[str, np.ndarray] | np.ndarray) -> np.ndarray:
     t_day, phase = data["t_day"], data["phase"]
     if len(t_day) < 2:
         return np.arange(len(t_day))
-    step = np.diff(t_day)
-    same_day = step == 0.0
-    if not ((step >= 0.0).all() and (np.diff(phase)[same_day] >= 0).all()):
+    if not _in_clock_order(t_day, phase):
         return np.lexsort((data["kind"], data["material"], data["target"], data["source"],
                            phase, t_day))  # fmt: skip
-    group = np.concatenate([[0], np.cumsum(~same_day | (np.diff(phase) != 0))])
+    return _order_in_groups(data)
+
+
+def _order_in_groups(data: Mapping[str, np.ndarray] | np.ndarray) -> np.ndarray:
+    """The canonical order of rows in clock order: each (t_day, phase) group by a packed key."""
+    t_day, phase = data["t_day"], data["phase"]
+    if len(t_day) < 2:
+        return np.arange(len(t_day))
+    group = np.concatenate([[0], np.cumsum((np.diff(t_day) != 0.0) | (np.diff(phase) != 0))])
     n_nodes = int(max(data["source"].max(), data["target"].max())) + 1
     n_kinds = len(Kind)
     key = data["source"].astype(np.int64) * n_nodes + data["target"]
