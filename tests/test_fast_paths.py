@@ -102,7 +102,7 @@ def test_neighbour_lists_kept_across_days_give_the_k_d_tree_s_arcs(seed, k, chun
     n_firms, n_materials = 60, 3
     positions = rng.uniform(0, 60, (n_firms, 2))  # no two firms at one distance
     substitutes = {0: [(2, 0.5)]}
-    index = NeighbourIndex(positions, kept=4)
+    index = NeighbourIndex(positions, kept=3)
     neighbours.CHUNK_PAIRS, saved = chunk, neighbours.CHUNK_PAIRS
     try:
         for day in range(8):

@@ -21,6 +21,7 @@ import numpy as np
 KEPT_NEIGHBOURS = 32
 #: Firm pairs whose distances are computed at once when lists are made (bounds memory).
 CHUNK_PAIRS = 1 << 20
+_UNKNOWN = -2
 
 
 class NeighbourIndex:
@@ -40,6 +41,8 @@ class NeighbourIndex:
         self._known: dict[int, np.ndarray] = {}  # material → bool per firm: its list is made
         self._is_offerer: dict[int, np.ndarray] = {}  # material → bool per firm
         self._live_row = np.full(n_firms, -1, dtype=np.int64)
+        # material → ((want, today's offering firms), firm × want nearest of them)
+        self._today: dict[int, tuple[tuple[int, bytes], np.ndarray]] = {}
 
     def _by_distance(self, candidates: np.ndarray, firms: np.ndarray, width: int) -> np.ndarray:
         """For each of ``firms``, the ``width`` nearest of ``candidates`` (each row its own).
@@ -119,54 +122,90 @@ class NeighbourIndex:
             An (asks × want) array of offer rows; ``len(offer_firm)`` where fewer exist.
         """
         near = np.full((len(ask_firm), want), len(offer_firm), dtype=np.int64)
+        if want < 1:
+            return near
         for m in np.unique(ask_material).tolist():
             rows_m = np.flatnonzero(offer_material == m)
-            if not len(rows_m) or want < 1:
+            if not len(rows_m):
                 continue
             firms_m = offer_firm[rows_m]
             self._learn(m, firms_m)
             asks = np.flatnonzero(ask_material == m)
             self._live_row[firms_m] = rows_m
-            found = self._fill(near, asks, self._lists_for(m, ask_firm[asks]), want)
-            short = asks[found < min(want, len(rows_m))]
-            if len(short):  # today's offers are sparse among the kept: look at all of them
-                self._fill(
-                    near, short, self._by_distance(np.sort(firms_m), ask_firm[short], want), want
-                )
+            firms = self._nearest_firms(m, np.sort(firms_m), ask_firm[asks], want)
+            near[asks] = np.where(firms >= 0, self._live_row[firms], len(offer_firm))
             self._live_row[firms_m] = -1
         return near
 
-    def _fill(self, near: np.ndarray, asks: np.ndarray, lists: np.ndarray, want: int) -> np.ndarray:
-        """Write the first ``want`` of today's offers in each list into ``near``.
+    def _nearest_firms(self, m: int, live: np.ndarray, firms: np.ndarray, want: int) -> np.ndarray:
+        """The ``want`` nearest of today's offering firms ``live`` of ``m`` for ``firms``.
 
-        Returns how many each ask found.
+        Remembered while the same firms offer ``m`` (most materials, most days), so a day
+        like the one before costs a look-up. Returns firm indices, -1 where fewer exist.
         """
-        rows = self._live_row[lists]
-        live = rows >= 0
+        key = (want, live.tobytes())
+        day = self._today.get(m)
+        if day is None or day[0] != key:
+            day = key, np.full((len(self.positions_km), want), _UNKNOWN, dtype=np.int64)
+            self._today[m] = day
+        table = day[1]
+        new = np.unique(firms[table[firms, 0] == _UNKNOWN])
+        if len(new):
+            table[new] = self._find(m, live, new, want)
+        return table[firms]
+
+    def _find(self, m: int, live: np.ndarray, firms: np.ndarray, want: int) -> np.ndarray:
+        """Today's ``want`` nearest offering firms of ``m`` for ``firms`` (-1 where fewer).
+
+        From the kept lists, unless today's offers are so sparse among the firms that have
+        offered ``m`` that the lists would hold too few of them: then, and for any firm
+        whose list holds too few, from all of today's offers.
+        """
+        out = np.full((len(firms), want), -1, dtype=np.int64)
+        kept = min(self.kept, len(self._offerers[m]))
+        if kept * len(live) >= 2 * want * len(self._offerers[m]):
+            short = self._take_live(out, self._lists_for(m, firms), min(want, len(live)))
+        else:
+            short = np.arange(len(firms))
+        if len(short):
+            found = self._by_distance(live, firms[short], want)
+            out[short, : found.shape[1]] = found
+        return out
+
+    def _take_live(self, out: np.ndarray, lists: np.ndarray, want: int) -> np.ndarray:
+        """Write the first ``want`` of today's offering firms in each list into ``out``.
+
+        Returns the rows that found fewer than ``want``.
+        """
+        live = self._live_row[lists] >= 0
         rank = np.cumsum(live, axis=1)
         r, c = np.nonzero(live & (rank <= want))
-        near[asks[r], rank[r, c] - 1] = rows[r, c]
-        return rank[:, -1] if rank.shape[1] else np.zeros(len(asks), dtype=np.int64)
+        out[r, rank[r, c] - 1] = lists[r, c]
+        found = rank[:, -1] if rank.shape[1] else np.zeros(len(lists), dtype=np.int64)
+        return np.flatnonzero(found < want)
 
 
 def _nearest_columns(d2: np.ndarray, width: int) -> np.ndarray:
     """Per row, the columns of the ``width`` smallest ``d2``, ascending, ties by column.
 
     What ``np.argsort(d2, axis=1, kind="stable")[:, :width]`` gives, without sorting whole
-    rows: a partition finds each row's ``width``-th smallest value, and only the columns up
-    to it (ties included) are sorted. That pays for long rows only (measured: 400 × 300,
-    width 32: 3.0 against 5.1 ms; 500 × 50, width 11: 0.85 against 0.51 ms).
+    rows when they are long: a partition finds each row's ``width``-th smallest value; rows
+    with exactly ``width`` values up to it sort just those, rows with ties there are sorted
+    whole. Measured (medians of 50): 500 × 50, width 11: 0.37 against 0.51 ms; 400 × 300,
+    width 32: 1.6 against 5.0 ms; 500 × 50, width 32: 0.62 against 0.43 ms (so short rows
+    are sorted whole).
     """
     n_rows, n_cols = d2.shape
-    if n_cols <= 4 * width:
+    if n_cols < 3 * width:
         return np.argsort(d2, axis=1, kind="stable")[:, :width]
     kth = np.partition(d2, width - 1, axis=1)[:, width - 1 : width]
-    r, c = np.nonzero(d2 <= kth)  # row by row, columns ascending
-    order = np.lexsort((d2[r, c], r))
-    r, c = r[order], c[order]
-    start = np.searchsorted(r, np.arange(n_rows))
-    rank = np.arange(len(r)) - start[r]
-    keep = rank < width
+    upto = d2 <= kth
+    exact = np.flatnonzero(np.count_nonzero(upto, axis=1) == width)
     out = np.empty((n_rows, width), dtype=np.int64)
-    out[r[keep], rank[keep]] = c[keep]
+    cols = np.nonzero(upto[exact])[1].reshape(len(exact), width)  # ascending in each row
+    by_d2 = np.argsort(np.take_along_axis(d2[exact], cols, axis=1), axis=1, kind="stable")
+    out[exact] = np.take_along_axis(cols, by_d2, axis=1)
+    tied = np.flatnonzero(np.count_nonzero(upto, axis=1) != width)
+    if len(tied):
+        out[tied] = np.argsort(d2[tied], axis=1, kind="stable")[:, :width]
     return out
