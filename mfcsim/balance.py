@@ -37,9 +37,9 @@ class _Coded:
         mat_cols = (flows["material"], stocks["material"])
         self.nodes = union_names(node_cols)
         self.materials = union_names(mat_cols)
-        self.src = recode(flows["source"], self.nodes)
-        self.dst = recode(flows["target"], self.nodes)
-        self.mat = recode(flows["material"], self.materials)
+        self.src = _recode(flows["source"], self.nodes)
+        self.dst = _recode(flows["target"], self.nodes)
+        self.mat = _recode(flows["material"], self.materials)
         self.qty = flows["quantity"].to_numpy(dtype=float)
         kinds = flows["kind"].astype("category")
         codes, names = kinds.cat.codes.to_numpy(), list(kinds.cat.categories)
@@ -50,15 +50,30 @@ class _Coded:
         t = stocks["t_day"].to_numpy(dtype=float)
         self.first = t == t.min() if len(t) else np.zeros(0, dtype=bool)
         self.last = t == t.max() if len(t) else np.zeros(0, dtype=bool)
-        self.s_node = recode(stocks["node"], self.nodes)
-        self.s_mat = recode(stocks["material"], self.materials)
+        self.s_node = _recode(stocks["node"], self.nodes)
+        self.s_mat = _recode(stocks["material"], self.materials)
         self.s_qty = stocks["quantity"].to_numpy(dtype=float)
 
-    def cells(self, node: np.ndarray, mat: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Sum ``weights`` per (node, material) cell, as a nodes × materials matrix."""
+    def cells(
+        self,
+        node: np.ndarray,
+        mat: np.ndarray,
+        weights: np.ndarray,
+        skip: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Sum ``weights`` per (node, material) cell, as a nodes × materials matrix.
+
+        Rows marked in ``skip`` count as zero: they are summed into a spare cell, which
+        leaves every other cell's sum exactly as adding their zeros would (no copy of the
+        weights with zeros in).
+        """
         n, m = len(self.nodes), len(self.materials)
-        flat = np.bincount(node * m + mat, weights=weights, minlength=n * m)
-        return flat.reshape(n, m)
+        cell = node.astype(np.int64)
+        cell *= m
+        cell += mat
+        if skip is not None:
+            cell[skip] = n * m
+        return np.bincount(cell, weights=weights, minlength=n * m + 1)[: n * m].reshape(n, m)
 
     def largest_stock(self) -> np.ndarray:
         """The largest stock held of each material, anywhere, at any time."""
@@ -73,6 +88,21 @@ class _Coded:
         return end - start
 
 
+def _recode(column: pd.Series, names: list[str]) -> np.ndarray:
+    """:func:`~mfcsim.coded.recode`, kept as the category codes when they are the numbering.
+
+    The ledger's columns are coded on the very names the balance numbers them by; their
+    codes (int8 or int16) then serve as they are, without an int64 copy of the column.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        if len(categories) <= len(names) and list(map(str, categories)) == names[: len(categories)]:
+            codes = column.cat.codes.to_numpy()
+            if len(codes) == 0 or codes.min() >= 0:
+                return codes
+    return recode(column, names)
+
+
 def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:
     """Per node and material: inflow, outflow, stock change and residual.
 
@@ -85,9 +115,13 @@ def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:
         ``inflow``, ``outflow``, ``stock_change``, ``residual`` and ``rel_error`` (residual
         over the material's largest node flow).
     """
-    c = _Coded(flows, stocks)
-    inflow = c.cells(c.dst, c.mat, np.where(c.is_consumption, 0.0, c.qty))
-    outflow = c.cells(c.src, c.mat, np.where(c.is_production, 0.0, c.qty))
+    return _material_table(_Coded(flows, stocks))
+
+
+def _material_table(c: _Coded) -> pd.DataFrame:
+    """:func:`material_balance` of coded flows and stocks."""
+    inflow = c.cells(c.dst, c.mat, c.qty, skip=c.is_consumption)
+    outflow = c.cells(c.src, c.mat, c.qty, skip=c.is_production)
     change = c.stock_change()
     residual = inflow - outflow - change
     held = c.largest_stock()
@@ -114,11 +148,16 @@ def mass_balance(
         Frame indexed by node (plus a ``system`` row) with ``inflow_t``, ``outflow_t``,
         ``stock_change_t``, ``residual_t`` and ``rel_error``.
     """
-    c = _Coded(flows, stocks)
+    return _mass_table(_Coded(flows, stocks), materials, nodes)
+
+
+def _mass_table(c: _Coded, materials: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
+    """:func:`mass_balance` of coded flows and stocks."""
     per_unit = materials.set_index("id")["mass_t_per_unit"].reindex(c.materials).fillna(0.0)
     unit = per_unit.to_numpy(dtype=float)
-    external = ~(c.is_production | c.is_consumption)
-    mass = np.where(external, c.qty * unit[c.mat], 0.0)
+    mass = unit[c.mat]  # the row's mass where it crosses the node's boundary, else 0
+    mass *= c.qty
+    mass[c.is_production | c.is_consumption] = 0.0
     n = len(c.nodes)
     inflow = np.bincount(c.dst, weights=mass, minlength=n)
     outflow = np.bincount(c.src, weights=mass, minlength=n)
@@ -163,10 +202,12 @@ def check_mass_balance(
         MassBalanceError: If any residual exceeds ``rtol`` times its scale; the error lists
             every offending node with its material (or ``mass``) and residual.
     """
-    by_material = material_balance(flows, stocks)
+    coded = _Coded(flows, stocks)
+    by_material = _material_table(coded)
     internal = set(nodes.loc[nodes["role"].isin(INTERNAL_ROLES), "node"])
     by_material = by_material[by_material.index.get_level_values("node").isin(internal)]
-    by_mass = mass_balance(flows, stocks, materials, nodes)
+    by_mass = _mass_table(coded, materials, nodes)
+    del coded
     offenders = [
         f"{node}/{material}: residual {row.residual:.6g} (in {row.inflow:.6g}, out "
         f"{row.outflow:.6g}, stock change {row.stock_change:.6g})"
