@@ -91,12 +91,13 @@ def _materials_frame(scenario: Scenario) -> pd.DataFrame:
 
 
 def _stocks_frame(sim: Simulation) -> pd.DataFrame:
-    snaps = np.stack(sim.snapshots)  # (times, nodes, materials)
-    ever = np.flatnonzero((snaps != 0.0).any(axis=0).ravel())
-    n_mat = snaps.shape[2]
-    node_idx, mat_idx = np.divmod(ever, n_mat)
-    times = np.arange(snaps.shape[0], dtype=np.float64)
-    values = snaps.reshape(snaps.shape[0], -1)[:, ever]
+    held = np.zeros(sim.snapshots[0].shape, dtype=bool)  # (nodes, materials)
+    for snap in sim.snapshots:
+        held |= snap != 0.0
+    ever = np.flatnonzero(held.ravel())
+    node_idx, mat_idx = np.divmod(ever, held.shape[1])
+    times = np.arange(len(sim.snapshots), dtype=np.float64)
+    values = np.stack([snap.ravel()[ever] for snap in sim.snapshots])  # (times, cells held)
     return pd.DataFrame(
         {
             "t_day": np.repeat(times, len(ever)),
@@ -123,19 +124,18 @@ SERVICE_COLUMNS = [
 
 def _service_frame(sim: Simulation) -> pd.DataFrame:
     """Per buyer, day and material: ordered, delivered from the region, substituted, imported."""
-    frame = pd.DataFrame(sim.service_rows, columns=SERVICE_COLUMNS)
-    frame["buyer"] = pd.Categorical.from_codes(
-        frame["buyer"].astype("int64"), categories=[f.id for f in sim.firms]
-    )
-    frame["material"] = pd.Categorical.from_codes(
-        frame["material"].astype("int64"), categories=sim.materials
-    )
-    for col in SERVICE_COLUMNS[3:]:
-        frame[col] = frame[col].astype("float64")
-    frame["t_day"] = frame["t_day"].astype("float64")
+    rows = np.array(sim.service_rows, dtype=np.float64).reshape(-1, len(SERVICE_COLUMNS))
+    buyer, material = rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64)
+    order = np.lexsort((material, buyer, rows[:, 0]))
+    rows, buyer, material = rows[order], buyer[order], material[order]
+    frame = pd.DataFrame({
+        "t_day": rows[:, 0],
+        "buyer": pd.Categorical.from_codes(buyer, categories=[f.id for f in sim.firms]),
+        "material": pd.Categorical.from_codes(material, categories=sim.materials),
+        **{name: rows[:, i] for i, name in enumerate(SERVICE_COLUMNS[3:], start=3)},
+    })  # fmt: skip
     frame["in_full"] = frame["shortfall"] <= 1e-9 * frame["ordered"].clip(lower=1.0)
-    order = np.lexsort((frame["material"].cat.codes, frame["buyer"].cat.codes, frame["t_day"]))
-    return frame.iloc[order].reset_index(drop=True)
+    return frame
 
 
 def service_kpis(service: pd.DataFrame) -> dict[str, float]:
