@@ -42,6 +42,9 @@ class Disruptions:
         self.sim = sim
         self.rows: list[tuple[float, str, str, str]] = []
         self.firms = {f.id: f for f in sim.firms}
+        #: Firms an outage or shock has touched so far, by index (the only ones whose
+        #: ``down`` or ``shocks`` can differ from none; the engine's kernels read these).
+        self.touched: dict[int, Firm] = {}
         for did, spec in sim.scenario.disruptions.items():
             sim.env.process(self._process(did, spec))
 
@@ -77,6 +80,7 @@ class Disruptions:
             yield from self._down(firm, did, rng.exponential(spec.mttr))
 
     def _down(self, firm: Firm, did: str, duration: float) -> Generator[Event, Any, None]:
+        self.touched[firm.index] = firm
         firm.down += 1
         self.record("outage_start", firm.id, disruption=did, duration_day=round(duration, 6))
         yield At(self.sim.env, self.sim.env.now + duration)  # before that day's phases
@@ -86,6 +90,7 @@ class Disruptions:
     def _shock(self, did: str, spec: ShockSpec) -> Generator[Event, Any, None]:
         firm, env = self.firms[spec.firm], self.sim.env
         yield At(env, spec.start_day)
+        self.touched[firm.index] = firm
         firm.shocks[did] = (spec.kind, spec.factor)
         self.record(f"{spec.kind}_start", firm.id, disruption=did, factor=spec.factor)
         yield At(env, env.now + spec.duration)

@@ -146,8 +146,8 @@ class Kernel:
     def _firm_scale(self, kind_a: str, kind_b: str | None = None) -> np.ndarray:
         """Per firm: product of its shocks of the given kinds (1 where none), 0 if down."""
         scale = np.ones(len(self.sim.firms))
-        for firm in self.firms:
-            if firm.shocks:
+        for firm in self.sim.disruptions.touched.values():
+            if firm.shocks and self.is_kernel[firm.index]:
                 s = firm.shock_factor(kind_a)
                 scale[firm.index] = s * firm.shock_factor(kind_b) if kind_b else s
         return scale
@@ -159,7 +159,9 @@ class Kernel:
         """
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
         planned = self.capacity * self.season[:, day] * self.factor[:, day] * scale
-        down = np.array([self.sim.firms[f].down > 0 for f in range(len(self.sim.firms))])
+        down = np.zeros(len(self.sim.firms), dtype=bool)
+        for firm in self.sim.disruptions.touched.values():
+            down[firm.index] = firm.down > 0
         planned[down[self.proc_firm] | ~taking_part[self.proc_firm]] = 0.0
         return planned
 
