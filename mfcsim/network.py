@@ -8,6 +8,7 @@ straight line for x_km/y_km, times the network's detour factor.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -76,6 +77,7 @@ class TransportNetwork:
             (p.source, p.target, m): p for p in self.spec.pipelines for m in p.materials
         }
         self.distance_km = cache(self._distance_km)
+        self._locations: dict[str, LocationSpec] | None = None
 
     def _distance_km(self, source: str, target: str) -> float:
         if source == target:
@@ -93,6 +95,23 @@ class TransportNetwork:
         b = self.scenario.firms[target].location
         crow = haversine_km(a, b) if a.geographic else straight_km(a, b)
         return crow * self.spec.detour_factor
+
+    def distances_km(self, sources: Sequence[str], targets: Sequence[str]) -> list[float]:
+        """:meth:`distance_km` of many pairs (the same numbers, bit for bit).
+
+        Without explicit links, the coordinates are read once and the straight line or
+        great circle of each pair is computed in one loop, with the same functions.
+        """
+        if self.graph is not None:
+            return [self.distance_km(s, t) for s, t in zip(sources, targets, strict=True)]
+        if self._locations is None:
+            self._locations = {fid: f.location for fid, f in self.scenario.firms.items()}
+        loc, detour = self._locations, self.spec.detour_factor
+        crow = haversine_km if next(iter(loc.values())).geographic else straight_km
+        return [
+            0.0 if s == t else crow(loc[s], loc[t]) * detour
+            for s, t in zip(sources, targets, strict=True)
+        ]
 
     def positions_km(self) -> np.ndarray:
         """Planar positions (km) of the firms in scenario order, for nearest-neighbour search.

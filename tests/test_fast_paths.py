@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,12 +19,14 @@ from mfcsim.agent.clearing import ProblemArrays, greedy_order, nearest_arc_colum
 from mfcsim.agent.neighbours import NeighbourIndex, _nearest_columns
 from mfcsim.agent.order import sort_within_blocks
 from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order
-from mfcsim.scenario.load import scenario_from_dict
+from mfcsim.network import TransportNetwork
+from mfcsim.scenario.load import load_scenario, scenario_from_dict
 from mfcsim.simulation import Simulation
 from mfcsim.synthetic import synthetic_cluster
 from mfcsim.testing import ledger_digest, run_scenario
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "ledger_digests.json"
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = ROOT / "tests" / "golden" / "ledger_digests.json"
 
 
 def six_key_order(data: np.ndarray) -> np.ndarray:
@@ -176,6 +179,28 @@ def test_greedy_order_is_the_three_key_sort(seed, n_requests, grouped):
     rank[np.lexsort((np.arange(n_requests), priority))] = np.arange(n_requests)
     expected = np.lexsort((km, factor != 1.0, rank[request]))
     assert greedy_order(p).tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("where", ["default", "synthetic", "links"])
+def test_many_pair_distances_are_those_of_single_pairs(where):
+    """distances_km (one loop) gives distance_km's numbers bit for bit: lat/lon, x/y, links."""
+    if where == "default":
+        scenario = load_scenario(ROOT / "scenarios" / "default.yaml")
+    else:
+        data = synthetic_cluster(30, seed=5, days=5, policy="none")
+        if where == "links":
+            a, b, c = list(data["firms"])[:3]
+            data["network"] = {**data.get("network", {}), "links": [
+                {"source": a, "target": b, "distance": 3.5},
+                {"source": b, "target": c, "distance": 4.25},
+            ]}  # fmt: skip
+        scenario = scenario_from_dict(data)
+    network = TransportNetwork(scenario)
+    ids = list(scenario.firms)
+    pairs = [(s, t) for s in ids for t in ids]
+    many = network.distances_km([s for s, _ in pairs], [t for _, t in pairs])
+    fresh = TransportNetwork(scenario)
+    assert many == [fresh.distance_km(s, t) for s, t in pairs]
 
 
 def test_pair_distances_from_the_table_equal_those_from_the_matrix(monkeypatch):

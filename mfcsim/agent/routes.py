@@ -88,9 +88,12 @@ class RouteTable:
         return np.array(self._room, dtype=float)
 
     def _network_km(self, codes: np.ndarray) -> np.ndarray:
-        """Road km of firm pairs (by pair code) from the network, one by one."""
-        n, ids = self.n_firms, self.ids
-        km = [self.sim.network.distance_km(ids[c // n], ids[c % n]) for c in codes.tolist()]
+        """Road km of firm pairs (by pair code) from the network."""
+        ids = self.ids
+        source, target = np.divmod(codes, self.n_firms)
+        km = self.sim.network.distances_km(
+            [ids[i] for i in source.tolist()], [ids[i] for i in target.tolist()]
+        )
         return np.array(km, dtype=float)
 
     def distance_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
