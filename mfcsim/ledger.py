@@ -249,7 +249,7 @@ class Ledger:
 _SORT_FIELDS = ("t_day", "phase", "source", "target", "material", "kind")
 #: Rows sorted at a time by :meth:`Ledger.frame` (fewer when a segment boundary would split
 #: a (t_day, phase) group).
-_SEGMENT_ROWS = 1 << 18
+_SEGMENT_ROWS = 1 << 15
 #: Categories of the coded columns: a Ledger attribute's name, or the names themselves.
 _CATEGORIES: dict[str, str | list[str]] = {
     "source": "nodes", "target": "nodes", "material": "materials", "kind": KIND_NAMES,
