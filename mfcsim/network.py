@@ -8,7 +8,6 @@ straight line for x_km/y_km, times the network's detour factor.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -77,7 +76,8 @@ class TransportNetwork:
             (p.source, p.target, m): p for p in self.spec.pipelines for m in p.materials
         }
         self.distance_km = cache(self._distance_km)
-        self._locations: dict[str, LocationSpec] | None = None
+        self._coords: np.ndarray | None = None  # x_km, y_km of each firm, in scenario order
+        self._ids: list[str] = []
 
     def _distance_km(self, source: str, target: str) -> float:
         if source == target:
@@ -96,22 +96,30 @@ class TransportNetwork:
         crow = haversine_km(a, b) if a.geographic else straight_km(a, b)
         return crow * self.spec.detour_factor
 
-    def distances_km(self, sources: Sequence[str], targets: Sequence[str]) -> list[float]:
-        """:meth:`distance_km` of many pairs (the same numbers, bit for bit).
+    def distances_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """:meth:`distance_km` of many pairs, firms by index in the scenario (bit for bit).
 
-        Without explicit links, the coordinates are read once and the straight line or
-        great circle of each pair is computed in one loop, with the same functions.
+        Without explicit links, the coordinates are read once; planar pairs take their
+        differences in numpy and ``math.hypot`` pair by pair (numpy's hypot can differ in
+        the last bit), great circles go through :func:`haversine_km` pair by pair.
         """
+        if self._coords is None:
+            firms = list(self.scenario.firms.values())
+            self._ids = list(self.scenario.firms)
+            self._coords = np.array([[f.location.x_km or 0.0, f.location.y_km or 0.0]
+                                     for f in firms])  # fmt: skip
+        ids, detour = self._ids, self.spec.detour_factor
+        if self.graph is None and not self.scenario.firms[ids[0]].location.geographic:
+            d = self._coords[source] - self._coords[target]
+            crow = map(math.hypot, d[:, 0].tolist(), d[:, 1].tolist())
+            return np.fromiter(crow, dtype=float, count=len(d)) * detour
+        pairs = zip(source.tolist(), target.tolist(), strict=True)
         if self.graph is not None:
-            return [self.distance_km(s, t) for s, t in zip(sources, targets, strict=True)]
-        if self._locations is None:
-            self._locations = {fid: f.location for fid, f in self.scenario.firms.items()}
-        loc, detour = self._locations, self.spec.detour_factor
-        crow = haversine_km if next(iter(loc.values())).geographic else straight_km
-        return [
-            0.0 if s == t else crow(loc[s], loc[t]) * detour
-            for s, t in zip(sources, targets, strict=True)
-        ]
+            km = [self.distance_km(ids[s], ids[t]) for s, t in pairs]
+        else:
+            locs = [self.scenario.firms[i].location for i in ids]
+            km = [haversine_km(locs[s], locs[t]) * detour if s != t else 0.0 for s, t in pairs]
+        return np.array(km, dtype=float)
 
     def positions_km(self) -> np.ndarray:
         """Planar positions (km) of the firms in scenario order, for nearest-neighbour search.

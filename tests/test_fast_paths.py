@@ -197,10 +197,11 @@ def test_many_pair_distances_are_those_of_single_pairs(where):
         scenario = scenario_from_dict(data)
     network = TransportNetwork(scenario)
     ids = list(scenario.firms)
-    pairs = [(s, t) for s in ids for t in ids]
-    many = network.distances_km([s for s, _ in pairs], [t for _, t in pairs])
+    source, target = np.divmod(np.arange(len(ids) ** 2), len(ids))
+    many = network.distances_km(source, target)
     fresh = TransportNetwork(scenario)
-    assert many == [fresh.distance_km(s, t) for s, t in pairs]
+    single = [fresh.distance_km(ids[s], ids[t]) for s, t in zip(source, target, strict=True)]
+    assert many.tolist() == single
 
 
 def test_pair_distances_from_the_table_equal_those_from_the_matrix(monkeypatch):

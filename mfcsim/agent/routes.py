@@ -89,22 +89,20 @@ class RouteTable:
 
     def _network_km(self, codes: np.ndarray) -> np.ndarray:
         """Road km of firm pairs (by pair code) from the network."""
-        ids = self.ids
         source, target = np.divmod(codes, self.n_firms)
-        km = self.sim.network.distances_km(
-            [ids[i] for i in source.tolist()], [ids[i] for i in target.tolist()]
-        )
-        return np.array(km, dtype=float)
+        return self.sim.network.distances_km(source, target)
 
     def distance_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Route length of firm pairs on the road network (km)."""
         if self._km is not None:
-            km = self._km[source, target]
+            codes = source * self.n_firms + target
+            km = self._km.ravel().take(codes)
             new = np.isnan(km)
             if new.any():
-                codes = np.unique(source[new] * self.n_firms + target[new])
-                self._km.flat[codes] = self._network_km(codes)
-                km = self._km[source, target]
+                fresh, where = np.unique(codes[new], return_inverse=True)
+                fresh_km = self._network_km(fresh)
+                self._km.ravel()[fresh] = fresh_km
+                km[new] = fresh_km[where]
             return km
         codes = source * self.n_firms + target
         pos = np.searchsorted(self._pair_codes, codes)
