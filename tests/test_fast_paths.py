@@ -97,8 +97,13 @@ def test_nearest_arcs_are_the_k_nearest_offers_with_a_route(seed, k):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from([3, 1 << 20]))
-def test_neighbour_lists_kept_across_days_give_the_k_d_tree_s_arcs(seed, k, chunk):
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 12),
+    st.sampled_from([3, 1 << 20]),
+    st.sampled_from([0, 1 << 18]),
+)
+def test_neighbour_lists_kept_across_days_give_the_k_d_tree_s_arcs(seed, k, chunk, brute):
     """Day after day (offers coming and going, new firms offering, few offers among many
     offering firms), the kept lists give the arcs a k-d tree over the day's offers gives."""
     rng = np.random.default_rng(seed)
@@ -106,7 +111,8 @@ def test_neighbour_lists_kept_across_days_give_the_k_d_tree_s_arcs(seed, k, chun
     positions = rng.uniform(0, 60, (n_firms, 2))  # no two firms at one distance
     substitutes = {0: [(2, 0.5)]}
     index = NeighbourIndex(positions, kept=3)
-    neighbours.CHUNK_PAIRS, saved = chunk, neighbours.CHUNK_PAIRS
+    saved = neighbours.CHUNK_PAIRS, neighbours.BRUTE_FORCE_PAIRS
+    neighbours.CHUNK_PAIRS, neighbours.BRUTE_FORCE_PAIRS = chunk, brute
     try:
         for day in range(8):
             share = [0.05, 0.5, 0.9][day % 3]  # sparse days too
@@ -126,7 +132,24 @@ def test_neighbour_lists_kept_across_days_give_the_k_d_tree_s_arcs(seed, k, chun
             for name in ("offer", "request", "factor", "cost", "km", "capacity"):
                 assert getattr(kept, name).tolist() == getattr(tree, name).tolist(), (day, name)
     finally:
-        neighbours.CHUNK_PAIRS = saved
+        neighbours.CHUNK_PAIRS, neighbours.BRUTE_FORCE_PAIRS = saved
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 15), st.integers(1, 40))
+def test_tree_over_today_s_offers_orders_ties_by_firm_as_measuring_all_does(seed, want, n_live):
+    """Firms on a coarse grid (many at one distance): the k-d tree path, ties by firm."""
+    rng = np.random.default_rng(seed)
+    positions = rng.integers(0, 4, (50, 2)).astype(float)
+    index = NeighbourIndex(positions)
+    live = np.sort(rng.choice(50, size=n_live, replace=False))
+    firms = rng.integers(0, 50, 30)
+    expected = index._by_distance(live, firms, min(want, n_live))
+    saved, neighbours.BRUTE_FORCE_PAIRS = neighbours.BRUTE_FORCE_PAIRS, 0
+    try:
+        assert index._among(live, firms, want).tolist() == expected.tolist()
+    finally:
+        neighbours.BRUTE_FORCE_PAIRS = saved
 
 
 @settings(max_examples=60, deadline=None)

@@ -22,6 +22,9 @@ KEPT_NEIGHBOURS = 32
 #: Firm pairs whose distances are computed at once when lists are made (bounds memory).
 CHUNK_PAIRS = 1 << 20
 _UNKNOWN = -2
+#: Up to this many (firm, offer) pairs, today's nearest offers are found by measuring every
+#: pair; beyond, by a k-d tree over the offers (scipy, imported only then).
+BRUTE_FORCE_PAIRS = 1 << 18
 
 
 class NeighbourIndex:
@@ -168,8 +171,33 @@ class NeighbourIndex:
         else:
             short = np.arange(len(firms))
         if len(short):
-            found = self._by_distance(live, firms[short], want)
+            found = self._among(live, firms[short], want)
             out[short, : found.shape[1]] = found
+        return out
+
+    def _among(self, live: np.ndarray, firms: np.ndarray, want: int) -> np.ndarray:
+        """The ``want`` nearest of the firms ``live`` (ascending) for each of ``firms``.
+
+        Every pair is measured where there are few (BRUTE_FORCE_PAIRS); beyond, a k-d tree
+        over ``live`` finds one more than wanted and the pairs found are measured here: a
+        firm whose last wanted and first unwanted neighbour are not clearly apart (a tie, or
+        within rounding) is measured against all of ``live``.
+        """
+        width = min(want, len(live))
+        if len(firms) * len(live) <= BRUTE_FORCE_PAIRS or width == len(live):
+            return self._by_distance(live, firms, width)
+        from scipy.spatial import cKDTree
+
+        _, near = cKDTree(self.positions_km[live]).query(self.positions_km[firms], k=width + 1)
+        cand = live[np.sort(np.asarray(near).reshape(len(firms), width + 1), axis=1)]
+        d = self.positions_km[cand] - self.positions_km[firms][:, None, :]
+        d2 = d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1]
+        order = np.argsort(d2, axis=1, kind="stable")  # ties by firm: cand is in firm order
+        d2 = np.take_along_axis(d2, order, axis=1)
+        out = np.take_along_axis(cand, order, axis=1)[:, :width]
+        unsure = np.flatnonzero(d2[:, width] <= d2[:, width - 1] * (1.0 + 1e-9))
+        if len(unsure):
+            out[unsure] = self._by_distance(live, firms[unsure], width)
         return out
 
     def _take_live(self, out: np.ndarray, lists: np.ndarray, want: int) -> np.ndarray:

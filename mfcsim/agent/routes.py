@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from mfcsim.simulation import Simulation
 
 
-#: Up to this many firms, pair distances are cached in a dense matrix (8 bytes a pair).
-DENSE_FIRMS = 4096
+#: Up to this many firms, pair distances are cached in a dense matrix (8 bytes a pair, but
+#: allocated zeroed by the system: only the pages of pairs met take memory).
+DENSE_FIRMS = 16384
 
 
 class RouteTable:
@@ -54,11 +55,10 @@ class RouteTable:
                 dtype=np.int64,
             )
         )
-        # km of the firm pairs met so far: a matrix (NaN: not yet met) for up to
-        # DENSE_FIRMS firms, else a table of pair codes (source × n_firms + target), sorted
-        self._km = (
-            np.full((self.n_firms, self.n_firms), np.nan) if self.n_firms <= DENSE_FIRMS else None
-        )
+        # km of the firm pairs met so far: a matrix (0: not yet met, or 0 km, which is
+        # simply looked up again) for up to DENSE_FIRMS firms, else a table of pair codes
+        # (source × n_firms + target), sorted
+        self._km = np.zeros((self.n_firms, self.n_firms)) if self.n_firms <= DENSE_FIRMS else None
         self._pair_codes = np.empty(0, dtype=np.int64)
         self._pair_km = np.empty(0)
         self._rooms: dict[tuple[int, int, int], int] = {}
@@ -97,7 +97,7 @@ class RouteTable:
         if self._km is not None:
             codes = source * self.n_firms + target
             km = self._km.ravel().take(codes)
-            new = np.isnan(km)
+            new = km == 0.0
             if new.any():
                 fresh, where = np.unique(codes[new], return_inverse=True)
                 fresh_km = self._network_km(fresh)
