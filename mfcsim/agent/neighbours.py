@@ -43,6 +43,7 @@ class NeighbourIndex:
         self._lists: dict[int, np.ndarray] = {}  # material → (firms × kept) nearest offerers
         self._known: dict[int, np.ndarray] = {}  # material → bool per firm: its list is made
         self._is_offerer: dict[int, np.ndarray] = {}  # material → bool per firm
+        self._sparse: dict[int, bool] = {}  # material → its offers were sparse last time
         self._live_row = np.full(n_firms, -1, dtype=np.int64)
         # material → ((want, today's offering firms), firm × want nearest of them)
         self._today: dict[int, tuple[tuple[int, bytes], np.ndarray]] = {}
@@ -95,7 +96,9 @@ class NeighbourIndex:
         is_offerer[new] = True
         self._offerers[m] = np.flatnonzero(is_offerer)
         known = np.flatnonzero(self._known[m])
-        if len(known):
+        if self._sparse.get(m, False):  # the lists are not read: make them anew if ever
+            self._known[m][:] = False
+        elif len(known):
             # the nearest among old and new offerers are among the kept old ones and the new
             cand = np.concatenate(
                 [self._lists[m][known, :width], np.broadcast_to(new, (len(known), len(new)))],
@@ -166,7 +169,8 @@ class NeighbourIndex:
         """
         out = np.full((len(firms), want), -1, dtype=np.int64)
         kept = min(self.kept, len(self._offerers[m]))
-        if kept * len(live) >= 2 * want * len(self._offerers[m]):
+        self._sparse[m] = kept * len(live) < 2 * want * len(self._offerers[m])
+        if not self._sparse[m]:
             short = self._take_live(out, self._lists_for(m, firms), min(want, len(live)))
         else:
             short = np.arange(len(firms))
