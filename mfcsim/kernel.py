@@ -12,6 +12,7 @@ the order in which one firm's processes draw on its stock.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -51,6 +52,24 @@ class _Entries:
     def by_rank(self, rank_of_proc: np.ndarray, rank: int) -> np.ndarray:
         """Indices of the entries whose process has ``rank``."""
         return np.flatnonzero(rank_of_proc[self.proc] == rank)
+
+    def gather(self, e: np.ndarray) -> _Side:
+        """Entries ``e`` gathered into their own arrays."""
+        return _Side(self.proc[e], self.firm[e], self.material[e], self.q[e])
+
+
+@dataclass(slots=True)
+class _Side:
+    """Some entries of one side (e.g. the inputs of the processes of one rank), gathered."""
+
+    proc: np.ndarray
+    firm: np.ndarray
+    material: np.ndarray
+    q: np.ndarray
+
+    def amounts(self, activity: np.ndarray) -> np.ndarray:
+        """Quantity of each entry at the given activity of every process."""
+        return self.q * activity[self.proc]
 
 
 class Kernel:
@@ -105,6 +124,8 @@ class Kernel:
         self._pools(procs)
         self._alternatives()
         self._sinks()
+        self._by_rank = [self._rank_plan(rank) for rank in range(self.ranks)]
+        self._cells()
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
@@ -174,10 +195,9 @@ class Kernel:
         """Stock wanted per firm and material (planned inputs, then daily demand)."""
         planned = self.planned if planned is None else planned
         want = np.zeros(self.sim.stock[:-1].shape)
-        ins = self.inputs
-        for rank in range(self.ranks):
-            e = ins.by_rank(self.proc_rank, rank)
-            want[ins.firm[e], ins.material[e]] += ins.q[e] * planned[ins.proc[e]]
+        for plan in self._by_rank:
+            side = plan.inputs
+            want[side.firm, side.material] += side.amounts(planned)
         d = self.demand
         if len(d.q):
             scale = self._firm_scale("demand_shock")[d.firm]
@@ -198,18 +218,22 @@ class Kernel:
         return have
 
     def procure(self, day: int, active: np.ndarray) -> None:
-        """Import what each vectorised firm lacks; record buyers' service rows."""
+        """Import what each vectorised firm lacks; record buyers' service rows.
+
+        Works on the wanted cells only (:meth:`_cells`), which hold every row the full
+        matrices of :meth:`target` and :meth:`available` could give, in the same order.
+        """
         sim, market = self.sim, self.sim.market
-        can_import = self.imports & self.is_kernel & active
-        wanted = self.wanted & (self.is_kernel & active)[:, None]
-        want, have = self.target(), self.available()
+        cell_firm, cell_mat = self.cell_firm, self.cell_material
+        part = (self.is_kernel & active)[cell_firm]
+        want, have = self._target_cells(self.planned), self._available_cells()
         short = want - have
-        importable = ~np.isnan(np.asarray(market.import_price, dtype=float))
-        buy = wanted & (short > 1e-12) & can_import[:, None] & importable[None, :]
-        f_idx, m_idx = np.nonzero(buy)
-        qty = short[f_idx, m_idx]
+        price = np.asarray(market.import_price, dtype=float)
+        can_import = self.imports[cell_firm] & ~np.isnan(price)[cell_mat]
+        buy = part & (short > 1e-12) & can_import
+        sel = np.flatnonzero(buy)
+        f_idx, m_idx, qty = cell_firm[sel], cell_mat[sel], short[sel]
         sim.stock[f_idx, m_idx] += qty
-        price = np.asarray(market.import_price, dtype=float)[m_idx]
         co2e = np.asarray(market.import_co2e, dtype=float)[m_idx]
         sim.ledger.add_many(
             float(day),
@@ -218,107 +242,134 @@ class Kernel:
             m_idx,
             qty,
             Kind.IMPORT,
-            value_eur=price * qty,
+            value_eur=price[m_idx] * qty,
             co2e_t=co2e * qty,
         )
-        self._service(day, wanted, want, have, buy, short)
+        self._service(day, part, want, have, buy, short)
 
     def _service(
         self,
         day: int,
-        wanted: np.ndarray,
+        part: np.ndarray,
         want: np.ndarray,
         have: np.ndarray,
         buy: np.ndarray,
         short: np.ndarray,
     ) -> None:
+        """Buyers' service rows of the day, one per wanted cell (as a block of columns)."""
         sim = self.sim
-        buyers = self.buyers
-        rows = wanted & buyers[:, None] & (want > 0.0)
+        rows = part & self.buyers[self.cell_firm] & (want > 0.0)
         if not rows.any():
             return
         bought = np.where(buy, short, 0.0)
-        fs, ms = np.nonzero(rows)
-        w, h, b = want[fs, ms], have[fs, ms], bought[fs, ms]
+        sel = np.flatnonzero(rows)
+        fs, ms = self.cell_firm[sel], self.cell_material[sel]
+        w, h, b = want[sel], have[sel], bought[sel]
         own = np.minimum(sim.stock[fs, ms] - b, w)  # as the per-firm path: (stock + b) - b
         regional = np.minimum(h, w)
-        substituted = np.maximum(regional - own, 0.0)
-        shortfall = np.maximum(w - regional - b, 0.0)
-        sim.service_rows.extend(
-            zip(
-                [float(day)] * len(fs),
-                fs.tolist(),
-                ms.tolist(),
-                w.tolist(),
-                regional.tolist(),
-                substituted.tolist(),
-                b.tolist(),
-                shortfall.tolist(),
-                strict=True,
-            )
-        )
+        block = np.empty((8, len(sel)))
+        block[0], block[1], block[2], block[3], block[4] = day, fs, ms, w, regional
+        block[5] = np.maximum(regional - own, 0.0)  # substituted
+        block[6], block[7] = b, np.maximum(w - regional - b, 0.0)  # bought, shortfall
+        sim.service_blocks.append(block)
+
+    # ---- the wanted cells ------------------------------------------------------------------
+    def _cells(self) -> None:
+        """Index the (firm, material) cells vectorised firms want, in row-major order."""
+        self.cell_firm, self.cell_material = np.nonzero(self.wanted)
+        cell_of = np.full(self.wanted.shape, -1, dtype=np.int64)
+        cell_of[self.cell_firm, self.cell_material] = np.arange(len(self.cell_firm))
+        self.rank_cells = [cell_of[p.inputs.firm, p.inputs.material] for p in self._by_rank]
+        self.demand_cells = cell_of[self.demand.firm, self.demand.material]
+        #: Per substitution (material, substitute, factor) in the simulation's order: the
+        #: cells of the material and their firms.
+        self.cell_substitutes = []
+        for m, alts in self.sim.substitutes.items():
+            cells = np.flatnonzero(self.cell_material == m)
+            for alt, factor in alts:
+                self.cell_substitutes.append((cells, self.cell_firm[cells], alt, factor))
+
+    def _target_cells(self, planned: np.ndarray) -> np.ndarray:
+        """:meth:`target` at the wanted cells (the same sums, in the same order)."""
+        want = np.zeros(len(self.cell_firm))
+        for plan, cells in zip(self._by_rank, self.rank_cells, strict=True):
+            want[cells] += plan.inputs.amounts(planned)
+        d = self.demand
+        if len(d.q):
+            want[self.demand_cells] += d.q * self._firm_scale("demand_shock")[d.firm]
+        return want
+
+    def _available_cells(self) -> np.ndarray:
+        """:meth:`available` (nothing extra) at the wanted cells, term by term the same."""
+        stock = self.sim.stock
+        have = stock[self.cell_firm, self.cell_material] + 0.0
+        for cells, firms, alt, factor in self.cell_substitutes:
+            have[cells] += (stock[firms, alt] + 0.0) * factor
+        return have
 
     # ---- produce ---------------------------------------------------------------------------
     def produce(self, day: int) -> None:
         """Run every vectorised process, rank by rank, limited by the inputs on hand."""
-        for rank in range(self.ranks):
-            self._produce_rank(float(day), rank)
+        for plan in self._by_rank:
+            self._produce_rank(float(day), plan)
 
-    def _produce_rank(self, t: float, rank: int) -> None:
+    def _produce_rank(self, t: float, plan: _Rank) -> None:
         sim, stock = self.sim, self.sim.stock
-        activity = np.where(self.proc_rank == rank, self.planned, 0.0)
-        lim = np.flatnonzero(self.proc_rank[self.lim_proc] == rank)
-        if len(lim):
-            firm = self.proc_firm[self.lim_proc[lim]]
-            have = np.zeros(len(lim))
-            for k in range(self.lim_mat.shape[1]):
-                mat = self.lim_mat[lim, k]
-                used = mat >= 0
-                term = np.where(used, stock[firm, np.where(used, mat, 0)] * self.lim_w[lim, k], 0.0)
-                have = np.where(used, have + term, have)
-            np.minimum.at(activity, self.lim_proc[lim], have / self.lim_per[lim])
+        activity = np.where(plan.is_rank, self.planned, 0.0)
+        if len(plan.lim_proc):
+            np.minimum.at(activity, plan.lim_proc, self._pool_stock(plan) / plan.lim_per)
         activity[activity <= 0.0] = 0.0
         ledger, env = sim.ledger, sim.environment_node
-        side = self.env_in
-        e = side.by_rank(self.proc_rank, rank)
-        amount = side.q[e] * activity[side.proc[e]]
-        ledger.add_many(t, env, side.firm[e], side.material[e], amount, Kind.EXTRACTION)
-        ledger.add_many(t, side.firm[e], side.firm[e], side.material[e], amount, Kind.CONSUMPTION)
-        ins = self.inputs
-        e_rank = ins.by_rank(self.proc_rank, rank)
-        for position in range(int(ins.position[e_rank].max(initial=-1)) + 1):
-            self._take(t, e_rank[ins.position[e_rank] == position], activity)
-        side = self.outputs
-        e = side.by_rank(self.proc_rank, rank)
-        amount = side.q[e] * activity[side.proc[e]]
-        stock[side.firm[e], side.material[e]] += amount
-        ledger.add_many(t, side.firm[e], side.firm[e], side.material[e], amount, Kind.PRODUCTION)
-        self._release(t, rank, activity)
+        side = plan.env_in
+        amount = side.amounts(activity)
+        ledger.add_many(t, env, side.firm, side.material, amount, Kind.EXTRACTION)
+        ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.CONSUMPTION)
+        for take in plan.takes:
+            self._take(t, take, activity)
+        side = plan.outputs
+        amount = side.amounts(activity)
+        stock[side.firm, side.material] += amount
+        ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
+        self._release(t, plan, activity)
 
-    def _take(self, t: float, e: np.ndarray, activity: np.ndarray) -> None:
-        """Consume input entries ``e``: own material first, then substitutes (as Firm._take)."""
-        sim, stock, ins, ledger = self.sim, self.sim.stock, self.inputs, self.sim.ledger
-        firm, mat = ins.firm[e], ins.material[e]
-        need = ins.q[e] * activity[ins.proc[e]]
-        alt = self.has_alt[e]
-        own = np.where(alt, np.minimum(stock[firm, mat], need), need)
+    def _pool_stock(self, plan: _Rank) -> np.ndarray:
+        """Per input limit of the rank: the weighted units of its pool on hand."""
+        stock = self.sim.stock
+        have = np.zeros(len(plan.lim_proc))
+        for mat, used, weight in zip(plan.lim_mat, plan.lim_used, plan.lim_w, strict=True):
+            term = np.where(used, stock[plan.lim_firm, mat] * weight, 0.0)
+            have = np.where(used, have + term, have)
+        return have
+
+    def _take(self, t: float, take: _Take, activity: np.ndarray) -> None:
+        """Consume input entries: own material first, then substitutes (as Firm._take)."""
+        stock, ledger, side = self.sim.stock, self.sim.ledger, take.side
+        firm, mat = side.firm, side.material
+        need = side.amounts(activity)
+        own = np.where(take.alt, np.minimum(stock[firm, mat], need), need) if take.any_alt else need
         stock[firm, mat] -= own
         ledger.add_many(t, firm, firm, mat, own, Kind.CONSUMPTION)
-        if not alt.any():
-            return
-        e, firm, mat, need, own = e[alt], firm[alt], mat[alt], need[alt], own[alt]
-        rest, extra = need - own, np.zeros(len(e))
-        mass = sim.mass_t_per_unit
-        for k in range(self.alt_mat.shape[1]):
-            sub, factor = self.alt_mat[e, k], self.alt_factor[e, k]
-            go = (rest > 0.0) & (sub >= 0)
-            sub_safe = np.where(sub >= 0, sub, 0)
-            take = np.where(go, np.minimum(stock[firm, sub_safe], rest / factor), 0.0)
-            stock[firm[go], sub_safe[go]] -= take[go]
-            ledger.add_many(t, firm[go], firm[go], sub_safe[go], take[go], Kind.CONSUMPTION)
-            rest = np.where(go, rest - take * factor, rest)
-            extra = np.where(go, extra + (take * mass[sub_safe] - take * factor * mass[mat]), extra)
-        self._balance(t, firm, self.balance[e], extra)
+        if take.any_alt:
+            self._substitute(t, take, need[take.alt], own[take.alt])
+
+    def _substitute(self, t: float, take: _Take, need: np.ndarray, own: np.ndarray) -> None:
+        """Take what own stock left uncovered from the substitutes, slot by slot.
+
+        Slots without a substitute take nothing (their placeholder material loses 0.0).
+        """
+        stock, ledger, firm = self.sim.stock, self.sim.ledger, take.firm
+        rest, extra = need - own, np.zeros(len(need))
+        for sub, ok, factor, mass_sub in zip(
+            take.sub, take.sub_ok, take.factor, take.mass_sub, strict=True
+        ):
+            go = (rest > 0.0) & ok
+            amount = np.where(go, np.minimum(stock[firm, sub], rest / factor), 0.0)
+            stock[firm, sub] -= amount
+            ledger.add_many(t, firm, firm, sub, amount, Kind.CONSUMPTION)
+            rest = np.where(go, rest - amount * factor, rest)
+            gained = amount * mass_sub - amount * factor * take.mass_mat
+            extra = np.where(go, extra + gained, extra)
+        self._balance(t, firm, take.balance, extra)
 
     def _balance(self, t: float, firm: np.ndarray, balance: np.ndarray, extra: np.ndarray) -> None:
         """Exchange a substitution's mass difference with the environment (as Firm._take)."""
@@ -349,15 +400,131 @@ class Kernel:
                 co2e_t=amount[sel] * self.co2e[mat[sel]],
             )
 
-    def _release(self, t: float, rank: int, activity: np.ndarray) -> None:
-        side, ledger = self.env_out, self.sim.ledger
-        e = side.by_rank(self.proc_rank, rank)
-        if not len(e):
+    def _release(self, t: float, plan: _Rank, activity: np.ndarray) -> None:
+        """Record the rank's releases to the environment and send them to their sinks."""
+        side, ledger = plan.env_out, self.sim.ledger
+        if not len(side.q):
             return
-        firm, mat = side.firm[e], side.material[e]
-        amount = side.q[e] * activity[side.proc[e]]
-        ledger.add_many(t, firm, firm, mat, amount, Kind.PRODUCTION)
-        self._to_sinks(t, firm, mat, amount)
+        amount = side.amounts(activity)
+        ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
+        for sink in plan.sinks:  # as _to_sinks, grouped once
+            q = amount[sink.entries]
+            ledger.add_many(t, sink.firm, sink.node, sink.material, q, sink.kind,
+                            co2e_t=q * sink.co2e)  # fmt: skip
+
+    # ---- the static arrays of each rank ----------------------------------------------------
+    def _rank_plan(self, rank: int) -> _Rank:
+        """One rank's entries and limits, gathered once for the whole run."""
+        ins, proc_rank = self.inputs, self.proc_rank
+        e = ins.by_rank(proc_rank, rank)
+        positions = ins.position[e]
+        takes = [
+            self._take_plan(e[positions == p]) for p in range(int(positions.max(initial=-1)) + 1)
+        ]
+        lim = np.flatnonzero(proc_rank[self.lim_proc] == rank)
+        used = np.ascontiguousarray((self.lim_mat[lim] >= 0).T)
+        env_out = self.env_out.gather(self.env_out.by_rank(proc_rank, rank))
+        return _Rank(
+            is_rank=proc_rank == rank,
+            lim_proc=self.lim_proc[lim],
+            lim_firm=self.proc_firm[self.lim_proc[lim]],
+            lim_per=self.lim_per[lim],
+            lim_mat=np.ascontiguousarray(np.where(used, self.lim_mat[lim].T, 0)),
+            lim_used=used,
+            lim_w=np.ascontiguousarray(self.lim_w[lim].T),
+            inputs=ins.gather(e),
+            env_in=self.env_in.gather(self.env_in.by_rank(proc_rank, rank)),
+            takes=takes,
+            outputs=self.outputs.gather(self.outputs.by_rank(proc_rank, rank)),
+            env_out=env_out,
+            sinks=self._sink_groups(env_out),
+        )
+
+    def _take_plan(self, e: np.ndarray) -> _Take:
+        """Input entries ``e`` (one rank and position) with their substitutes' arrays."""
+        ins, mass = self.inputs, self.sim.mass_t_per_unit
+        alt = self.has_alt[e]
+        a = e[alt]
+        ok = np.ascontiguousarray((self.alt_mat[a] >= 0).T)
+        sub = np.ascontiguousarray(np.where(ok, self.alt_mat[a].T, 0))
+        return _Take(
+            side=ins.gather(e),
+            alt=alt,
+            any_alt=bool(alt.any()),
+            firm=ins.firm[a],
+            sub=sub,
+            sub_ok=ok,
+            factor=np.ascontiguousarray(self.alt_factor[a].T),
+            mass_sub=mass[sub],
+            mass_mat=mass[ins.material[a]],
+            balance=self.balance[a],
+        )
+
+    def _sink_groups(self, side: _Side) -> list[_Sink]:
+        """The entries of ``side`` grouped by their sink's kind, in the order of the kinds."""
+        kinds = self.sink_kind[side.material]
+        groups = []
+        for kind in np.unique(kinds).tolist():
+            sel = np.flatnonzero(kinds == kind)
+            mat = side.material[sel]
+            groups.append(_Sink(Kind(kind), sel, side.firm[sel], self.sink_node[mat], mat,
+                                self.co2e[mat]))  # fmt: skip
+        return groups
+
+
+@dataclass(slots=True)
+class _Take:
+    """Input entries of one rank and position, and the arrays their substitution needs.
+
+    The substitution arrays (``firm`` to ``balance``) cover the entries with substitutes
+    only; those shaped (slots, entries) hold one row per substitute slot.
+    """
+
+    side: _Side
+    alt: np.ndarray  # per entry: it has substitutes
+    any_alt: bool
+    firm: np.ndarray
+    sub: np.ndarray  # the slot's substitute (0 where the slot is empty)
+    sub_ok: np.ndarray  # the slot holds a substitute
+    factor: np.ndarray  # units of the input per unit of the substitute (1 where empty)
+    mass_sub: np.ndarray  # t per unit of the substitute
+    mass_mat: np.ndarray  # t per unit of the input
+    balance: np.ndarray  # the group's balance material, -1 if none
+
+
+@dataclass(slots=True)
+class _Sink:
+    """Release entries of one rank whose materials go to sinks of one kind."""
+
+    kind: Kind
+    entries: np.ndarray  # positions among the rank's release entries
+    firm: np.ndarray
+    node: np.ndarray
+    material: np.ndarray
+    co2e: np.ndarray  # t CO2e per unit released
+
+
+@dataclass(slots=True)
+class _Rank:
+    """The processes of one rank (each firm's n-th) and their entries, gathered once.
+
+    ``lim_*`` are the rank's input limits; ``lim_mat``, ``lim_used`` and ``lim_w`` hold one
+    row per pool member slot.
+    """
+
+    is_rank: np.ndarray  # per process
+    lim_proc: np.ndarray
+    lim_firm: np.ndarray
+    lim_per: np.ndarray
+    lim_mat: np.ndarray
+    lim_used: np.ndarray
+    lim_w: np.ndarray
+    inputs: _Side
+    env_in: _Side
+    takes: list[_Take]
+    outputs: _Side
+    env_out: _Side
+    sinks: list[_Sink]
 
 
 def surplus(sim: Simulation, day: int, active: np.ndarray, export_mask: np.ndarray) -> None:

@@ -125,6 +125,8 @@ SERVICE_COLUMNS = [
 def _service_frame(sim: Simulation) -> pd.DataFrame:
     """Per buyer, day and material: ordered, delivered from the region, substituted, imported."""
     rows = np.array(sim.service_rows, dtype=np.float64).reshape(-1, len(SERVICE_COLUMNS))
+    if sim.service_blocks:  # each (firm, material, day) is in one of the two: order is moot
+        rows = np.concatenate([np.concatenate(sim.service_blocks, axis=1).T, rows])
     buyer, material = rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64)
     order = np.lexsort((material, buyer, rows[:, 0]))
     rows, buyer, material = rows[order], buyer[order], material[order]

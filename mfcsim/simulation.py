@@ -149,6 +149,8 @@ class Simulation:
         self._routes: dict[tuple[int, int, int], Route] = {}
         self._pipe_used: dict[tuple[int, int, int], float] = {}
         self.service_rows: list[tuple[float, int, int, float, float, float, float, float]] = []
+        #: Service rows of the vectorised firms: (8, rows) blocks of the same columns.
+        self.service_blocks: list[np.ndarray] = []
         self.snapshots: list[np.ndarray] = []
         self.wall_time_s = 0.0
         self.agent = RegionalAgent(self)

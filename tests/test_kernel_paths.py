@@ -8,6 +8,7 @@ policy change (which the kernels read from the firms the disruptions touched).
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from mfcsim import kernel
@@ -58,3 +59,19 @@ def test_synthetic_cluster_with_shocks_is_the_same_on_both_paths(monkeypatch):
     }  # fmt: skip
     vectorised, per_firm = both_paths(monkeypatch, lambda: run_scenario(data))
     assert vectorised == per_firm
+
+
+def test_service_rows_are_the_same_on_both_paths(monkeypatch):
+    """Buyers' service frame (not in the ledger digest) from the kernels and from the hooks."""
+    data = synthetic_cluster(40, seed=3, days=40, policy="greedy")
+    firms = list(data["firms"])
+    data["disruptions"] = {
+        "rush": {"kind": "demand_shock", "firm": firms[-1], "start_day": 10, "duration": 10,
+                 "factor": 2.0},
+        "down": {"kind": "outage", "firm": firms[7], "start_day": 8, "duration": 6},
+    }  # fmt: skip
+    vectorised = run_scenario(data).extra["service"]
+    monkeypatch.setattr(kernel, "vectorisable", lambda firm: False)
+    per_firm = run_scenario(data).extra["service"]
+    assert len(vectorised) > 0
+    pd.testing.assert_frame_equal(vectorised, per_firm, check_exact=True)
