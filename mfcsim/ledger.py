@@ -138,7 +138,8 @@ class Ledger:
         if n == 0:
             return
         self._flush()
-        chunk = np.empty(n, dtype=ROW_DTYPE)
+        every = n == len(quantity)  # nothing to drop: arrays are copied in as they are
+        chunk = np.zeros(n, dtype=ROW_DTYPE)  # fields left at zero need no assignment
         chunk["phase"] = self.phase
         for name, value in (
             ("t_day", t_day),
@@ -149,8 +150,11 @@ class Ledger:
             ("value_eur", value_eur),
             ("co2e_t", co2e_t),
         ):
-            chunk[name] = value[keep] if isinstance(value, np.ndarray) else value
-        chunk["quantity"] = quantity[keep]
+            if isinstance(value, np.ndarray):
+                chunk[name] = value if every else value[keep]
+            elif value != 0:
+                chunk[name] = value
+        chunk["quantity"] = quantity if every else quantity[keep]
         chunk["kind"] = kind
         self._chunks.append(chunk)
         self._n_chunked += n

@@ -155,9 +155,10 @@ class Transport:
         sim = self.sim
         cost, co2e = leg_costs(amount, sim.mass_t_per_unit[m].astype(float), distance_km,
                                cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
-        np.subtract.at(sim.stock, (source, m), amount)
+        n_mat = len(sim.materials)
+        np.subtract.at(_flat(sim.stock), source.astype(np.int64) * n_mat + m, amount)
         np.add.at(sim.stock[sim.transit_node], m, amount)
-        np.add.at(self.pending, (target, m), amount)
+        np.add.at(_flat(self.pending), target.astype(np.int64) * n_mat + m, amount)
         sim.ledger.add_many(
             t_day, source, sim.transit_node, m, amount, Kind.SHIPMENT,
             distance_km=distance_km, value_eur=cost, co2e_t=co2e,
@@ -199,9 +200,10 @@ class Transport:
         arrived = arrived[np.lexsort((arrived["seq"], arrived["arrival"]))]
         sim = self.sim
         target, m, amount = arrived["target"], arrived["material"], arrived["quantity"]
+        cell = target.astype(np.int64) * len(sim.materials) + m
         np.subtract.at(sim.stock[sim.transit_node], m, amount)
-        np.add.at(sim.stock, (target, m), amount)
-        np.subtract.at(self.pending, (target, m), amount)
+        np.add.at(_flat(sim.stock), cell, amount)
+        np.subtract.at(_flat(self.pending), cell, amount)
         phase = sim.ledger.phase
         sim.ledger.phase = BETWEEN_TICKS
         sim.ledger.add_many(arrived["arrival"], sim.transit_node, target, m, amount, Kind.SHIPMENT)
@@ -236,6 +238,15 @@ class Transport:
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
             "origin": pd.array(labels[data["origin"]], dtype="string"),
         })  # fmt: skip
+
+
+def _flat(cells: np.ndarray) -> np.ndarray:
+    """A firms x materials matrix as one row of cells (a view: ``ufunc.at`` is fastest in 1-D).
+
+    Raises:
+        ValueError: If the matrix is not contiguous (the row would be a copy).
+    """
+    return np.reshape(cells, -1, copy=False)
 
 
 _ROW = np.dtype([

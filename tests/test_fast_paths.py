@@ -260,3 +260,53 @@ def test_arrivals_apply_strictly_before_now_in_simpy_order():
     assert arrivals["t_day"].tolist() == [0.5, 0.5, 1.0, 2.0]
     assert arrivals["target"].tolist() == [5, 6, 5, 5]
     assert set(arrivals["phase"].tolist()) == {BETWEEN_TICKS}
+
+
+@pytest.mark.parametrize("dropped", [0.0, 0.4])
+def test_add_many_writes_the_rows_add_writes_one_by_one(dropped):
+    """Whole arrays, scalars (zero or not) and dropped rows, as single ``add`` calls give."""
+    from mfcsim.ledger import Ledger
+
+    rng = np.random.default_rng(7)
+    n = 50
+    q = np.where(rng.random(n) < dropped, -rng.random(n), rng.random(n) + 0.1)
+    src, tgt, mat = (rng.integers(0, 9, n) for _ in range(3))
+    value, co2e = rng.random(n), 0.25
+    bulk, single = Ledger(["x"] * 9, ["m"] * 9), Ledger(["x"] * 9, ["m"] * 9)
+    bulk.phase = single.phase = 4
+    bulk.add_many(3.0, src, tgt, mat, q, Kind.EXPORT, value_eur=value, co2e_t=co2e)
+    for i in range(n):
+        single.add(3.0, int(src[i]), int(tgt[i]), int(mat[i]), float(q[i]), Kind.EXPORT,
+                   value_eur=float(value[i]), co2e_t=co2e)  # fmt: skip
+    assert len(bulk) == len(single) == int((q > 0.0).sum())
+    assert bulk.rows().tobytes() == single.rows().tobytes()
+
+
+def test_bulk_shipments_and_arrivals_move_each_cell_as_one_at_a_time():
+    """ship_many and deliver_due on repeated (firm, material) cells: each lot in turn."""
+    sim = Simulation(scenario_from_dict(synthetic_cluster(10, seed=1, days=5, policy="none")))
+    rng = np.random.default_rng(3)
+    n, n_mat = 40, len(sim.materials)
+    sim.stock[:] = rng.random(sim.stock.shape) * 100.0
+    source, target = rng.integers(0, 4, n), rng.integers(4, 7, n)
+    m, amount = rng.integers(0, n_mat, n), rng.random(n) * 3.0
+    expected, pending = sim.stock.copy(), np.zeros_like(sim.transport.pending)
+    for i in range(n):
+        expected[source[i], m[i]] -= amount[i]
+        expected[sim.transit_node, m[i]] += amount[i]
+        pending[target[i], m[i]] += amount[i]
+    one = np.ones(n)
+    sim.transport.ship_many(
+        0.0, source, target, m, amount, distance_km=one, duration_day=0.5 * one,
+        cost_eur_per_unit_km=one, cost_eur_per_unit=0 * one, co2e_t_per_tkm=one,
+        mode=np.zeros(n, dtype=np.int64), requested=m, origin="test",
+    )  # fmt: skip
+    assert sim.stock.tobytes() == expected.tobytes()
+    assert sim.transport.pending.tobytes() == pending.tobytes()
+    for i in range(n):
+        expected[sim.transit_node, m[i]] -= amount[i]
+        expected[target[i], m[i]] += amount[i]
+        pending[target[i], m[i]] -= amount[i]
+    sim.transport.deliver_due(1.0)
+    assert sim.stock.tobytes() == expected.tobytes()
+    assert sim.transport.pending.tobytes() == pending.tobytes()
