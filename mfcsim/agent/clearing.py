@@ -247,7 +247,7 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
     room = p.capacity.tolist()
     request = p.arc_request[order].tolist()
     factor = p.arc_factor[order].tolist()
-    capacity = p.arc_capacity[order].tolist()
+    capacity = p.arc_capacity[order].tolist() if len(room) else [-1] * len(order)
     used: list[int] = []
     shipped: list[float] = []
     for i, o in enumerate(p.arc_offer[order].tolist()):
