@@ -32,6 +32,18 @@ def vectorisable(firm: Firm) -> bool:
     return all(getattr(cls, h) is getattr(Firm, h) for h in _HOOKS if h != "setup")
 
 
+def flat_cells(matrix: np.ndarray) -> np.ndarray:
+    """A (firms x materials) matrix as one row of cells, ``firm * n_materials + material``.
+
+    A view, so writes reach the matrix; gathering and scattering through one cell code is
+    several times faster than through a pair of index arrays.
+
+    Raises:
+        ValueError: If the matrix is not contiguous (the row would be a copy).
+    """
+    return np.reshape(matrix, -1, copy=False)
+
+
 class _Entries:
     """One side of the recipes (inputs, outputs, ...) as parallel arrays, one per entry.
 
@@ -53,9 +65,10 @@ class _Entries:
         """Indices of the entries whose process has ``rank``."""
         return np.flatnonzero(rank_of_proc[self.proc] == rank)
 
-    def gather(self, e: np.ndarray) -> _Side:
+    def gather(self, e: np.ndarray, n_materials: int) -> _Side:
         """Entries ``e`` gathered into their own arrays."""
-        return _Side(self.proc[e], self.firm[e], self.material[e], self.q[e])
+        firm, material = self.firm[e], self.material[e]
+        return _Side(self.proc[e], firm, material, self.q[e], firm * n_materials + material)
 
 
 @dataclass(slots=True)
@@ -66,6 +79,7 @@ class _Side:
     firm: np.ndarray
     material: np.ndarray
     q: np.ndarray
+    cell: np.ndarray  # the (firm, material) cell in a flat stock matrix (see flat_cells)
 
     def amounts(self, activity: np.ndarray) -> np.ndarray:
         """Quantity of each entry at the given activity of every process."""
@@ -77,6 +91,7 @@ class Kernel:
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
+        self.n_mat = len(sim.materials)
         self.firms = [f for f in sim.firms if vectorisable(f)]
         self.fallback = [f for f in sim.firms if not vectorisable(f)]
         procs: list[tuple[int, int, int]] = []  # (firm index, rank, position in firm)
@@ -121,11 +136,16 @@ class Kernel:
         self.imports = np.array([f.spec.imports for f in sim.firms], dtype=bool)
         self.buyers = np.array([f.spec.buyer for f in sim.firms], dtype=bool)
         self.planned = np.zeros(len(procs))
+        self._planned_key: tuple | None = None
+        self._planned_last = self.planned
         self._pools(procs)
         self._alternatives()
         self._sinks()
         self._by_rank = [self._rank_plan(rank) for rank in range(self.ranks)]
         self._cells()
+        self.export_cells = self._cell_codes(sim.export_mask)
+        self.overflow_cells = self._cell_codes(sim.capacity < np.inf)
+        self.overflow_capacity = sim.capacity[self.overflow_cells[:2]]
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
@@ -176,15 +196,27 @@ class Kernel:
     def planned_for(self, day: int, taking_part: np.ndarray) -> np.ndarray:
         """Planned activity of every process on ``day``: capacity × season × factor × shocks.
 
-        Zero for firms that are down or do not take part (``taking_part`` per firm).
+        Zero for firms that are down or do not take part (``taking_part`` per firm). The
+        array is read-only: asked again for the same day, firms and disruption state (the
+        plan phase, then the agent's requests), the same array is returned.
         """
+        key = (day, taking_part.tobytes(), self._disruption_state())
+        if key == self._planned_key:
+            return self._planned_last
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
         planned = self.capacity * self.season[:, day] * self.factor[:, day] * scale
         down = np.zeros(len(self.sim.firms), dtype=bool)
         for firm in self.sim.disruptions.touched.values():
             down[firm.index] = firm.down > 0
         planned[down[self.proc_firm] | ~taking_part[self.proc_firm]] = 0.0
+        planned.flags.writeable = False
+        self._planned_key, self._planned_last = key, planned
         return planned
+
+    def _disruption_state(self) -> tuple[tuple[int, int, tuple[tuple[str, float], ...]], ...]:
+        """Outages and shocks in force at the firms disruptions touched (what plans read)."""
+        touched = self.sim.disruptions.touched
+        return tuple((i, f.down, tuple(f.shocks.values())) for i, f in touched.items())
 
     def plan(self, day: int, active: np.ndarray) -> None:
         """Fix today's planned activity of every process."""
@@ -233,7 +265,7 @@ class Kernel:
         buy = part & (short > 1e-12) & can_import
         sel = np.flatnonzero(buy)
         f_idx, m_idx, qty = cell_firm[sel], cell_mat[sel], short[sel]
-        sim.stock[f_idx, m_idx] += qty
+        flat_cells(sim.stock)[self.cell_code[sel]] += qty
         co2e = np.asarray(market.import_co2e, dtype=float)[m_idx]
         sim.ledger.add_many(
             float(day),
@@ -265,7 +297,7 @@ class Kernel:
         sel = np.flatnonzero(rows)
         fs, ms = self.cell_firm[sel], self.cell_material[sel]
         w, h, b = want[sel], have[sel], bought[sel]
-        own = np.minimum(sim.stock[fs, ms] - b, w)  # as the per-firm path: (stock + b) - b
+        own = np.minimum(flat_cells(sim.stock)[self.cell_code[sel]] - b, w)  # (stock + b) - b
         regional = np.minimum(h, w)
         block = np.empty((8, len(sel)))
         block[0], block[1], block[2], block[3], block[4] = day, fs, ms, w, regional
@@ -277,17 +309,24 @@ class Kernel:
     def _cells(self) -> None:
         """Index the (firm, material) cells vectorised firms want, in row-major order."""
         self.cell_firm, self.cell_material = np.nonzero(self.wanted)
+        self.cell_code = self.cell_firm * self.n_mat + self.cell_material
         cell_of = np.full(self.wanted.shape, -1, dtype=np.int64)
         cell_of[self.cell_firm, self.cell_material] = np.arange(len(self.cell_firm))
         self.rank_cells = [cell_of[p.inputs.firm, p.inputs.material] for p in self._by_rank]
         self.demand_cells = cell_of[self.demand.firm, self.demand.material]
         #: Per substitution (material, substitute, factor) in the simulation's order: the
-        #: cells of the material and their firms.
+        #: cells of the material and the cell codes of their firms' substitute.
         self.cell_substitutes = []
         for m, alts in self.sim.substitutes.items():
             cells = np.flatnonzero(self.cell_material == m)
             for alt, factor in alts:
-                self.cell_substitutes.append((cells, self.cell_firm[cells], alt, factor))
+                alt_code = self.cell_firm[cells] * self.n_mat + alt
+                self.cell_substitutes.append((cells, alt_code, factor))
+
+    def _cell_codes(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Firms, materials and cell codes (see :func:`flat_cells`) of ``mask``'s cells."""
+        firm, material = np.nonzero(mask)
+        return firm, material, firm * self.n_mat + material
 
     def _target_cells(self, planned: np.ndarray) -> np.ndarray:
         """:meth:`target` at the wanted cells (the same sums, in the same order)."""
@@ -301,10 +340,10 @@ class Kernel:
 
     def _available_cells(self) -> np.ndarray:
         """:meth:`available` (nothing extra) at the wanted cells, term by term the same."""
-        stock = self.sim.stock
-        have = stock[self.cell_firm, self.cell_material] + 0.0
-        for cells, firms, alt, factor in self.cell_substitutes:
-            have[cells] += (stock[firms, alt] + 0.0) * factor
+        stock = flat_cells(self.sim.stock)
+        have = stock[self.cell_code] + 0.0
+        for cells, alt_code, factor in self.cell_substitutes:
+            have[cells] += (stock[alt_code] + 0.0) * factor
         return have
 
     # ---- produce ---------------------------------------------------------------------------
@@ -328,26 +367,26 @@ class Kernel:
             self._take(t, take, activity)
         side = plan.outputs
         amount = side.amounts(activity)
-        stock[side.firm, side.material] += amount
+        flat_cells(stock)[side.cell] += amount
         ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
         self._release(t, plan, activity)
 
     def _pool_stock(self, plan: _Rank) -> np.ndarray:
         """Per input limit of the rank: the weighted units of its pool on hand."""
-        stock = self.sim.stock
+        stock = flat_cells(self.sim.stock)
         have = np.zeros(len(plan.lim_proc))
-        for mat, used, weight in zip(plan.lim_mat, plan.lim_used, plan.lim_w, strict=True):
-            term = np.where(used, stock[plan.lim_firm, mat] * weight, 0.0)
+        for cell, used, weight in zip(plan.lim_cell, plan.lim_used, plan.lim_w, strict=True):
+            term = np.where(used, stock[cell] * weight, 0.0)
             have = np.where(used, have + term, have)
         return have
 
     def _take(self, t: float, take: _Take, activity: np.ndarray) -> None:
         """Consume input entries: own material first, then substitutes (as Firm._take)."""
-        stock, ledger, side = self.sim.stock, self.sim.ledger, take.side
+        stock, ledger, side = flat_cells(self.sim.stock), self.sim.ledger, take.side
         firm, mat = side.firm, side.material
         need = side.amounts(activity)
-        own = np.where(take.alt, np.minimum(stock[firm, mat], need), need) if take.any_alt else need
-        stock[firm, mat] -= own
+        own = np.where(take.alt, np.minimum(stock[side.cell], need), need) if take.any_alt else need
+        stock[side.cell] -= own
         ledger.add_many(t, firm, firm, mat, own, Kind.CONSUMPTION)
         if take.any_alt:
             self._substitute(t, take, need[take.alt], own[take.alt])
@@ -357,14 +396,14 @@ class Kernel:
 
         Slots without a substitute take nothing (their placeholder material loses 0.0).
         """
-        stock, ledger, firm = self.sim.stock, self.sim.ledger, take.firm
+        stock, ledger, firm = flat_cells(self.sim.stock), self.sim.ledger, take.firm
         rest, extra = need - own, np.zeros(len(need))
-        for sub, ok, factor, mass_sub in zip(
-            take.sub, take.sub_ok, take.factor, take.mass_sub, strict=True
+        for sub, cell, ok, factor, mass_sub in zip(
+            take.sub, take.sub_cell, take.sub_ok, take.factor, take.mass_sub, strict=True
         ):
             go = (rest > 0.0) & ok
-            amount = np.where(go, np.minimum(stock[firm, sub], rest / factor), 0.0)
-            stock[firm, sub] -= amount
+            amount = np.where(go, np.minimum(stock[cell], rest / factor), 0.0)
+            stock[cell] -= amount
             ledger.add_many(t, firm, firm, sub, amount, Kind.CONSUMPTION)
             rest = np.where(go, rest - amount * factor, rest)
             gained = amount * mass_sub - amount * factor * take.mass_mat
@@ -412,6 +451,32 @@ class Kernel:
             ledger.add_many(t, sink.firm, sink.node, sink.material, q, sink.kind,
                             co2e_t=q * sink.co2e)  # fmt: skip
 
+    # ---- surplus ---------------------------------------------------------------------------
+    def surplus(self, day: int, active: np.ndarray) -> None:
+        """:func:`surplus` on the cells that can export or overflow, row by row the same.
+
+        Export cells are those of the simulation's ``export_mask``; overflow cells those with
+        a storage capacity below infinity (elsewhere the excess is never positive).
+        """
+        sim, ledger, stock = self.sim, self.sim.ledger, flat_cells(self.sim.stock)
+        (ef, em, e_code), (df, dm, d_code) = self.export_cells, self.overflow_cells
+        held = (stock[d_code] > 0.0) & active[df]  # before exports, as ``positive``
+        have = stock[e_code]
+        amount = np.maximum(have - flat_cells(sim.reserved)[e_code], 0.0)
+        sel = np.flatnonzero((have > 0.0) & active[ef] & (amount > 0.0))
+        f_idx, m_idx, qty = ef[sel], em[sel], amount[sel]
+        stock[e_code[sel]] -= qty
+        price = np.asarray(sim.market.export_price, dtype=float)[m_idx]
+        ledger.add_many(float(day), f_idx, sim.node_index["export"], m_idx, qty, Kind.EXPORT,
+                        value_eur=price * qty)  # fmt: skip
+        excess = stock[d_code] - self.overflow_capacity
+        sel = np.flatnonzero(held & (excess > 0.0))
+        f_idx, m_idx, qty = df[sel], dm[sel], excess[sel]
+        stock[d_code[sel]] -= qty
+        node, fee, co2e = sim.market.disposal_arrays()
+        ledger.add_many(float(day), f_idx, node[m_idx], m_idx, qty, Kind.DISPOSAL,
+                        value_eur=fee[m_idx] * qty, co2e_t=co2e[m_idx] * qty)  # fmt: skip
+
     # ---- the static arrays of each rank ----------------------------------------------------
     def _rank_plan(self, rank: int) -> _Rank:
         """One rank's entries and limits, gathered once for the whole run."""
@@ -423,19 +488,20 @@ class Kernel:
         ]
         lim = np.flatnonzero(proc_rank[self.lim_proc] == rank)
         used = np.ascontiguousarray((self.lim_mat[lim] >= 0).T)
-        env_out = self.env_out.gather(self.env_out.by_rank(proc_rank, rank))
+        env_out = self.env_out.gather(self.env_out.by_rank(proc_rank, rank), self.n_mat)
         return _Rank(
             is_rank=proc_rank == rank,
             lim_proc=self.lim_proc[lim],
             lim_firm=self.proc_firm[self.lim_proc[lim]],
             lim_per=self.lim_per[lim],
-            lim_mat=np.ascontiguousarray(np.where(used, self.lim_mat[lim].T, 0)),
+            lim_cell=self.proc_firm[self.lim_proc[lim]] * self.n_mat
+            + np.where(used, self.lim_mat[lim].T, 0),
             lim_used=used,
             lim_w=np.ascontiguousarray(self.lim_w[lim].T),
-            inputs=ins.gather(e),
-            env_in=self.env_in.gather(self.env_in.by_rank(proc_rank, rank)),
+            inputs=ins.gather(e, self.n_mat),
+            env_in=self.env_in.gather(self.env_in.by_rank(proc_rank, rank), self.n_mat),
             takes=takes,
-            outputs=self.outputs.gather(self.outputs.by_rank(proc_rank, rank)),
+            outputs=self.outputs.gather(self.outputs.by_rank(proc_rank, rank), self.n_mat),
             env_out=env_out,
             sinks=self._sink_groups(env_out),
         )
@@ -447,12 +513,14 @@ class Kernel:
         a = e[alt]
         ok = np.ascontiguousarray((self.alt_mat[a] >= 0).T)
         sub = np.ascontiguousarray(np.where(ok, self.alt_mat[a].T, 0))
+        firm = ins.firm[a]
         return _Take(
-            side=ins.gather(e),
+            side=ins.gather(e, self.n_mat),
             alt=alt,
             any_alt=bool(alt.any()),
-            firm=ins.firm[a],
+            firm=firm,
             sub=sub,
+            sub_cell=firm * self.n_mat + sub,
             sub_ok=ok,
             factor=np.ascontiguousarray(self.alt_factor[a].T),
             mass_sub=mass[sub],
@@ -485,6 +553,7 @@ class _Take:
     any_alt: bool
     firm: np.ndarray
     sub: np.ndarray  # the slot's substitute (0 where the slot is empty)
+    sub_cell: np.ndarray  # its cell (see flat_cells)
     sub_ok: np.ndarray  # the slot holds a substitute
     factor: np.ndarray  # units of the input per unit of the substitute (1 where empty)
     mass_sub: np.ndarray  # t per unit of the substitute
@@ -508,7 +577,7 @@ class _Sink:
 class _Rank:
     """The processes of one rank (each firm's n-th) and their entries, gathered once.
 
-    ``lim_*`` are the rank's input limits; ``lim_mat``, ``lim_used`` and ``lim_w`` hold one
+    ``lim_*`` are the rank's input limits; ``lim_cell``, ``lim_used`` and ``lim_w`` hold one
     row per pool member slot.
     """
 
@@ -516,7 +585,7 @@ class _Rank:
     lim_proc: np.ndarray
     lim_firm: np.ndarray
     lim_per: np.ndarray
-    lim_mat: np.ndarray
+    lim_cell: np.ndarray  # (firm, pool member) cells (see flat_cells)
     lim_used: np.ndarray
     lim_w: np.ndarray
     inputs: _Side

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from mfcsim.scenario.schema import Scenario
 
 
@@ -59,6 +61,7 @@ class Market:
         ]
         self.carbon_price = scenario.agent.carbon_price
         self.import_penalty = scenario.agent.import_penalty
+        self._disposal_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def importable(self, m: int) -> bool:
         """True if material index ``m`` can be bought outside the region."""
@@ -72,11 +75,26 @@ class Market:
         """The disposal route of material index ``m``."""
         return self.routes[self.disposal_route[m]]
 
+    def disposal_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per material index: its disposal route's node, gate fee and CO2e, as arrays.
+
+        Kept until :meth:`set` changes a term.
+        """
+        if self._disposal_arrays is None:
+            routes = [self.disposal(m) for m in range(len(self.materials))]
+            self._disposal_arrays = (
+                np.array([r.node for r in routes], dtype=np.int64),
+                np.array([r.gate_fee for r in routes], dtype=float),
+                np.array([r.co2e for r in routes], dtype=float),
+            )
+        return self._disposal_arrays
+
     def set(self, path: str, value: float) -> None:
         """Apply one policy change, e.g. ``boundary.disposal.landfill.gate_fee``.
 
         The path was validated at load against the accepted patterns.
         """
+        self._disposal_arrays = None
         parts = path.split(".")
         if parts[0] == "agent":
             setattr(self, parts[1], value)

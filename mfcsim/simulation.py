@@ -39,7 +39,7 @@ from mfcsim.agent.process import RegionalAgent
 from mfcsim.disruptions import Disruptions
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
-from mfcsim.kernel import Kernel, surplus
+from mfcsim.kernel import Kernel
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.market import Market
 from mfcsim.network import Route, TransportNetwork
@@ -407,4 +407,4 @@ class Simulation:
         self.agent.clear(day)
 
     def _surplus(self, day: int) -> None:
-        surplus(self, day, self.active_mask(), self.export_mask)
+        self.kernel.surplus(day, self.active_mask())

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mfcsim.kernel import flat_cells
 from mfcsim.ledger import BETWEEN_TICKS, Kind
 
 if TYPE_CHECKING:
@@ -156,9 +157,9 @@ class Transport:
         cost, co2e = leg_costs(amount, sim.mass_t_per_unit[m].astype(float), distance_km,
                                cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
         n_mat = len(sim.materials)
-        np.subtract.at(_flat(sim.stock), source.astype(np.int64) * n_mat + m, amount)
+        np.subtract.at(flat_cells(sim.stock), source.astype(np.int64) * n_mat + m, amount)
         np.add.at(sim.stock[sim.transit_node], m, amount)
-        np.add.at(_flat(self.pending), target.astype(np.int64) * n_mat + m, amount)
+        np.add.at(flat_cells(self.pending), target.astype(np.int64) * n_mat + m, amount)
         sim.ledger.add_many(
             t_day, source, sim.transit_node, m, amount, Kind.SHIPMENT,
             distance_km=distance_km, value_eur=cost, co2e_t=co2e,
@@ -202,8 +203,8 @@ class Transport:
         target, m, amount = arrived["target"], arrived["material"], arrived["quantity"]
         cell = target.astype(np.int64) * len(sim.materials) + m
         np.subtract.at(sim.stock[sim.transit_node], m, amount)
-        np.add.at(_flat(sim.stock), cell, amount)
-        np.subtract.at(_flat(self.pending), cell, amount)
+        np.add.at(flat_cells(sim.stock), cell, amount)
+        np.subtract.at(flat_cells(self.pending), cell, amount)
         phase = sim.ledger.phase
         sim.ledger.phase = BETWEEN_TICKS
         sim.ledger.add_many(arrived["arrival"], sim.transit_node, target, m, amount, Kind.SHIPMENT)
@@ -238,15 +239,6 @@ class Transport:
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
             "origin": pd.array(labels[data["origin"]], dtype="string"),
         })  # fmt: skip
-
-
-def _flat(cells: np.ndarray) -> np.ndarray:
-    """A firms x materials matrix as one row of cells (a view: ``ufunc.at`` is fastest in 1-D).
-
-    Raises:
-        ValueError: If the matrix is not contiguous (the row would be a copy).
-    """
-    return np.reshape(cells, -1, copy=False)
 
 
 _ROW = np.dtype([

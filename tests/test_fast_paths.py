@@ -310,3 +310,39 @@ def test_bulk_shipments_and_arrivals_move_each_cell_as_one_at_a_time():
     sim.transport.deliver_due(1.0)
     assert sim.stock.tobytes() == expected.tobytes()
     assert sim.transport.pending.tobytes() == pending.tobytes()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_surplus_on_its_cells_is_the_plain_surplus(seed):
+    """Kernel.surplus (export and overflow cells) against kernel.surplus over every cell."""
+    from mfcsim.kernel import surplus
+
+    data = synthetic_cluster(30, seed=seed, days=5, policy="none")
+    fast, plain = (Simulation(scenario_from_dict(data)) for _ in range(2))
+    rng = np.random.default_rng(seed)
+    shape = fast.stock.shape
+    stock = np.where(rng.random(shape) < 0.3, 0.0, rng.normal(5.0, 5.0, shape))
+    reserved = np.where(rng.random(fast.reserved.shape) < 0.2, 2.0, 0.0)
+    active = rng.random(len(fast.firms)) < 0.8
+    for sim in (fast, plain):
+        sim.stock[:] = stock
+        sim.reserved[:] = reserved
+        sim.ledger.phase = 7
+    fast.kernel.surplus(3, active)
+    surplus(plain, 3, active, plain.export_mask)
+    assert len(fast.ledger) > 0
+    assert fast.stock.tobytes() == plain.stock.tobytes()
+    assert fast.ledger.rows().tobytes() == plain.ledger.rows().tobytes()
+
+
+def test_disposal_arrays_follow_a_policy_on_a_route():
+    """The market's cached per-material disposal terms are rebuilt after ``set``."""
+    sim = Simulation(scenario_from_dict(synthetic_cluster(10, seed=1, days=5, policy="none")))
+    market = sim.market
+    m = next(i for i, name in enumerate(market.disposal_route) if name in market.routes)
+    route = market.disposal_route[m]
+    assert market.disposal_arrays()[1][m] == market.disposal(m).gate_fee
+    market.set(f"boundary.disposal.{route}.gate_fee", 123.5)
+    market.set(f"boundary.disposal.{route}.co2e", 0.75)
+    node, fee, co2e = market.disposal_arrays()
+    assert (node[m], fee[m], co2e[m]) == (market.routes[route].node, 123.5, 0.75)

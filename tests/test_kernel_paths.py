@@ -8,6 +8,7 @@ policy change (which the kernels read from the firms the disruptions touched).
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,3 +76,30 @@ def test_service_rows_are_the_same_on_both_paths(monkeypatch):
     per_firm = run_scenario(data).extra["service"]
     assert len(vectorised) > 0
     pd.testing.assert_frame_equal(vectorised, per_firm, check_exact=True)
+
+
+def test_a_day_s_plan_is_reused_only_while_firms_and_disruptions_stay_the_same():
+    """planned_for returns the plan phase's array to the agent, unless something changed."""
+    from mfcsim.scenario.load import scenario_from_dict
+    from mfcsim.simulation import Simulation
+
+    sim = Simulation(scenario_from_dict(synthetic_cluster(20, seed=1, days=5, policy="none")))
+    k, everyone = sim.kernel, np.ones(len(sim.firms), dtype=bool)
+    first = k.planned_for(2, everyone)
+    assert k.planned_for(2, everyone.copy()) is first
+    assert not first.flags.writeable
+    firm = sim.firms[int(k.proc_firm[np.argmax(first)])]
+    sim.disruptions.touched[firm.index] = firm
+    firm.shocks["dry"] = ("yield_shock", 0.5)
+    shocked = k.planned_for(2, everyone)
+    assert shocked is not first
+    assert shocked.sum() < first.sum()
+    firm.shocks.clear()
+    firm.down = 1
+    assert k.planned_for(2, everyone).sum() < first.sum()
+    firm.down = 0
+    fewer = everyone.copy()
+    fewer[firm.index] = False
+    assert k.planned_for(2, fewer).sum() < first.sum()
+    assert k.planned_for(3, everyone) is not first
+    np.testing.assert_array_equal(k.planned_for(2, everyone), first)
