@@ -109,11 +109,12 @@ class Kernel:
         self.proc_firm = np.array([p[0] for p in procs], dtype=np.int64)
         self.proc_rank = np.array([p[1] for p in procs], dtype=np.int64)
         self.capacity = np.array([sim.firms[f].processes[r].capacity for f, r, _ in procs])
-        self.season = np.array(seasons).reshape(len(procs), sim.horizon_day)
+        #: Seasonal factor and the firm's daily factor of each process, a row per day.
+        self.season = np.array(seasons).reshape(len(procs), sim.horizon_day).T.copy()
         factors = np.array([f.activity_factor for f in sim.firms]).reshape(
             len(sim.firms), sim.horizon_day
         )
-        self.factor = factors[self.proc_firm] if len(procs) else np.zeros((0, sim.horizon_day))
+        self.factor = factors.T[:, self.proc_firm].copy()
         self.inputs = _Entries(sides["inputs"])
         self.outputs = _Entries(sides["outputs"])
         self.env_in = _Entries(sides["from_environment"])
@@ -204,7 +205,7 @@ class Kernel:
         if key == self._planned_key:
             return self._planned_last
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
-        planned = self.capacity * self.season[:, day] * self.factor[:, day] * scale
+        planned = self.capacity * self.season[day] * self.factor[day] * scale
         down = np.zeros(len(self.sim.firms), dtype=bool)
         for firm in self.sim.disruptions.touched.values():
             down[firm.index] = firm.down > 0
@@ -227,13 +228,14 @@ class Kernel:
         """Stock wanted per firm and material (planned inputs, then daily demand)."""
         planned = self.planned if planned is None else planned
         want = np.zeros(self.sim.stock[:-1].shape)
+        cells = flat_cells(want)
         for plan in self._by_rank:
             side = plan.inputs
-            want[side.firm, side.material] += side.amounts(planned)
+            cells[side.cell] += side.amounts(planned)
         d = self.demand
         if len(d.q):
             scale = self._firm_scale("demand_shock")[d.firm]
-            want[d.firm, d.material] += d.q * scale
+            cells[d.firm * self.n_mat + d.material] += d.q * scale
         return want
 
     def available(self, extra: np.ndarray | float = 0.0) -> np.ndarray:
@@ -241,12 +243,14 @@ class Kernel:
 
         As ``Firm.available``: ``extra`` (e.g. goods on their way) is added first.
         """
-        stock = self.sim.stock[:-1]
-        with_extra = stock + extra
-        have = with_extra.copy()
-        for m, alts in self.sim.substitutes.items():
-            for alt, factor in alts:
-                have[:, m] += with_extra[:, alt] * factor
+        have = self.sim.stock[:-1] + extra
+        terms = [  # from the columns as they were, before any is added to
+            (m, have[:, alt] * factor)
+            for m, alts in self.sim.substitutes.items()
+            for alt, factor in alts
+        ]
+        for m, term in terms:
+            have[:, m] += term
         return have
 
     def procure(self, day: int, active: np.ndarray) -> None:
