@@ -224,8 +224,7 @@ class Transport:
         self._flush()
         data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=_ROW)
         firms = [f.id for f in sim.firms]
-        labels = np.array(list(self._labels) or [""], dtype=object)
-        materials = np.array(sim.materials, dtype=object)
+        labels = list(self._labels) or [""]
 
         def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
             return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
@@ -234,12 +233,19 @@ class Transport:
             "dispatch_t_day": data["dispatch"], "arrival_t_day": data["arrival"],
             "supplier": cat(data["supplier"], firms), "receiver": cat(data["receiver"], firms),
             "material": cat(data["material"], sim.materials),
-            "requested": pd.array(materials[data["requested"]], dtype="string"),
+            "requested": _strings(data["requested"], sim.materials),
             "quantity": data["quantity"], "distance_km": data["distance_km"],
-            "mode": pd.array(labels[data["mode"]], dtype="string"),
+            "mode": _strings(data["mode"], labels),
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
-            "origin": pd.array(labels[data["origin"]], dtype="string"),
+            "origin": _strings(data["origin"], labels),
         })  # fmt: skip
+
+
+def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.ExtensionArray:
+    """A pandas string column of ``names[codes]``, taken in Arrow (no Python string per row)."""
+    import pyarrow as pa
+
+    return pd.array(pa.array(names, type=pa.string()).take(pa.array(codes)), dtype="string")
 
 
 _ROW = np.dtype([
