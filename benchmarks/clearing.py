@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 from engine import machine  # the machine's description, as the other benchmarks give it
 
+from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.clearing import (
     ProblemArrays,
     allocate_greedy,
     allocate_optimal,
     allocation_cost,
-    nearest_arc_columns,
 )
 
 MATERIALS = 5

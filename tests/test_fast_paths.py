@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mfcsim.agent import neighbours, routes
-from mfcsim.agent.clearing import ProblemArrays, greedy_order, nearest_arc_columns
+from mfcsim.agent.arcs import nearest_arc_columns
+from mfcsim.agent.clearing import ProblemArrays, greedy_order
 from mfcsim.agent.neighbours import NeighbourIndex, _nearest_columns
 from mfcsim.agent.order import sort_within_blocks
 from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.clearing import (
     ALLOCATORS,
     Allocation,
     ProblemArrays,
     Request,
     allocation_cost,
-    nearest_arc_columns,
 )
 from mfcsim.agent.lp import WarmStart
 from mfcsim.agent.neighbours import NeighbourIndex
