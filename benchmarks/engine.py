@@ -16,11 +16,11 @@ as the median over ``--repeats`` runs, each in a fresh interpreter:
 It also times start-up as ``mfcsim run`` sees it: import mfcsim, load
 scenarios/default.yaml and construct the Simulation, in a fresh interpreter (median of
 ``--startup-repeats``), against the 1.5 s target. Prints a table and the targets, and
-writes benchmarks/results/engine.json with the machine's description.
+writes benchmarks/results/engine-<days>d.json with the machine's description.
 
     .venv/bin/python benchmarks/engine.py [--sizes 10 100 1000 10000] [--days 365]
         [--policies none greedy optimal] [--optimal-up-to 1000] [--greedy-up-to N]
-        [--repeats 3] [--out benchmarks/results/engine.json]
+        [--repeats 3] [--out benchmarks/results/engine-365d.json]
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--startup-repeats", type=int, default=3, help="0: skip start-up")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "engine.json")
+    parser.add_argument("--out", type=Path, help="default: results/engine-<days>d.json")
     parser.add_argument(
         "--case", nargs=2, metavar=("N", "POLICY"), help="run one case and print JSON"
     )
@@ -334,6 +334,8 @@ def main() -> None:
     for t in checks:
         verdict = "met" if t["met"] else "NOT met"
         print(f"  {t['target']}: {t['measured']:,.3g} -> {verdict} ({t['note']})")
+    if args.out is None:
+        args.out = HERE / "results" / f"engine-{args.days}d.json"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     settings = {
         "sizes": args.sizes,
