@@ -7,21 +7,27 @@ arithmetic is the same, operation for operation, as :class:`~mfcsim.firms.base.F
 ledger is the same to the last bit whichever path a firm takes (``tests/test_golden.py``).
 
 Processes are handled rank by rank (a firm's first process, then its second, ...), which keeps
-the order in which one firm's processes draw on its stock.
+the order in which one firm's processes draw on its stock. The arrays each rank reads are
+gathered once at start-up (:mod:`mfcsim.kernel_plans`); the produce and surplus phases are
+in :mod:`mfcsim.kernel_produce` and :mod:`mfcsim.kernel_surplus`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mfcsim.firms.base import Firm
+from mfcsim.kernel_plans import _Entries, flat_cells, rank_plan
+from mfcsim.kernel_produce import produce_rank
+from mfcsim.kernel_surplus import surplus, surplus_on_cells
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
     from mfcsim.simulation import Simulation
+
+__all__ = ["Kernel", "flat_cells", "surplus", "vectorisable"]
 
 _HOOKS = ("planned_activity", "target_stock", "produce", "plan", "plan_for", "setup")
 
@@ -30,60 +36,6 @@ def vectorisable(firm: Firm) -> bool:
     """True if the firm's type keeps the base class's planning and production hooks."""
     cls = type(firm)
     return all(getattr(cls, h) is getattr(Firm, h) for h in _HOOKS if h != "setup")
-
-
-def flat_cells(matrix: np.ndarray) -> np.ndarray:
-    """A (firms x materials) matrix as one row of cells, ``firm * n_materials + material``.
-
-    A view, so writes reach the matrix; gathering and scattering through one cell code is
-    several times faster than through a pair of index arrays.
-
-    Raises:
-        ValueError: If the matrix is not contiguous (the row would be a copy).
-    """
-    return np.reshape(matrix, -1, copy=False)
-
-
-class _Entries:
-    """One side of the recipes (inputs, outputs, ...) as parallel arrays, one per entry.
-
-    ``position`` is the entry's place among its process's entries of that side.
-    """
-
-    def __init__(self, rows: list[tuple[int, int, int, float]]) -> None:
-        arr = np.array(rows, dtype=float).reshape(-1, 4)
-        self.proc = arr[:, 0].astype(np.int64)
-        self.firm = arr[:, 1].astype(np.int64)
-        self.material = arr[:, 2].astype(np.int64)
-        self.q = arr[:, 3]
-        self.position = np.zeros(len(self.proc), dtype=np.int64)
-        for i in range(1, len(self.proc)):
-            if self.proc[i] == self.proc[i - 1]:
-                self.position[i] = self.position[i - 1] + 1
-
-    def by_rank(self, rank_of_proc: np.ndarray, rank: int) -> np.ndarray:
-        """Indices of the entries whose process has ``rank``."""
-        return np.flatnonzero(rank_of_proc[self.proc] == rank)
-
-    def gather(self, e: np.ndarray, n_materials: int) -> _Side:
-        """Entries ``e`` gathered into their own arrays."""
-        firm, material = self.firm[e], self.material[e]
-        return _Side(self.proc[e], firm, material, self.q[e], firm * n_materials + material)
-
-
-@dataclass(slots=True)
-class _Side:
-    """Some entries of one side (e.g. the inputs of the processes of one rank), gathered."""
-
-    proc: np.ndarray
-    firm: np.ndarray
-    material: np.ndarray
-    q: np.ndarray
-    cell: np.ndarray  # the (firm, material) cell in a flat stock matrix (see flat_cells)
-
-    def amounts(self, activity: np.ndarray) -> np.ndarray:
-        """Quantity of each entry at the given activity of every process."""
-        return self.q * activity[self.proc]
 
 
 class Kernel:
@@ -142,7 +94,7 @@ class Kernel:
         self._pools(procs)
         self._alternatives()
         self._sinks()
-        self._by_rank = [self._rank_plan(rank) for rank in range(self.ranks)]
+        self._by_rank = [rank_plan(self, rank) for rank in range(self.ranks)]
         self._cells()
         self.export_cells = self._cell_codes(sim.export_mask)
         self.overflow_cells = self._cell_codes(sim.capacity < np.inf)
@@ -354,283 +306,12 @@ class Kernel:
     def produce(self, day: int) -> None:
         """Run every vectorised process, rank by rank, limited by the inputs on hand."""
         for plan in self._by_rank:
-            self._produce_rank(float(day), plan)
-
-    def _produce_rank(self, t: float, plan: _Rank) -> None:
-        sim, stock = self.sim, self.sim.stock
-        activity = np.where(plan.is_rank, self.planned, 0.0)
-        if len(plan.lim_proc):
-            np.minimum.at(activity, plan.lim_proc, self._pool_stock(plan) / plan.lim_per)
-        activity[activity <= 0.0] = 0.0
-        ledger, env = sim.ledger, sim.environment_node
-        side = plan.env_in
-        amount = side.amounts(activity)
-        ledger.add_many(t, env, side.firm, side.material, amount, Kind.EXTRACTION)
-        ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.CONSUMPTION)
-        for take in plan.takes:
-            self._take(t, take, activity)
-        side = plan.outputs
-        amount = side.amounts(activity)
-        flat_cells(stock)[side.cell] += amount
-        ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
-        self._release(t, plan, activity)
-
-    def _pool_stock(self, plan: _Rank) -> np.ndarray:
-        """Per input limit of the rank: the weighted units of its pool on hand."""
-        stock = flat_cells(self.sim.stock)
-        have = np.zeros(len(plan.lim_proc))
-        for cell, used, weight in zip(plan.lim_cell, plan.lim_used, plan.lim_w, strict=True):
-            term = np.where(used, stock[cell] * weight, 0.0)
-            have = np.where(used, have + term, have)
-        return have
-
-    def _take(self, t: float, take: _Take, activity: np.ndarray) -> None:
-        """Consume input entries: own material first, then substitutes (as Firm._take)."""
-        stock, ledger, side = flat_cells(self.sim.stock), self.sim.ledger, take.side
-        firm, mat = side.firm, side.material
-        need = side.amounts(activity)
-        own = np.where(take.alt, np.minimum(stock[side.cell], need), need) if take.any_alt else need
-        stock[side.cell] -= own
-        ledger.add_many(t, firm, firm, mat, own, Kind.CONSUMPTION)
-        if take.any_alt:
-            self._substitute(t, take, need[take.alt], own[take.alt])
-
-    def _substitute(self, t: float, take: _Take, need: np.ndarray, own: np.ndarray) -> None:
-        """Take what own stock left uncovered from the substitutes, slot by slot.
-
-        Slots without a substitute take nothing (their placeholder material loses 0.0).
-        """
-        stock, ledger, firm = flat_cells(self.sim.stock), self.sim.ledger, take.firm
-        rest, extra = need - own, np.zeros(len(need))
-        for sub, cell, ok, factor, mass_sub in zip(
-            take.sub, take.sub_cell, take.sub_ok, take.factor, take.mass_sub, strict=True
-        ):
-            go = (rest > 0.0) & ok
-            amount = np.where(go, np.minimum(stock[cell], rest / factor), 0.0)
-            stock[cell] -= amount
-            ledger.add_many(t, firm, firm, sub, amount, Kind.CONSUMPTION)
-            rest = np.where(go, rest - amount * factor, rest)
-            gained = amount * mass_sub - amount * factor * take.mass_mat
-            extra = np.where(go, extra + gained, extra)
-        self._balance(t, firm, take.balance, extra)
-
-    def _balance(self, t: float, firm: np.ndarray, balance: np.ndarray, extra: np.ndarray) -> None:
-        """Exchange a substitution's mass difference with the environment (as Firm._take)."""
-        ledger = self.sim.ledger
-        has = balance >= 0
-        out = has & (extra > 0.0)
-        if out.any():
-            f, b, q = firm[out], balance[out], extra[out]
-            ledger.add_many(t, f, f, b, q, Kind.PRODUCTION)
-            self._to_sinks(t, f, b, q)
-        into = has & (extra < 0.0)
-        if into.any():
-            f, b, q = firm[into], balance[into], -extra[into]
-            ledger.add_many(t, self.sim.environment_node, f, b, q, Kind.EXTRACTION)
-            ledger.add_many(t, f, f, b, q, Kind.CONSUMPTION)
-
-    def _to_sinks(self, t: float, firm: np.ndarray, mat: np.ndarray, amount: np.ndarray) -> None:
-        """Send released amounts to each material's sink (air, water, soil, consumption)."""
-        for kind in np.unique(self.sink_kind[mat]).tolist():
-            sel = self.sink_kind[mat] == kind
-            self.sim.ledger.add_many(
-                t,
-                firm[sel],
-                self.sink_node[mat[sel]],
-                mat[sel],
-                amount[sel],
-                Kind(kind),
-                co2e_t=amount[sel] * self.co2e[mat[sel]],
-            )
-
-    def _release(self, t: float, plan: _Rank, activity: np.ndarray) -> None:
-        """Record the rank's releases to the environment and send them to their sinks."""
-        side, ledger = plan.env_out, self.sim.ledger
-        if not len(side.q):
-            return
-        amount = side.amounts(activity)
-        ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
-        for sink in plan.sinks:  # as _to_sinks, grouped once
-            q = amount[sink.entries]
-            ledger.add_many(t, sink.firm, sink.node, sink.material, q, sink.kind,
-                            co2e_t=q * sink.co2e)  # fmt: skip
+            produce_rank(self, float(day), plan)
 
     # ---- surplus ---------------------------------------------------------------------------
     def surplus(self, day: int, active: np.ndarray) -> None:
-        """:func:`surplus` on the cells that can export or overflow, row by row the same.
+        """Export surplus products and dispose of what exceeds storage (as :func:`surplus`).
 
-        Export cells are those of the simulation's ``export_mask``; overflow cells those with
-        a storage capacity below infinity (elsewhere the excess is never positive).
+        Runs :func:`~mfcsim.kernel_surplus.surplus_on_cells`.
         """
-        sim, ledger, stock = self.sim, self.sim.ledger, flat_cells(self.sim.stock)
-        (ef, em, e_code), (df, dm, d_code) = self.export_cells, self.overflow_cells
-        held = (stock[d_code] > 0.0) & active[df]  # before exports, as ``positive``
-        have = stock[e_code]
-        amount = np.maximum(have - flat_cells(sim.reserved)[e_code], 0.0)
-        sel = np.flatnonzero((have > 0.0) & active[ef] & (amount > 0.0))
-        f_idx, m_idx, qty = ef[sel], em[sel], amount[sel]
-        stock[e_code[sel]] -= qty
-        price = np.asarray(sim.market.export_price, dtype=float)[m_idx]
-        ledger.add_many(float(day), f_idx, sim.node_index["export"], m_idx, qty, Kind.EXPORT,
-                        value_eur=price * qty)  # fmt: skip
-        excess = stock[d_code] - self.overflow_capacity
-        sel = np.flatnonzero(held & (excess > 0.0))
-        f_idx, m_idx, qty = df[sel], dm[sel], excess[sel]
-        stock[d_code[sel]] -= qty
-        node, fee, co2e = sim.market.disposal_arrays()
-        ledger.add_many(float(day), f_idx, node[m_idx], m_idx, qty, Kind.DISPOSAL,
-                        value_eur=fee[m_idx] * qty, co2e_t=co2e[m_idx] * qty)  # fmt: skip
-
-    # ---- the static arrays of each rank ----------------------------------------------------
-    def _rank_plan(self, rank: int) -> _Rank:
-        """One rank's entries and limits, gathered once for the whole run."""
-        ins, proc_rank = self.inputs, self.proc_rank
-        e = ins.by_rank(proc_rank, rank)
-        positions = ins.position[e]
-        takes = [
-            self._take_plan(e[positions == p]) for p in range(int(positions.max(initial=-1)) + 1)
-        ]
-        lim = np.flatnonzero(proc_rank[self.lim_proc] == rank)
-        used = np.ascontiguousarray((self.lim_mat[lim] >= 0).T)
-        env_out = self.env_out.gather(self.env_out.by_rank(proc_rank, rank), self.n_mat)
-        return _Rank(
-            is_rank=proc_rank == rank,
-            lim_proc=self.lim_proc[lim],
-            lim_firm=self.proc_firm[self.lim_proc[lim]],
-            lim_per=self.lim_per[lim],
-            lim_cell=self.proc_firm[self.lim_proc[lim]] * self.n_mat
-            + np.where(used, self.lim_mat[lim].T, 0),
-            lim_used=used,
-            lim_w=np.ascontiguousarray(self.lim_w[lim].T),
-            inputs=ins.gather(e, self.n_mat),
-            env_in=self.env_in.gather(self.env_in.by_rank(proc_rank, rank), self.n_mat),
-            takes=takes,
-            outputs=self.outputs.gather(self.outputs.by_rank(proc_rank, rank), self.n_mat),
-            env_out=env_out,
-            sinks=self._sink_groups(env_out),
-        )
-
-    def _take_plan(self, e: np.ndarray) -> _Take:
-        """Input entries ``e`` (one rank and position) with their substitutes' arrays."""
-        ins, mass = self.inputs, self.sim.mass_t_per_unit
-        alt = self.has_alt[e]
-        a = e[alt]
-        ok = np.ascontiguousarray((self.alt_mat[a] >= 0).T)
-        sub = np.ascontiguousarray(np.where(ok, self.alt_mat[a].T, 0))
-        firm = ins.firm[a]
-        return _Take(
-            side=ins.gather(e, self.n_mat),
-            alt=alt,
-            any_alt=bool(alt.any()),
-            firm=firm,
-            sub=sub,
-            sub_cell=firm * self.n_mat + sub,
-            sub_ok=ok,
-            factor=np.ascontiguousarray(self.alt_factor[a].T),
-            mass_sub=mass[sub],
-            mass_mat=mass[ins.material[a]],
-            balance=self.balance[a],
-        )
-
-    def _sink_groups(self, side: _Side) -> list[_Sink]:
-        """The entries of ``side`` grouped by their sink's kind, in the order of the kinds."""
-        kinds = self.sink_kind[side.material]
-        groups = []
-        for kind in np.unique(kinds).tolist():
-            sel = np.flatnonzero(kinds == kind)
-            mat = side.material[sel]
-            groups.append(_Sink(Kind(kind), sel, side.firm[sel], self.sink_node[mat], mat,
-                                self.co2e[mat]))  # fmt: skip
-        return groups
-
-
-@dataclass(slots=True)
-class _Take:
-    """Input entries of one rank and position, and the arrays their substitution needs.
-
-    The substitution arrays (``firm`` to ``balance``) cover the entries with substitutes
-    only; those shaped (slots, entries) hold one row per substitute slot.
-    """
-
-    side: _Side
-    alt: np.ndarray  # per entry: it has substitutes
-    any_alt: bool
-    firm: np.ndarray
-    sub: np.ndarray  # the slot's substitute (0 where the slot is empty)
-    sub_cell: np.ndarray  # its cell (see flat_cells)
-    sub_ok: np.ndarray  # the slot holds a substitute
-    factor: np.ndarray  # units of the input per unit of the substitute (1 where empty)
-    mass_sub: np.ndarray  # t per unit of the substitute
-    mass_mat: np.ndarray  # t per unit of the input
-    balance: np.ndarray  # the group's balance material, -1 if none
-
-
-@dataclass(slots=True)
-class _Sink:
-    """Release entries of one rank whose materials go to sinks of one kind."""
-
-    kind: Kind
-    entries: np.ndarray  # positions among the rank's release entries
-    firm: np.ndarray
-    node: np.ndarray
-    material: np.ndarray
-    co2e: np.ndarray  # t CO2e per unit released
-
-
-@dataclass(slots=True)
-class _Rank:
-    """The processes of one rank (each firm's n-th) and their entries, gathered once.
-
-    ``lim_*`` are the rank's input limits; ``lim_cell``, ``lim_used`` and ``lim_w`` hold one
-    row per pool member slot.
-    """
-
-    is_rank: np.ndarray  # per process
-    lim_proc: np.ndarray
-    lim_firm: np.ndarray
-    lim_per: np.ndarray
-    lim_cell: np.ndarray  # (firm, pool member) cells (see flat_cells)
-    lim_used: np.ndarray
-    lim_w: np.ndarray
-    inputs: _Side
-    env_in: _Side
-    takes: list[_Take]
-    outputs: _Side
-    env_out: _Side
-    sinks: list[_Sink]
-
-
-def surplus(sim: Simulation, day: int, active: np.ndarray, export_mask: np.ndarray) -> None:
-    """Export surplus products and dispose of what exceeds storage, for all firms at once.
-
-    Args:
-        sim: The simulation.
-        day: Today.
-        active: Which firms take part today.
-        export_mask: Per firm and material: the firm exports and the material has a market and
-            is not one the firm uses itself.
-    """
-    market, ledger = sim.market, sim.ledger
-    stock = sim.stock[:-1]
-    positive = (stock > 0.0) & active[:, None]
-    amount = np.maximum(stock - sim.reserved, 0.0)
-    exp = positive & export_mask & (amount > 0.0)
-    f_idx, m_idx = np.nonzero(exp)
-    qty = amount[f_idx, m_idx]
-    stock[f_idx, m_idx] -= qty
-    price = np.asarray(market.export_price, dtype=float)[m_idx]
-    ledger.add_many(
-        float(day), f_idx, sim.node_index["export"], m_idx, qty, Kind.EXPORT, value_eur=price * qty
-    )
-    excess = stock - sim.capacity
-    dis = positive & (excess > 0.0)
-    f_idx, m_idx = np.nonzero(dis)
-    qty = excess[f_idx, m_idx]
-    stock[f_idx, m_idx] -= qty
-    routes = [market.disposal(m) for m in range(len(sim.materials))]
-    node = np.array([r.node for r in routes], dtype=np.int64)[m_idx]
-    fee = np.array([r.gate_fee for r in routes])[m_idx]
-    co2e = np.array([r.co2e for r in routes])[m_idx]
-    ledger.add_many(
-        float(day), f_idx, node, m_idx, qty, Kind.DISPOSAL, value_eur=fee * qty, co2e_t=co2e * qty
-    )
+        surplus_on_cells(self, day, active)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfcsim.kernel import flat_cells
+from mfcsim.kernel_plans import flat_cells
 from mfcsim.ledger import BETWEEN_TICKS, Kind
 
 if TYPE_CHECKING:

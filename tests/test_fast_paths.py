@@ -315,8 +315,8 @@ def test_bulk_shipments_and_arrivals_move_each_cell_as_one_at_a_time():
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_surplus_on_its_cells_is_the_plain_surplus(seed):
-    """Kernel.surplus (export and overflow cells) against kernel.surplus over every cell."""
-    from mfcsim.kernel import surplus
+    """Kernel.surplus (export and overflow cells) against kernel_surplus.surplus over every cell."""
+    from mfcsim.kernel_surplus import surplus
 
     data = synthetic_cluster(30, seed=seed, days=5, policy="none")
     fast, plain = (Simulation(scenario_from_dict(data)) for _ in range(2))

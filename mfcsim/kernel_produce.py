@@ -1,0 +1,132 @@
+"""The produce phase of the vectorised kernels: every process run, rank by rank.
+
+Each rank's activity is limited by the inputs on hand; the rank then draws on the environment,
+consumes its inputs (own material first, then substitutes, with the mass difference exchanged
+with the environment), adds its outputs to stock and sends its releases to their sinks, all as
+:class:`~mfcsim.firms.base.Firm` does, operation for operation. The arrays each rank reads are
+gathered at start-up (:mod:`mfcsim.kernel_plans`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mfcsim.kernel_plans import flat_cells
+from mfcsim.ledger import Kind
+
+if TYPE_CHECKING:
+    from mfcsim.kernel import Kernel
+    from mfcsim.kernel_plans import _Rank, _Take
+
+
+def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:
+    """Run the processes of one rank (``plan``) at time ``t``, limited by the inputs on hand."""
+    sim, stock = kernel.sim, kernel.sim.stock
+    activity = np.where(plan.is_rank, kernel.planned, 0.0)
+    if len(plan.lim_proc):
+        np.minimum.at(activity, plan.lim_proc, _pool_stock(kernel, plan) / plan.lim_per)
+    activity[activity <= 0.0] = 0.0
+    ledger, env = sim.ledger, sim.environment_node
+    side = plan.env_in
+    amount = side.amounts(activity)
+    ledger.add_many(t, env, side.firm, side.material, amount, Kind.EXTRACTION)
+    ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.CONSUMPTION)
+    for take in plan.takes:
+        _take(kernel, t, take, activity)
+    side = plan.outputs
+    amount = side.amounts(activity)
+    flat_cells(stock)[side.cell] += amount
+    ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
+    _release(kernel, t, plan, activity)
+
+
+def _pool_stock(kernel: Kernel, plan: _Rank) -> np.ndarray:
+    """Per input limit of the rank: the weighted units of its pool on hand."""
+    stock = flat_cells(kernel.sim.stock)
+    have = np.zeros(len(plan.lim_proc))
+    for cell, used, weight in zip(plan.lim_cell, plan.lim_used, plan.lim_w, strict=True):
+        term = np.where(used, stock[cell] * weight, 0.0)
+        have = np.where(used, have + term, have)
+    return have
+
+
+def _take(kernel: Kernel, t: float, take: _Take, activity: np.ndarray) -> None:
+    """Consume input entries: own material first, then substitutes (as Firm._take)."""
+    stock, ledger, side = flat_cells(kernel.sim.stock), kernel.sim.ledger, take.side
+    firm, mat = side.firm, side.material
+    need = side.amounts(activity)
+    own = np.where(take.alt, np.minimum(stock[side.cell], need), need) if take.any_alt else need
+    stock[side.cell] -= own
+    ledger.add_many(t, firm, firm, mat, own, Kind.CONSUMPTION)
+    if take.any_alt:
+        _substitute(kernel, t, take, need[take.alt], own[take.alt])
+
+
+def _substitute(kernel: Kernel, t: float, take: _Take, need: np.ndarray, own: np.ndarray) -> None:
+    """Take what own stock left uncovered from the substitutes, slot by slot.
+
+    Slots without a substitute take nothing (their placeholder material loses 0.0).
+    """
+    stock, ledger, firm = flat_cells(kernel.sim.stock), kernel.sim.ledger, take.firm
+    rest, extra = need - own, np.zeros(len(need))
+    for sub, cell, ok, factor, mass_sub in zip(
+        take.sub, take.sub_cell, take.sub_ok, take.factor, take.mass_sub, strict=True
+    ):
+        go = (rest > 0.0) & ok
+        amount = np.where(go, np.minimum(stock[cell], rest / factor), 0.0)
+        stock[cell] -= amount
+        ledger.add_many(t, firm, firm, sub, amount, Kind.CONSUMPTION)
+        rest = np.where(go, rest - amount * factor, rest)
+        gained = amount * mass_sub - amount * factor * take.mass_mat
+        extra = np.where(go, extra + gained, extra)
+    _balance(kernel, t, firm, take.balance, extra)
+
+
+def _balance(
+    kernel: Kernel, t: float, firm: np.ndarray, balance: np.ndarray, extra: np.ndarray
+) -> None:
+    """Exchange a substitution's mass difference with the environment (as Firm._take)."""
+    ledger = kernel.sim.ledger
+    has = balance >= 0
+    out = has & (extra > 0.0)
+    if out.any():
+        f, b, q = firm[out], balance[out], extra[out]
+        ledger.add_many(t, f, f, b, q, Kind.PRODUCTION)
+        _to_sinks(kernel, t, f, b, q)
+    into = has & (extra < 0.0)
+    if into.any():
+        f, b, q = firm[into], balance[into], -extra[into]
+        ledger.add_many(t, kernel.sim.environment_node, f, b, q, Kind.EXTRACTION)
+        ledger.add_many(t, f, f, b, q, Kind.CONSUMPTION)
+
+
+def _to_sinks(
+    kernel: Kernel, t: float, firm: np.ndarray, mat: np.ndarray, amount: np.ndarray
+) -> None:
+    """Send released amounts to each material's sink (air, water, soil, consumption)."""
+    for kind in np.unique(kernel.sink_kind[mat]).tolist():
+        sel = kernel.sink_kind[mat] == kind
+        kernel.sim.ledger.add_many(
+            t,
+            firm[sel],
+            kernel.sink_node[mat[sel]],
+            mat[sel],
+            amount[sel],
+            Kind(kind),
+            co2e_t=amount[sel] * kernel.co2e[mat[sel]],
+        )
+
+
+def _release(kernel: Kernel, t: float, plan: _Rank, activity: np.ndarray) -> None:
+    """Record the rank's releases to the environment and send them to their sinks."""
+    side, ledger = plan.env_out, kernel.sim.ledger
+    if not len(side.q):
+        return
+    amount = side.amounts(activity)
+    ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
+    for sink in plan.sinks:  # as _to_sinks, grouped once
+        q = amount[sink.entries]
+        ledger.add_many(t, sink.firm, sink.node, sink.material, q, sink.kind,
+                        co2e_t=q * sink.co2e)  # fmt: skip

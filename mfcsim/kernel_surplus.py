@@ -1,0 +1,81 @@
+"""Surplus: export what firms do not keep and dispose of what exceeds their storage.
+
+:func:`surplus` is the plain definition, over every (firm, material) cell;
+:func:`surplus_on_cells` (what :meth:`mfcsim.kernel.Kernel.surplus` runs) does the same on the
+cells that can export or overflow only, row by row, and is tested against it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mfcsim.kernel_plans import flat_cells
+from mfcsim.ledger import Kind
+
+if TYPE_CHECKING:
+    from mfcsim.kernel import Kernel
+    from mfcsim.simulation import Simulation
+
+
+def surplus_on_cells(kernel: Kernel, day: int, active: np.ndarray) -> None:
+    """:func:`surplus` on the cells that can export or overflow, row by row the same.
+
+    Export cells are those of the simulation's ``export_mask``; overflow cells those with
+    a storage capacity below infinity (elsewhere the excess is never positive).
+    """
+    sim, ledger, stock = kernel.sim, kernel.sim.ledger, flat_cells(kernel.sim.stock)
+    (ef, em, e_code), (df, dm, d_code) = kernel.export_cells, kernel.overflow_cells
+    held = (stock[d_code] > 0.0) & active[df]  # before exports, as ``positive``
+    have = stock[e_code]
+    amount = np.maximum(have - flat_cells(sim.reserved)[e_code], 0.0)
+    sel = np.flatnonzero((have > 0.0) & active[ef] & (amount > 0.0))
+    f_idx, m_idx, qty = ef[sel], em[sel], amount[sel]
+    stock[e_code[sel]] -= qty
+    price = np.asarray(sim.market.export_price, dtype=float)[m_idx]
+    ledger.add_many(float(day), f_idx, sim.node_index["export"], m_idx, qty, Kind.EXPORT,
+                    value_eur=price * qty)  # fmt: skip
+    excess = stock[d_code] - kernel.overflow_capacity
+    sel = np.flatnonzero(held & (excess > 0.0))
+    f_idx, m_idx, qty = df[sel], dm[sel], excess[sel]
+    stock[d_code[sel]] -= qty
+    node, fee, co2e = sim.market.disposal_arrays()
+    ledger.add_many(float(day), f_idx, node[m_idx], m_idx, qty, Kind.DISPOSAL,
+                    value_eur=fee[m_idx] * qty, co2e_t=co2e[m_idx] * qty)  # fmt: skip
+
+
+def surplus(sim: Simulation, day: int, active: np.ndarray, export_mask: np.ndarray) -> None:
+    """Export surplus products and dispose of what exceeds storage, for all firms at once.
+
+    Args:
+        sim: The simulation.
+        day: Today.
+        active: Which firms take part today.
+        export_mask: Per firm and material: the firm exports and the material has a market and
+            is not one the firm uses itself.
+    """
+    market, ledger = sim.market, sim.ledger
+    stock = sim.stock[:-1]
+    positive = (stock > 0.0) & active[:, None]
+    amount = np.maximum(stock - sim.reserved, 0.0)
+    exp = positive & export_mask & (amount > 0.0)
+    f_idx, m_idx = np.nonzero(exp)
+    qty = amount[f_idx, m_idx]
+    stock[f_idx, m_idx] -= qty
+    price = np.asarray(market.export_price, dtype=float)[m_idx]
+    ledger.add_many(
+        float(day), f_idx, sim.node_index["export"], m_idx, qty, Kind.EXPORT, value_eur=price * qty
+    )
+    excess = stock - sim.capacity
+    dis = positive & (excess > 0.0)
+    f_idx, m_idx = np.nonzero(dis)
+    qty = excess[f_idx, m_idx]
+    stock[f_idx, m_idx] -= qty
+    routes = [market.disposal(m) for m in range(len(sim.materials))]
+    node = np.array([r.node for r in routes], dtype=np.int64)[m_idx]
+    fee = np.array([r.gate_fee for r in routes])[m_idx]
+    co2e = np.array([r.co2e for r in routes])[m_idx]
+    ledger.add_many(
+        float(day), f_idx, node, m_idx, qty, Kind.DISPOSAL, value_eur=fee * qty, co2e_t=co2e * qty
+    )
