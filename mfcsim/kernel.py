@@ -176,45 +176,15 @@ class Kernel:
         self.planned = self.planned_for(day, active)
 
     # ---- procure ---------------------------------------------------------------------------
-    def target(self, planned: np.ndarray | None = None) -> np.ndarray:
-        """Stock wanted per firm and material (planned inputs, then daily demand)."""
-        planned = self.planned if planned is None else planned
-        want = np.zeros(self.sim.stock[:-1].shape)
-        cells = flat_cells(want)
-        for plan in self._by_rank:
-            side = plan.inputs
-            cells[side.cell] += side.amounts(planned)
-        d = self.demand
-        if len(d.q):
-            scale = self._firm_scale("demand_shock")[d.firm]
-            cells[d.firm * self.n_mat + d.material] += d.q * scale
-        return want
-
-    def available(self, extra: np.ndarray | float = 0.0) -> np.ndarray:
-        """Stock per firm and material, substitutes counted at their ratio.
-
-        As ``Firm.available``: ``extra`` (e.g. goods on their way) is added first.
-        """
-        have = self.sim.stock[:-1] + extra
-        terms = [  # from the columns as they were, before any is added to
-            (m, have[:, alt] * factor)
-            for m, alts in self.sim.substitutes.items()
-            for alt, factor in alts
-        ]
-        for m, term in terms:
-            have[:, m] += term
-        return have
-
     def procure(self, day: int, active: np.ndarray) -> None:
         """Import what each vectorised firm lacks; record buyers' service rows.
 
-        Works on the wanted cells only (:meth:`_cells`), which hold every row the full
-        matrices of :meth:`target` and :meth:`available` could give, in the same order.
+        Works on the wanted cells (:meth:`_cells`), the only ones a vectorised firm asks for.
         """
         sim, market = self.sim, self.sim.market
         cell_firm, cell_mat = self.cell_firm, self.cell_material
         part = (self.is_kernel & active)[cell_firm]
-        want, have = self._target_cells(self.planned), self._available_cells()
+        want, have = self.target_cells(self.planned), self.available_cells()
         short = want - have
         price = np.asarray(market.import_price, dtype=float)
         can_import = self.imports[cell_firm] & ~np.isnan(price)[cell_mat]
@@ -284,8 +254,11 @@ class Kernel:
         firm, material = np.nonzero(mask)
         return firm, material, firm * self.n_mat + material
 
-    def _target_cells(self, planned: np.ndarray) -> np.ndarray:
-        """:meth:`target` at the wanted cells (the same sums, in the same order)."""
+    def target_cells(self, planned: np.ndarray) -> np.ndarray:
+        """Stock wanted at each wanted cell: planned inputs rank by rank, then daily demand.
+
+        As ``Firm.target_stock`` gives it for each firm, term by term.
+        """
         want = np.zeros(len(self.cell_firm))
         for plan, cells in zip(self._by_rank, self.rank_cells, strict=True):
             want[cells] += plan.inputs.amounts(planned)
@@ -294,12 +267,21 @@ class Kernel:
             want[self.demand_cells] += d.q * self._firm_scale("demand_shock")[d.firm]
         return want
 
-    def _available_cells(self) -> np.ndarray:
-        """:meth:`available` (nothing extra) at the wanted cells, term by term the same."""
-        stock = flat_cells(self.sim.stock)
-        have = stock[self.cell_code] + 0.0
+    def available_cells(self, extra: np.ndarray | None = None) -> np.ndarray:
+        """Stock at each wanted cell, substitutes counted at their ratio.
+
+        As ``Firm.available``: ``extra`` (per firm and material, e.g. goods on their way) is
+        added first; every substitute's term is taken from the stock as it was.
+        """
+        stock = flat_cells(self.sim.stock[:-1])
+        plus = flat_cells(extra) if extra is not None else None
+
+        def at(code: np.ndarray) -> np.ndarray:
+            return stock[code] + (plus[code] if plus is not None else 0.0)
+
+        have = at(self.cell_code)
         for cells, alt_code, factor in self.cell_substitutes:
-            have[cells] += (stock[alt_code] + 0.0) * factor
+            have[cells] += at(alt_code) * factor
         return have
 
     # ---- produce ---------------------------------------------------------------------------

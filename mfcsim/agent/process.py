@@ -139,13 +139,13 @@ class RegionalAgent:
         """
         sim, kernel = self.sim, self.sim.kernel
         joined = sim.join_day <= day
-        want = kernel.target(kernel.planned_for(day, joined))
-        need = want - kernel.available(sim.transport.pending)
-        rows = kernel.wanted & (joined & kernel.is_kernel)[:, None] & (need > 1e-9)
-        f_idx, m_idx = np.nonzero(rows)
+        need = kernel.target_cells(kernel.planned_for(day, joined))
+        need -= kernel.available_cells(sim.transport.pending)
+        rows = np.flatnonzero((joined & kernel.is_kernel)[kernel.cell_firm] & (need > 1e-9))
+        f_idx, m_idx = kernel.cell_firm[rows], kernel.cell_material[rows]  # row-major
         order = np.lexsort((kernel.want_order[f_idx, m_idx], f_idx))
         firm, material = f_idx[order].astype(np.int64), m_idx[order].astype(np.int64)
-        quantity = need[firm, material]
+        quantity = need[rows[order]]
         others = [r for f in kernel.fallback for r in self._requests(f, day)]
         if others:
             firm = np.concatenate([firm, [r.firm for r in others]]).astype(np.int64)
