@@ -37,9 +37,9 @@ class _Coded:
         mat_cols = (flows["material"], stocks["material"])
         self.nodes = union_names(node_cols)
         self.materials = union_names(mat_cols)
-        self.src = _recode(flows["source"], self.nodes)
-        self.dst = _recode(flows["target"], self.nodes)
-        self.mat = _recode(flows["material"], self.materials)
+        self.src = recode(flows["source"], self.nodes, narrow=True)
+        self.dst = recode(flows["target"], self.nodes, narrow=True)
+        self.mat = recode(flows["material"], self.materials, narrow=True)
         self.qty = flows["quantity"].to_numpy(dtype=float)
         kinds = flows["kind"].astype("category")
         codes, names = kinds.cat.codes.to_numpy(), list(kinds.cat.categories)
@@ -50,8 +50,8 @@ class _Coded:
         t = stocks["t_day"].to_numpy(dtype=float)
         self.first = t == t.min() if len(t) else np.zeros(0, dtype=bool)
         self.last = t == t.max() if len(t) else np.zeros(0, dtype=bool)
-        self.s_node = _recode(stocks["node"], self.nodes)
-        self.s_mat = _recode(stocks["material"], self.materials)
+        self.s_node = recode(stocks["node"], self.nodes, narrow=True)
+        self.s_mat = recode(stocks["material"], self.materials, narrow=True)
         self.s_qty = stocks["quantity"].to_numpy(dtype=float)
 
     def cells(
@@ -86,21 +86,6 @@ class _Coded:
         end = self.cells(self.s_node[self.last], self.s_mat[self.last], self.s_qty[self.last])
         start = self.cells(self.s_node[self.first], self.s_mat[self.first], self.s_qty[self.first])
         return end - start
-
-
-def _recode(column: pd.Series, names: list[str]) -> np.ndarray:
-    """:func:`~mfcsim.coded.recode`, kept as the category codes when they are the numbering.
-
-    The ledger's columns are coded on the very names the balance numbers them by; their
-    codes (int8 or int16) then serve as they are, without an int64 copy of the column.
-    """
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        categories = column.cat.categories
-        if len(categories) <= len(names) and list(map(str, categories)) == names[: len(categories)]:
-            codes = column.cat.codes.to_numpy()
-            if len(codes) == 0 or codes.min() >= 0:
-                return codes
-    return recode(column, names)
 
 
 def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:

@@ -32,11 +32,30 @@ def union_names(columns: tuple[pd.Series, ...]) -> list[str]:
     return list(names)
 
 
-def recode(column: pd.Series, names: list[str]) -> np.ndarray:
-    """Each value of ``column`` as its position in ``names`` (int64; -1 where it is absent)."""
+def recode(column: pd.Series, names: list[str], *, narrow: bool = False) -> np.ndarray:
+    """Each value of ``column`` as its position in ``names`` (int64; -1 where it is absent).
+
+    Args:
+        column: Values (categorical, or made so).
+        names: The numbering.
+        narrow: Where the column's categories are the first of ``names``, in order, and no
+            value is missing, return its category codes as they are (int8 or int16: no int64
+            copy of a long column; the caller widens before arithmetic that could overflow).
+    """
     column = categorical(column)
+    if narrow and _numbered_alike(column, names):
+        return column.cat.codes.to_numpy()
     position = pd.Index(names).get_indexer([str(c) for c in column.cat.categories])
     return position[column.cat.codes.to_numpy()].astype(np.int64)
+
+
+def _numbered_alike(column: pd.Series, names: list[str]) -> bool:
+    """True if the codes of categorical ``column`` are already positions in ``names``."""
+    categories = column.cat.categories
+    if len(categories) > len(names) or list(map(str, categories)) != names[: len(categories)]:
+        return False
+    codes = column.cat.codes.to_numpy()
+    return len(codes) == 0 or int(codes.min()) >= 0
 
 
 def is_in(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:

@@ -72,10 +72,6 @@ def surplus(sim: Simulation, day: int, active: np.ndarray, export_mask: np.ndarr
     f_idx, m_idx = np.nonzero(dis)
     qty = excess[f_idx, m_idx]
     stock[f_idx, m_idx] -= qty
-    routes = [market.disposal(m) for m in range(len(sim.materials))]
-    node = np.array([r.node for r in routes], dtype=np.int64)[m_idx]
-    fee = np.array([r.gate_fee for r in routes])[m_idx]
-    co2e = np.array([r.co2e for r in routes])[m_idx]
-    ledger.add_many(
-        float(day), f_idx, node, m_idx, qty, Kind.DISPOSAL, value_eur=fee * qty, co2e_t=co2e * qty
-    )
+    node, fee, co2e = market.disposal_arrays()
+    ledger.add_many(float(day), f_idx, node[m_idx], m_idx, qty, Kind.DISPOSAL,
+                    value_eur=fee[m_idx] * qty, co2e_t=co2e[m_idx] * qty)  # fmt: skip

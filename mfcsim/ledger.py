@@ -57,8 +57,6 @@ ROW_DTYPE = np.dtype([
 #: Phase code of rows written between the daily ticks (shipment arrivals).
 BETWEEN_TICKS = 9
 _CHUNK_ROWS = 1 << 16
-#: The rows as opaque bytes: concatenated and gathered much faster than field by field.
-_RAW = np.dtype((np.void, ROW_DTYPE.itemsize))
 
 
 class Ledger:
@@ -204,7 +202,7 @@ class Ledger:
         for start, end in segments:
             rows = self._slice(ends, start, end)
             order = _order_in_groups(rows) if in_order else canonical_order(rows)
-            rows = rows.view(_RAW)[order].view(ROW_DTYPE)  # whole rows: far faster as bytes
+            rows = as_bytes(rows)[order].view(ROW_DTYPE)
             for i, name in enumerate(_FLOAT_COLUMNS):
                 floats[i, start:end] = rows[name]
             for name, out in codes.items():
@@ -246,8 +244,16 @@ class Ledger:
         pieces = []
         for i in range(first, last + 1):
             offset = int(ends[i]) - len(self._chunks[i])
-            pieces.append(self._chunks[i][max(start - offset, 0) : end - offset].view(_RAW))
+            pieces.append(as_bytes(self._chunks[i][max(start - offset, 0) : end - offset]))
         return np.concatenate(pieces).view(ROW_DTYPE)
+
+
+def as_bytes(rows: np.ndarray) -> np.ndarray:
+    """Structured rows as opaque bytes: gathered and joined far faster than field by field.
+
+    ``as_bytes(rows)[order].view(rows.dtype)`` is ``rows[order]``.
+    """
+    return rows.view(np.dtype((np.void, rows.dtype.itemsize)))
 
 
 _SORT_FIELDS = ("t_day", "phase", "source", "target", "material", "kind")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.kernel_plans import flat_cells
-from mfcsim.ledger import BETWEEN_TICKS, Kind
+from mfcsim.ledger import BETWEEN_TICKS, Kind, as_bytes
 
 if TYPE_CHECKING:
     from mfcsim.network import Route
@@ -190,16 +190,16 @@ class Transport:
         """Apply every arrival before ``now`` (strictly), in the order SimPy would fire them."""
         self._flush()
         if self._new:
-            self._road = np.concatenate([_raw(c) for c in (self._road, *self._new)]).view(_ROAD)
+            self._road = np.concatenate([as_bytes(c) for c in (self._road, *self._new)]).view(_ROAD)
             self._new = []
         road = self._road
         if len(road) == 0 or road["arrival"].min() >= now:
             return
         due = road["arrival"] < now
-        self._road = _raw(road)[~due].view(_ROAD)
-        arrived = _raw(road)[due].view(_ROAD)
+        self._road = as_bytes(road)[~due].view(_ROAD)
+        arrived = as_bytes(road)[due].view(_ROAD)
         order = np.lexsort((arrived["seq"], arrived["arrival"]))
-        arrived = _raw(arrived)[order].view(_ROAD)
+        arrived = as_bytes(arrived)[order].view(_ROAD)
         sim = self.sim
         target, m, amount = arrived["target"], arrived["material"], arrived["quantity"]
         cell = target.astype(np.int64) * len(sim.materials) + m
@@ -256,8 +256,3 @@ _ROW = np.dtype([
 _ROAD = np.dtype([
     ("arrival", "f8"), ("seq", "i8"), ("target", "i4"), ("material", "i4"), ("quantity", "f8"),
 ])  # fmt: skip
-
-
-def _raw(rows: np.ndarray) -> np.ndarray:
-    """Structured rows as opaque bytes: gathered and joined far faster than field by field."""
-    return rows.view(np.dtype((np.void, rows.dtype.itemsize)))

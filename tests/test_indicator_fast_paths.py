@@ -134,3 +134,15 @@ def test_recode_numbers_values_by_their_place_among_the_union_of_names() -> None
     assert recode(coded, names).tolist() == [3, 1]
     assert recode(plain, ["a", "b"]).tolist() == [1, 0, 1, -1]
     assert recode(plain, names).dtype == np.int64
+
+
+def test_narrow_recode_keeps_codes_only_where_they_are_the_numbering() -> None:
+    """narrow: the category codes as they are where the categories lead ``names``."""
+    leading = pd.Series(["b", "a", "b"], dtype=pd.CategoricalDtype(["a", "b"]))
+    names = ["a", "b", "c"]
+    kept = recode(leading, names, narrow=True)
+    assert kept.tolist() == recode(leading, names).tolist() == [1, 0, 1]
+    assert kept.dtype == np.int8  # no int64 copy
+    other = pd.Series(["b", "a"], dtype=pd.CategoricalDtype(["b", "a"]))  # another order
+    assert recode(other, names, narrow=True).tolist() == [1, 0]
+    assert recode(other, names, narrow=True).dtype == np.int64

@@ -122,8 +122,8 @@ class RegionalAgent:
         mask = (stock > 0.0) & ~self.kept & (surplus > 0.0) & active[:, None]
         f_idx, m_idx = np.nonzero(mask)
         exports = self.firm_exports[f_idx] & ~np.isnan(np.asarray(market.export_price))[m_idx]
-        routes = [market.disposal(m) for m in range(len(sim.materials))]
-        dispose = np.array([r.gate_fee + market.carbon_price * r.co2e for r in routes])
+        _, fee, co2e = market.disposal_arrays()
+        dispose = fee + market.carbon_price * co2e
         leftover = np.where(
             exports,
             -np.nan_to_num(np.asarray(market.export_price, dtype=float))[m_idx],
