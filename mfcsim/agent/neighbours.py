@@ -3,21 +3,27 @@
 Each day the agent asks, for every request and every material it accepts, for the few
 nearest offers of that material. A k-d tree answers that from scratch each day; but the
 firms offering a material change little from one day to the next (a firm's surplus comes
-and goes, the firm stays where it is). :class:`NeighbourIndex` keeps, per material, the firms
-that have offered it so far and, for each requesting firm, the nearest of them in order of
-distance; a day's query then only skips the firms without an offer today. When a new firm
-offers the material, that material's lists are made anew.
+and goes, the firm stays where it is). :class:`NeighbourIndex` keeps, per material:
+
+- the firms that have offered it so far and, for each requesting firm, the nearest of them
+  (``KEPT_NEIGHBOURS``), merged with any firm that offers it for the first time;
+- the last day's answer, valid while the same firms offer it (most materials, most days);
+- whether its offers are sparse among the firms that have offered it (a different few each
+  day): then the kept lists would hold too few of them, and the day's offers are measured
+  directly (a k-d tree over them when there are many pairs).
 
 Order: by squared planar distance (as a k-d tree compares them), ties by firm index.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 #: How many nearest offering firms are kept per requesting firm and material; a request
-#: that finds fewer than it wants among them, while more firms exist, is answered from the
-#: whole list.
+#: that finds fewer than it wants among them, while more offer today, is answered from all
+#: of today's offers.
 KEPT_NEIGHBOURS = 32
 #: Firm pairs whose distances are computed at once when lists are made (bounds memory).
 CHUNK_PAIRS = 1 << 20
@@ -25,6 +31,33 @@ _UNKNOWN = -2
 #: Up to this many (firm, offer) pairs, today's nearest offers are found by measuring every
 #: pair; beyond, by a k-d tree over the offers (scipy, imported only then).
 BRUTE_FORCE_PAIRS = 1 << 18
+
+
+@dataclass
+class _Material:
+    """What the index keeps about one material."""
+
+    is_offerer: np.ndarray  # bool per firm: has offered the material
+    offerers: np.ndarray  # the same as firm indices, ascending
+    lists: np.ndarray  # (firms × kept) nearest offerers of each requesting firm
+    known: np.ndarray  # bool per firm: its list is made
+    sparse: bool = False  # its offers were sparse among its offerers last time
+    #: ((want, today's offering firms), firms × want nearest of them, _UNKNOWN where not asked)
+    today: tuple[tuple[int, bytes], np.ndarray] | None = field(default=None)
+
+    @classmethod
+    def empty(cls, n_firms: int, kept: int) -> _Material:
+        """Nothing known yet, for ``n_firms`` firms keeping ``kept`` neighbours each."""
+        return cls(
+            np.zeros(n_firms, dtype=bool),
+            np.empty(0, dtype=np.int64),
+            np.full((n_firms, kept), -1, dtype=np.int64),
+            np.zeros(n_firms, dtype=bool),
+        )
+
+    def width(self, kept: int) -> int:
+        """How many nearest offerers each made list holds."""
+        return min(kept, len(self.offerers))
 
 
 class NeighbourIndex:
@@ -38,15 +71,18 @@ class NeighbourIndex:
     def __init__(self, positions_km: np.ndarray, kept: int = KEPT_NEIGHBOURS) -> None:
         self.positions_km = np.asarray(positions_km, dtype=float)
         self.kept = kept
-        n_firms = len(self.positions_km)
-        self._offerers: dict[int, np.ndarray] = {}  # material → firms that offered it, sorted
-        self._lists: dict[int, np.ndarray] = {}  # material → (firms × kept) nearest offerers
-        self._known: dict[int, np.ndarray] = {}  # material → bool per firm: its list is made
-        self._is_offerer: dict[int, np.ndarray] = {}  # material → bool per firm
-        self._sparse: dict[int, bool] = {}  # material → its offers were sparse last time
-        self._live_row = np.full(n_firms, -1, dtype=np.int64)
-        # material → ((want, today's offering firms), firm × want nearest of them)
-        self._today: dict[int, tuple[tuple[int, bytes], np.ndarray]] = {}
+        self._materials: dict[int, _Material] = {}
+        self._live_row = np.full(len(self.positions_km), -1, dtype=np.int64)
+
+    def _squared_km(self, cand: np.ndarray, firms: np.ndarray) -> np.ndarray:
+        """Squared planar distance (km²) from each of ``firms`` to its row of ``cand``.
+
+        The one definition of nearness here: ``dx * dx + dy * dy``, as a k-d tree sums it.
+        """
+        fx, fy = self.positions_km[firms].T
+        dx = self.positions_km[cand, 0] - fx[:, None]
+        dy = self.positions_km[cand, 1] - fy[:, None]
+        return dx * dx + dy * dy
 
     def _by_distance(self, candidates: np.ndarray, firms: np.ndarray, width: int) -> np.ndarray:
         """For each of ``firms``, the ``width`` nearest of ``candidates`` (each row its own).
@@ -64,48 +100,41 @@ class NeighbourIndex:
             part = slice(start, start + step)
             cand = candidates if candidates.ndim == 1 else candidates[part]
             cand = np.broadcast_to(cand, (len(firms[part]), candidates.shape[-1]))
-            fx, fy = self.positions_km[firms[part]].T
-            dx = self.positions_km[cand, 0] - fx[:, None]
-            dy = self.positions_km[cand, 1] - fy[:, None]
-            out[part] = np.take_along_axis(cand, _nearest_columns(dx * dx + dy * dy, width), 1)
+            d2 = self._squared_km(cand, firms[part])
+            out[part] = np.take_along_axis(cand, _nearest_columns(d2, width), 1)
         return out
 
-    def _lists_for(self, m: int, firms: np.ndarray) -> np.ndarray:
-        """The kept nearest offerers of ``m`` for ``firms`` (made where not yet known)."""
-        width = min(self.kept, len(self._offerers[m]))
-        lists, known = self._lists[m], self._known[m]
-        new = np.unique(firms[~known[firms]])
+    def _lists_for(self, mat: _Material, firms: np.ndarray) -> np.ndarray:
+        """The kept nearest offerers of a material for ``firms`` (made where not yet known)."""
+        width = mat.width(self.kept)
+        new = np.unique(firms[~mat.known[firms]])
         if len(new):
-            lists[new, :width] = self._by_distance(self._offerers[m], new, width)
-            known[new] = True
-        return lists[firms, :width]
+            mat.lists[new, :width] = self._by_distance(mat.offerers, new, width)
+            mat.known[new] = True
+        return mat.lists[firms, :width]
 
-    def _learn(self, m: int, firms: np.ndarray) -> None:
+    def _learn(self, m: int, firms: np.ndarray) -> _Material:
         """Note today's offering firms of ``m``; new ones are merged into the kept lists."""
-        n_firms = len(self.positions_km)
-        if m not in self._offerers:
-            self._offerers[m] = np.empty(0, dtype=np.int64)
-            self._is_offerer[m] = np.zeros(n_firms, dtype=bool)
-            self._lists[m] = np.full((n_firms, self.kept), -1, dtype=np.int64)
-            self._known[m] = np.zeros(n_firms, dtype=bool)
-        is_offerer = self._is_offerer[m]
-        new = np.unique(firms[~is_offerer[firms]])
+        mat = self._materials.get(m)
+        if mat is None:
+            mat = self._materials[m] = _Material.empty(len(self.positions_km), self.kept)
+        new = np.unique(firms[~mat.is_offerer[firms]])
         if not len(new):
-            return
-        width = min(self.kept, len(self._offerers[m]))
-        is_offerer[new] = True
-        self._offerers[m] = np.flatnonzero(is_offerer)
-        known = np.flatnonzero(self._known[m])
-        if self._sparse.get(m, False):  # the lists are not read: make them anew if ever
-            self._known[m][:] = False
+            return mat
+        width = mat.width(self.kept)
+        mat.is_offerer[new] = True
+        mat.offerers = np.flatnonzero(mat.is_offerer)
+        known = np.flatnonzero(mat.known)
+        if mat.sparse:  # the lists are not read: make them anew if ever
+            mat.known[:] = False
         elif len(known):
             # the nearest among old and new offerers are among the kept old ones and the new
             cand = np.concatenate(
-                [self._lists[m][known, :width], np.broadcast_to(new, (len(known), len(new)))],
-                axis=1,
+                [mat.lists[known, :width], np.broadcast_to(new, (len(known), len(new)))], axis=1
             )
-            wider = min(self.kept, len(self._offerers[m]))
-            self._lists[m][known, :wider] = self._by_distance(np.sort(cand, axis=1), known, wider)
+            wider = mat.width(self.kept)
+            mat.lists[known, :wider] = self._by_distance(np.sort(cand, axis=1), known, wider)
+        return mat
 
     def nearest(
         self,
@@ -135,43 +164,42 @@ class NeighbourIndex:
             if not len(rows_m):
                 continue
             firms_m = offer_firm[rows_m]
-            self._learn(m, firms_m)
+            mat = self._learn(m, firms_m)
             asks = np.flatnonzero(ask_material == m)
             self._live_row[firms_m] = rows_m
-            firms = self._nearest_firms(m, np.sort(firms_m), ask_firm[asks], want)
+            firms = self._nearest_firms(mat, np.sort(firms_m), ask_firm[asks], want)
             near[asks] = np.where(firms >= 0, self._live_row[firms], len(offer_firm))
             self._live_row[firms_m] = -1
         return near
 
-    def _nearest_firms(self, m: int, live: np.ndarray, firms: np.ndarray, want: int) -> np.ndarray:
-        """The ``want`` nearest of today's offering firms ``live`` of ``m`` for ``firms``.
+    def _nearest_firms(
+        self, mat: _Material, live: np.ndarray, firms: np.ndarray, want: int
+    ) -> np.ndarray:
+        """The ``want`` nearest of a material's offering firms today, ``live``, for ``firms``.
 
-        Remembered while the same firms offer ``m`` (most materials, most days), so a day
-        like the one before costs a look-up. Returns firm indices, -1 where fewer exist.
+        Remembered while the same firms offer it, so a day like the one before costs a
+        look-up. Returns firm indices, -1 where fewer exist.
         """
         key = (want, live.tobytes())
-        day = self._today.get(m)
-        if day is None or day[0] != key:
-            day = key, np.full((len(self.positions_km), want), _UNKNOWN, dtype=np.int64)
-            self._today[m] = day
-        table = day[1]
+        if mat.today is None or mat.today[0] != key:
+            mat.today = key, np.full((len(self.positions_km), want), _UNKNOWN, dtype=np.int64)
+        table = mat.today[1]
         new = np.unique(firms[table[firms, 0] == _UNKNOWN])
         if len(new):
-            table[new] = self._find(m, live, new, want)
+            table[new] = self._find(mat, live, new, want)
         return table[firms]
 
-    def _find(self, m: int, live: np.ndarray, firms: np.ndarray, want: int) -> np.ndarray:
-        """Today's ``want`` nearest offering firms of ``m`` for ``firms`` (-1 where fewer).
+    def _find(self, mat: _Material, live: np.ndarray, firms: np.ndarray, want: int) -> np.ndarray:
+        """Today's ``want`` nearest offering firms of a material for ``firms`` (-1 where fewer).
 
         From the kept lists, unless today's offers are so sparse among the firms that have
-        offered ``m`` that the lists would hold too few of them: then, and for any firm
-        whose list holds too few, from all of today's offers.
+        offered the material that the lists would hold too few of them: then, and for any
+        firm whose list holds too few, from all of today's offers.
         """
         out = np.full((len(firms), want), -1, dtype=np.int64)
-        kept = min(self.kept, len(self._offerers[m]))
-        self._sparse[m] = kept * len(live) < 2 * want * len(self._offerers[m])
-        if not self._sparse[m]:
-            short = self._take_live(out, self._lists_for(m, firms), min(want, len(live)))
+        mat.sparse = mat.width(self.kept) * len(live) < 2 * want * len(mat.offerers)
+        if not mat.sparse:
+            short = self._take_live(out, self._lists_for(mat, firms), min(want, len(live)))
         else:
             short = np.arange(len(firms))
         if len(short):
@@ -194,8 +222,7 @@ class NeighbourIndex:
 
         _, near = cKDTree(self.positions_km[live]).query(self.positions_km[firms], k=width + 1)
         cand = live[np.sort(np.asarray(near).reshape(len(firms), width + 1), axis=1)]
-        d = self.positions_km[cand] - self.positions_km[firms][:, None, :]
-        d2 = d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1]
+        d2 = self._squared_km(cand, firms)
         order = np.argsort(d2, axis=1, kind="stable")  # ties by firm: cand is in firm order
         d2 = np.take_along_axis(d2, order, axis=1)
         out = np.take_along_axis(cand, order, axis=1)[:, :width]
