@@ -58,6 +58,16 @@ def straight_km(a: LocationSpec, b: LocationSpec) -> float:
     return math.hypot((a.x_km or 0.0) - (b.x_km or 0.0), (a.y_km or 0.0) - (b.y_km or 0.0))
 
 
+def _planar_km(locs: list[LocationSpec]) -> np.ndarray:
+    """Planar positions (km): x_km/y_km as given, lat/lon projected (see positions_km)."""
+    if not locs or not locs[0].geographic:
+        return np.array([[loc.x_km or 0.0, loc.y_km or 0.0] for loc in locs])
+    lat = np.radians([loc.lat or 0.0 for loc in locs])
+    lon = np.radians([loc.lon or 0.0 for loc in locs])
+    x = EARTH_RADIUS_KM * lon * np.cos(lat.mean())
+    return np.column_stack([x, EARTH_RADIUS_KM * lat])
+
+
 class TransportNetwork:
     """Distances and routes between the firms of a scenario."""
 
@@ -76,8 +86,9 @@ class TransportNetwork:
             (p.source, p.target, m): p for p in self.spec.pipelines for m in p.materials
         }
         self.distance_km = cache(self._distance_km)
-        self._coords: np.ndarray | None = None  # x_km, y_km of each firm, in scenario order
-        self._ids: list[str] = []
+        self._ids = list(scenario.firms)
+        self._locations = [f.location for f in scenario.firms.values()]
+        self._positions_km = _planar_km(self._locations)
 
     def _distance_km(self, source: str, target: str) -> float:
         if source == target:
@@ -99,25 +110,19 @@ class TransportNetwork:
     def distances_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """:meth:`distance_km` of many pairs, firms by index in the scenario (bit for bit).
 
-        Without explicit links, the coordinates are read once; planar pairs take their
+        Without explicit links, planar pairs take their
         differences in numpy and ``math.hypot`` pair by pair (numpy's hypot can differ in
         the last bit), great circles go through :func:`haversine_km` pair by pair.
         """
-        if self._coords is None:
-            firms = list(self.scenario.firms.values())
-            self._ids = list(self.scenario.firms)
-            self._coords = np.array([[f.location.x_km or 0.0, f.location.y_km or 0.0]
-                                     for f in firms])  # fmt: skip
-        ids, detour = self._ids, self.spec.detour_factor
-        if self.graph is None and not self.scenario.firms[ids[0]].location.geographic:
-            d = self._coords[source] - self._coords[target]
+        ids, locs, detour = self._ids, self._locations, self.spec.detour_factor
+        if self.graph is None and locs and not locs[0].geographic:
+            d = self._positions_km[source] - self._positions_km[target]
             crow = map(math.hypot, d[:, 0].tolist(), d[:, 1].tolist())
             return np.fromiter(crow, dtype=float, count=len(d)) * detour
         pairs = zip(source.tolist(), target.tolist(), strict=True)
         if self.graph is not None:
             km = [self.distance_km(ids[s], ids[t]) for s, t in pairs]
         else:
-            locs = [self.scenario.firms[i].location for i in ids]
             km = [haversine_km(locs[s], locs[t]) * detour if s != t else 0.0 for s, t in pairs]
         return np.array(km, dtype=float)
 
@@ -127,13 +132,7 @@ class TransportNetwork:
         Lat/lon are projected equirectangularly around the mean latitude, which keeps
         distances within a region of some 100 km to well under 1 %.
         """
-        locs = [f.location for f in self.scenario.firms.values()]
-        if not locs or not locs[0].geographic:
-            return np.array([[loc.x_km or 0.0, loc.y_km or 0.0] for loc in locs])
-        lat = np.radians([loc.lat or 0.0 for loc in locs])
-        lon = np.radians([loc.lon or 0.0 for loc in locs])
-        x = EARTH_RADIUS_KM * lon * np.cos(lat.mean())
-        return np.column_stack([x, EARTH_RADIUS_KM * lat])
+        return self._positions_km
 
     def pipeline(self, source: str, target: str, material: str) -> PipelineSpec | None:
         """The pipeline carrying ``material`` from ``source`` to ``target``, if any."""
