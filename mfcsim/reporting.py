@@ -1,0 +1,36 @@
+"""``mfcsim report``: the standalone HTML report of a run (against a baseline) or a comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mfcsim import runfiles
+from mfcsim.viz import comparison_panels, report_html, run_panels
+
+REPORT_NAME = "report.html"
+
+
+def build_report(folder: str | Path, baseline: str | Path | None = None) -> str:
+    """The report's HTML for a run folder (against a baseline run) or a comparison folder.
+
+    Raises:
+        ResultsError: If a folder is missing, unfinished, of another format or incomplete.
+    """
+    if runfiles.folder_kind(folder) == "comparison":
+        comparison = runfiles.read_comparison(folder)
+        info = {k: v for k, v in comparison.info.items() if isinstance(v, str | int | float)}
+        return report_html(comparison.label, info, comparison_panels(comparison))
+    data = runfiles.read_run(folder)
+    base = runfiles.read_run(baseline) if baseline is not None else None
+    info = dict(data.info) | ({"baseline": base.label} if base is not None else {})
+    return report_html(data.label, info, run_panels(data, base))
+
+
+def write_report(folder: str | Path, out: str | Path | None = None, **kwargs: object) -> Path:
+    """Write the report (default ``FOLDER/report.html``) and return its path."""
+    path = Path(out) if out is not None else Path(folder) / REPORT_NAME
+    text = build_report(folder, **kwargs)  # type: ignore[arg-type]
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

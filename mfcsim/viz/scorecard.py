@@ -1,0 +1,96 @@
+"""The People / Planet / Profit scorecard as tables: values per period, differences, intervals.
+
+Built from the long indicator frame (``indicator, scope, period, value, unit``) whatever its
+indicators and periods are called: a renamed or new indicator, or a new period, appears as a
+row or a column without a change here. Intervals come only from a comparison of replications.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from mfcsim.viz.colors import color_of, with_alpha
+
+PILLAR_ORDER = ("people", "planet", "profit", "other")
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _pillar_rank(pillars: Mapping[str, str]) -> dict[str, int]:
+    return {p: i for i, p in enumerate(PILLAR_ORDER)} | {
+        p: len(PILLAR_ORDER) for p in set(pillars.values()) - set(PILLAR_ORDER)
+    }
+
+
+def _ordered(frame: pd.DataFrame, pillars: Mapping[str, str]) -> pd.DataFrame:
+    frame = frame.assign(pillar=frame["indicator"].map(lambda i: pillars.get(i, "other")))
+    rank = _pillar_rank(pillars)
+    first = {name: i for i, name in enumerate(dict.fromkeys(frame["indicator"]))}
+    key = frame["pillar"].map(rank) * 10**6 + frame["indicator"].map(first)
+    return frame.assign(_k=key).sort_values("_k", kind="stable").drop(columns="_k")
+
+
+def scorecard_table(
+    indicators: pd.DataFrame,
+    pillars: Mapping[str, str],
+    *,
+    scope: str = "cluster",
+    baseline: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per indicator: ``pillar, indicator, unit`` and a column per period.
+
+    With a ``baseline`` (another run's indicator frame), each period also gets a column
+    ``<period> Δ`` = this run − the baseline.
+    """
+    rows = indicators[indicators["scope"] == scope]
+    periods = list(dict.fromkeys(rows["period"]))
+    wide = rows.pivot_table(index=["indicator", "unit"], columns="period", values="value",
+                            aggfunc="first", sort=False).reindex(columns=periods)  # fmt: skip
+    if baseline is not None:
+        base = baseline[baseline["scope"] == scope]
+        base = base.pivot_table(index=["indicator", "unit"], columns="period", values="value",
+                                aggfunc="first", sort=False)  # fmt: skip
+        for p in periods:
+            wide[f"{p} Δ"] = wide[p] - base.reindex(wide.index).get(p, math.nan)
+    wide = wide.reset_index()
+    wide.columns.name = None
+    out = _ordered(wide, pillars)
+    return out[["pillar", *[c for c in out.columns if c != "pillar"]]].reset_index(drop=True)
+
+
+def comparison_table(
+    table: pd.DataFrame, pillars: Mapping[str, str], *, scope: str = "cluster"
+) -> pd.DataFrame:
+    """``pillar, indicator, unit, period, n, A, B, B − A, 95 % CI low, 95 % CI high``."""
+    rows = table[table["scope"] == scope]
+    out = pd.DataFrame({
+        "indicator": rows["indicator"], "unit": rows["unit"], "period": rows["period"],
+        "n": rows["n"], "A": rows["mean_a"], "B": rows["mean_b"], "B − A": rows["diff"],
+        "95 % CI low": rows["ci_low"], "95 % CI high": rows["ci_high"],
+    })  # fmt: skip
+    out = _ordered(out, pillars)
+    return out[["pillar", *[c for c in out.columns if c != "pillar"]]].reset_index(drop=True)
+
+
+def scorecard_figure(table: pd.DataFrame, *, title: str = "Scorecard") -> go.Figure:
+    """The table of :func:`scorecard_table` or :func:`comparison_table`, rows by pillar."""
+    cells = [[_fmt(v) if isinstance(v, float) else str(v) for v in table[c]] for c in table.columns]
+    fill = [with_alpha(color_of(p), 0.12) for p in table["pillar"]]
+    trace = go.Table(
+        header={"values": [f"<b>{c}</b>" for c in table.columns], "fill_color": "#E8E8E8",
+                "align": "left", "font": {"size": 12}},
+        cells={"values": cells, "fill_color": [fill], "align": "left", "font": {"size": 11},
+               "height": 22},
+    )  # fmt: skip
+    fig = go.Figure(trace)
+    fig.update_layout(title=title, height=min(1400, 90 + 21 * (len(table) + 1)),
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10})  # fmt: skip
+    return fig
