@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | validate | schema | types``.
+"""The command line: ``mfcsim run | compare | report | dashboard | validate | schema | types``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -118,6 +118,9 @@ def run(
         typer.Option(help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."),
     ] = None,
     workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    report: Annotated[
+        bool, typer.Option(help="Write report.html into the run folder (not with --reps).")
+    ] = True,
 ) -> None:
     """Run a scenario (or --reps replications of it) and write its run folder."""
     from mfcsim.scenario.load import load_scenario
@@ -143,14 +146,54 @@ def run(
 
         if (warning := balance_warning(results)) is not None:
             _warn(warning)
-    path = results.write(folder)
+    path = results.write(folder, also=_report_writer(folder.name) if report else None)
     typer.echo(str(path))
     if not quiet:
-        typer.echo(f"report: {path / 'kpis.json'}")
+        typer.echo(f"report: {path / ('report.html' if report else 'kpis.json')}")
         _print_table(headline_figures(results.kpis, results.indicators))
         from mfcsim.indicators import print_scorecard, scorecard
 
         print_scorecard(scorecard(results.indicators))
+
+
+def _report_writer(label: str) -> Any:
+    """Writes report.html into a run folder while it is still under its temporary name."""
+    from mfcsim.reporting import write_report
+
+    return lambda tmp: write_report(tmp, label=label)
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A run folder, or a comparison folder.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="The HTML file (default FOLDER/report.html).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A run folder to compare the run with (B − A).")
+    ] = None,
+) -> None:
+    """Write the standalone HTML report of a run (or a comparison) and print its path."""
+    from mfcsim.reporting import write_report
+
+    typer.echo(str(write_report(folder, out, baseline=baseline)))
+
+
+@app.command()
+def dashboard(
+    runs_dir: Annotated[Path, typer.Argument(help="A folder of run folders (e.g. runs).")],
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port to serve on.")] = 8050,
+    host: Annotated[str, typer.Option(help="The address to bind (default: this machine only).")] = (
+        "127.0.0.1"
+    ),
+) -> None:
+    """Serve the Dash explorer over the run folders under RUNS_DIR."""
+    if not runs_dir.is_dir():
+        raise UsageError(f"{runs_dir}: no such folder (accepted: a folder that holds run folders)")
+    from dashboards.explorer import serve
+
+    typer.echo(f"mfcsim explorer: http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    serve(runs_dir, host=host, port=port)
 
 
 def _warn(message: str) -> None:

@@ -19,7 +19,7 @@ import math
 import platform
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -341,14 +341,19 @@ class Results:
         )
         return err
 
-    def write(self, folder: str | Path) -> Path:
+    def write(self, folder: str | Path, *, also: Callable[[Path], object] | None = None) -> Path:
         """Write the run folder atomically and return its path.
+
+        ``also`` is called with the folder under its temporary name once every file is in it,
+        to add files (the HTML report) before the folder is renamed.
 
         Raises:
             UsageError: If ``folder`` exists already and is not empty.
         """
         with atomic_folder(folder) as tmp:
             self._write_files(tmp)
+            if also is not None:
+                also(tmp)
         return Path(folder)
 
     def _write_files(self, folder: Path) -> None:

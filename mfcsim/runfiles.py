@@ -93,8 +93,8 @@ def _locations(root: Path, nodes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_run(folder: str | Path) -> RunData:
-    """The frames of a run folder.
+def read_run(folder: str | Path, label: str | None = None) -> RunData:
+    """The frames of a run folder, named ``label`` (default: the folder's name).
 
     Raises:
         ResultsError: If the folder is missing, unfinished, of another format or lacks a file.
@@ -108,7 +108,7 @@ def read_run(folder: str | Path) -> RunData:
     frames["nodes"] = _locations(root, frames["nodes"])
     extra = {n: _frame(root, n) for n in OPTIONAL if (root / f"{n}.parquet").exists()}
     info = {k: manifest[k] for k in INFO_KEYS if k in manifest}
-    return RunData(root.name, **frames, **extra, info=info, pillars=pillars())
+    return RunData(label or root.name, **frames, **extra, info=info, pillars=pillars())
 
 
 def read_comparison(folder: str | Path) -> ComparisonData:

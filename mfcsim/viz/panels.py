@@ -73,8 +73,13 @@ def _title(choice: Choice, what: str) -> str:
     return f"{what}: {choice.layer} ({unit}) by {choice.level}{picked}{firms}"
 
 
-def sankey_panel(data: RunData, choice: Choice, *, key: str = "sankey") -> Panel:
-    """The Sankey with its time control (constant scale, fixed positions, drawn balance)."""
+def sankey_panel(
+    data: RunData, choice: Choice, *, key: str = "sankey", show_step: int | None = None
+) -> Panel:
+    """The Sankey with its time control (constant scale, fixed positions, drawn balance).
+
+    With ``show_step``, only that step is drawn (at the scale of all steps), no control.
+    """
     days = sankey_data.STEP_DAYS.get(choice.step)
     kwargs = {"layer": choice.layer, "materials": choice.materials, "firms": choice.firms}
     links = sankey_data.sankey_links(
@@ -86,7 +91,7 @@ def sankey_panel(data: RunData, choice: Choice, *, key: str = "sankey") -> Panel
     fig = sankey.sankey_figure(
         links, positions, unit=layers.layer_unit(choice.layer),
         title=_title(choice, "Flows"), colors=colors, balance=bal,
-        step_labels=step_labels(data, choice.step),
+        step_labels=step_labels(data, choice.step), show_step=show_step,
     )  # fmt: skip
     return Panel(key, "Material flows", fig, links.assign(unit=layers.layer_unit(choice.layer)))
 

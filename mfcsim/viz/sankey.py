@@ -73,6 +73,7 @@ def sankey_figure(
     colors: Mapping[str, str],
     balance: pd.DataFrame | None = None,
     step_labels: Sequence[str] | None = None,
+    show_step: int | None = None,
 ) -> go.Figure:
     """A Sankey of ``links`` (``step, source, target, material, value``) at fixed positions.
 
@@ -84,6 +85,8 @@ def sankey_figure(
         colors: Node name to colour.
         balance: Per step, the drawn balance (:func:`mfcsim.viz.balance.drawn_balance`).
         step_labels: One label per step for the time control; none for a single step.
+        show_step: Show only this step, without a time control (the explorer's own control
+            chooses it); the scale is still that of all steps.
     """
     steps = sorted(set(links["step"])) or [0]
     if step_labels is not None:
@@ -98,15 +101,18 @@ def sankey_figure(
     extra = _balancing(values, src, dst, x) if len(keys) else np.zeros(len(steps))
     full = np.c_[values, extra]
     texts = _step_texts(balance, unit, len(steps))
-    fig = go.Figure(_trace(keys, names, positions, full[0], src, dst, colors, unit))
+    first = 0 if show_step is None else min(max(show_step, 0), len(steps) - 1)
+    fig = go.Figure(_trace(keys, names, positions, full[first], src, dst, colors, unit))
     fig.update_layout(
         title=title,
         font_size=11,
         height=620,
         margin={"l": 10, "r": 10, "t": 50, "b": 90 if len(steps) > 1 else 40},
-        annotations=[_note(texts[0])],
+        annotations=[_note(texts[first])],
     )
-    if step_labels is not None and len(steps) > 1:
+    if show_step is not None and step_labels is not None:
+        fig.update_layout(title=f"{title}, {step_labels[first]}")
+    elif step_labels is not None and len(steps) > 1:
         fig.update_layout(sliders=[_slider(full, texts, step_labels)])
     return fig
 
