@@ -1,0 +1,120 @@
+"""Map, time series, scorecard, colours and the difference Sankey, on a real tiny run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mfcsim import runfiles
+from mfcsim.viz import panels
+from mfcsim.viz.colors import DECREASE, INCREASE, color_of, with_alpha
+from mfcsim.viz.network_map import firm_positions, network_edges
+from mfcsim.viz.rundata import RunData
+from mfcsim.viz.scorecard import comparison_table, scorecard_table
+from mfcsim.viz.timeseries import disruption_bands
+from tests.viz_fixtures import runs_dir  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(scope="module")
+def tiny(runs_dir) -> RunData:  # noqa: F811
+    return runfiles.read_run(runs_dir / "tiny")
+
+
+@pytest.fixture(scope="module")
+def baseline(runs_dir) -> RunData:  # noqa: F811
+    return runfiles.read_run(runs_dir / "tiny-none")
+
+
+def test_colours_are_stable_per_name_across_figures(tiny: RunData) -> None:
+    """A material has one colour in the Sankey and in the stock lines, whatever else is drawn."""
+    assert color_of("digestate") == color_of("digestate") != color_of("cattle_manure")
+    sankey = panels.sankey_panel(tiny, panels.Choice(step="run")).figure.data[0]
+    for material, color in zip(sankey.link.customdata, sankey.link.color, strict=True):
+        if material:
+            assert color == with_alpha(color_of(material), 0.45)
+    stocks = panels.series_panels(tiny, panels.Choice())[0].figure
+    for line in stocks.data:
+        assert line.line.color == color_of(line.name.split(" · ")[1])
+
+
+def test_every_axis_has_a_unit(tiny: RunData) -> None:
+    """Time series and the map name their axes with a unit in brackets."""
+    figures = [p.figure for p in panels.series_panels(tiny, panels.Choice())]
+    figures.append(panels.map_panel(tiny).figure)
+    for fig in figures:
+        for axis in (fig.layout.xaxis, fig.layout.yaxis):
+            assert axis.title.text
+            assert "(" in axis.title.text or axis.title.text == "day"
+
+
+def test_map_places_firms_and_sizes_edges_by_tonnes(tiny: RunData) -> None:
+    """Firms stand at their x/y km; pipelines are dashed; hover carries the firm's totals."""
+    pos = firm_positions(tiny).set_index("node")
+    assert pos.loc["dairy", ["x_km", "y_km"]].tolist() == [0.0, 0.0]
+    assert pos.loc["chp", ["x_km", "y_km"]].tolist() == [8.2, 3.0]
+    edges = network_edges(tiny)
+    assert edges["pipeline"].any()
+    assert (~edges["pipeline"]).any()
+    fig = panels.map_panel(tiny).figure
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert {t.line.dash for t in lines} == {"dash", "solid"}
+    widest = max(lines, key=lambda t: t.line.width)
+    heaviest = edges.loc[edges["tonnes"].idxmax()]
+    ends = {tuple(pos.loc[heaviest["source"], ["x_km", "y_km"]]),
+            tuple(pos.loc[heaviest["target"], ["x_km", "y_km"]])}  # fmt: skip
+    assert set(zip(widest.x, widest.y, strict=True)) == ends
+    assert "received" in fig.data[-1].hovertemplate
+
+
+def test_disruptions_become_bands(tiny: RunData) -> None:
+    """The outage from day 10 for 5 days is one band, drawn on every time series."""
+    bands = disruption_bands(tiny.events, tiny.horizon_day)
+    assert bands[["start", "end"]].values.tolist() == [[10.0, 15.0]]
+    fill = panels.series_panels(tiny, panels.Choice())[2].figure
+    assert [(s.x0, s.x1) for s in fill.layout.shapes] == [(10.0, 15.0)]
+
+
+def test_scorecard_shows_any_indicator_and_period(tiny: RunData) -> None:
+    """A new indicator or period in the long frame appears without a change in the code."""
+    extra = pd.DataFrame([{"indicator": "use_fill_brand_new", "scope": "cluster",
+                           "period": "pilot", "value": 0.5, "unit": "share"}])  # fmt: skip
+    frame = pd.concat([tiny.indicators, extra], ignore_index=True)
+    table = scorecard_table(frame, tiny.pillars)
+    row = table[table["indicator"] == "use_fill_brand_new"].iloc[0]
+    assert (row["pillar"], row["unit"], row["pilot"]) == ("other", "share", 0.5)
+    assert list(table["pillar"].drop_duplicates()) == ["people", "planet", "profit", "other"]
+    assert {"all", "start", "mid", "end", "pilot"} <= set(table.columns)
+
+
+def test_scorecard_with_baseline_has_differences(tiny: RunData, baseline: RunData) -> None:
+    """Each period gets a Δ column: this run − the baseline."""
+    table = scorecard_table(tiny.indicators, tiny.pillars, baseline=baseline.indicators)
+    key = table.set_index("indicator")
+    a = baseline.indicators.query("scope == 'cluster' and period == 'all'")
+    a = a.set_index("indicator")["value"]
+    name = "transport_tkm"
+    assert key.loc[name, "all Δ"] == pytest.approx(key.loc[name, "all"] - a[name])
+
+
+def test_comparison_table_keeps_the_interval() -> None:
+    """A comparison's rows carry A, B, B − A and the 95 % interval, by pillar."""
+    table = pd.DataFrame([{"indicator": "fill_rate", "scope": "cluster", "period": "all",
+                           "unit": "share", "n": 3, "mean_a": 0.9, "mean_b": 1.0, "diff": 0.1,
+                           "sd_diff": 0.01, "ci_low": 0.08, "ci_high": 0.12,
+                           "significant": True}])  # fmt: skip
+    out = comparison_table(table, {"fill_rate": "people"})
+    assert out.iloc[0].to_dict() == {"pillar": "people", "indicator": "fill_rate",
+                                     "unit": "share", "period": "all", "n": 3, "A": 0.9,
+                                     "B": 1.0, "B − A": 0.1, "95 % CI low": 0.08,
+                                     "95 % CI high": 0.12}  # fmt: skip
+
+
+def test_difference_sankey_colours_by_change(tiny: RunData, baseline: RunData) -> None:
+    """Links are |B − A| wide, green where B has more and red where it has less."""
+    panel = panels.difference_panel(tiny, baseline, panels.Choice(level="firm", top_n=None))
+    diff = panel.data[panel.data["change"] != 0]
+    link = panel.figure.data[0].link
+    assert list(link.value) == pytest.approx(diff["change"].abs().tolist())
+    expected = [with_alpha(INCREASE if c > 0 else DECREASE, 0.55) for c in diff["change"]]
+    assert list(link.color) == expected
+    assert len(diff) > 0
