@@ -31,3 +31,8 @@ def run_folders(root: str | Path) -> list[str]:
         found += [p.relative_to(base).as_posix() for p in below if _looks_like_output(p)]
         frontier = below
     return sorted(found)
+
+
+def first_complete(root: str | Path, runs: list[str]) -> str | None:
+    """The first of ``runs`` that holds a ledger (the run the page opens with)."""
+    return next((r for r in runs if (Path(root) / r / "flows.parquet").exists()), None)

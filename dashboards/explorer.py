@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import functools
+import traceback
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, no_update
 
-from dashboards.catalog import run_folders
+from dashboards.catalog import first_complete, run_folders
 from dashboards.layout import FIGURES, page
 from mfcsim import runfiles
 from mfcsim.errors import MfcsimError
@@ -100,9 +101,14 @@ def create_app(root: str | Path) -> Dash:
     explorer = Explorer(root)
     app = Dash(__name__, title="mfcsim explorer", serve_locally=True)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + STYLE + "</style>")
-    app.layout = lambda: page(run_folders(root), str(root))
+    app.layout = lambda: _page(root)
     _register(app, explorer)
     return app
+
+
+def _page(root: str | Path) -> Any:
+    runs = run_folders(root)
+    return page(runs, str(root), first_complete(root, runs))
 
 
 def _register(app: Dash, explorer: Explorer) -> None:
@@ -120,8 +126,9 @@ def _register(app: Dash, explorer: Explorer) -> None:
             return [], [], ["mass"], 0, None
         used = sorted(set(data.flows["material"].astype(str)))
         labels = panels.step_labels(data, step) or ["whole run"]
-        marks = {i: {"label": lab.removeprefix("days ")} for i, lab in enumerate(labels)
-                 if i % max(1, len(labels) // 8) == 0}  # fmt: skip
+        every = max(1, -(-len(labels) // 6))
+        marks = {i: {"label": lab.removeprefix("days ").split("–")[0]}
+                 for i, lab in enumerate(labels) if i % every == 0}  # fmt: skip
         return used, data.firms, layer_names(data), len(labels) - 1, marks
 
     @app.callback(Output("firm", "value"), Input("fig-map", "clickData"),
@@ -154,7 +161,11 @@ def _register(app: Dash, explorer: Explorer) -> None:
         if base is not None and not isinstance(base, RunData):
             return [f"{baseline}: a comparison folder cannot be a baseline run", *empty]
         choice = _choice(material, layer or "mass", level, step, firm)
-        return ["", *_run_outputs(data, base, choice, int(period or 0))]
+        try:
+            return ["", *_run_outputs(data, base, choice, int(period or 0))]
+        except Exception as exc:  # a bug in a figure: say so in the page, log the traceback
+            traceback.print_exc()
+            return [f"could not draw {run}: {type(exc).__name__}: {exc}", *empty]
 
 
 def serve(root: str | Path, host: str = "127.0.0.1", port: int = 8050) -> None:

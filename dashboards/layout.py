@@ -27,9 +27,8 @@ def _radio(id_: str, options: list[str], value: str) -> dcc.RadioItems:
                           inputStyle={"marginRight": "3px", "marginLeft": "8px"})  # fmt: skip
 
 
-def controls(runs: list[str]) -> html.Div:
-    """Run, baseline, material, layer, level, time step, period and firm."""
-    first = next((r for r in runs), None)
+def controls(runs: list[str], first: str | None) -> html.Div:
+    """Run (``first`` chosen), baseline, material, layer, level, time step, period and firm."""
     return html.Div(
         [
             _control("run", dcc.Dropdown(id="run", options=runs, value=first, clearable=False)),
@@ -74,13 +73,13 @@ def figure_section(key: str, heading: str) -> html.Section:
     )
 
 
-def page(runs: list[str], root: str) -> html.Div:
-    """The whole page."""
+def page(runs: list[str], root: str, first: str | None) -> html.Div:
+    """The whole page, with ``first`` as the chosen run."""
     return html.Div(
         [
             html.H1("mfcsim explorer"),
             html.P(f"run folders under {root}", className="meta"),
-            controls(runs),
+            controls(runs, first),
             html.Div(id="message", role="alert", className="message"),
             *(figure_section(k, h) for k, h in FIGURES),
         ],

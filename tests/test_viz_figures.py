@@ -11,7 +11,7 @@ from mfcsim.viz.colors import DECREASE, INCREASE, color_of, with_alpha
 from mfcsim.viz.network_map import firm_positions, network_edges
 from mfcsim.viz.rundata import RunData
 from mfcsim.viz.scorecard import comparison_table, scorecard_table
-from mfcsim.viz.timeseries import disruption_bands
+from mfcsim.viz.timeseries import disruption_bands, stock_series
 from tests.viz_fixtures import runs_dir  # noqa: F401  (a fixture)
 
 
@@ -118,3 +118,10 @@ def test_difference_sankey_colours_by_change(tiny: RunData, baseline: RunData) -
     expected = [with_alpha(INCREASE if c > 0 else DECREASE, 0.55) for c in diff["change"]]
     assert list(link.color) == expected
     assert len(diff) > 0
+
+
+def test_series_of_a_material_no_firm_stocks_are_empty_not_an_error(tiny: RunData) -> None:
+    """Choosing a material no firm holds gives empty series with their columns."""
+    out = stock_series(tiny, materials=["no_such_material"])
+    assert out.empty
+    assert list(out.columns) == ["t_day", "node", "material", "quantity", "unit"]

@@ -159,3 +159,10 @@ def test_layout_puts_sources_left_and_sinks_right() -> None:
     pos = node_positions(sankey_links(_hand_made()), {"import", "export"}).set_index("node")
     assert pos.loc["import", "x"] < pos.loc["a", "x"] < pos.loc["b", "x"] < pos.loc["export", "x"]
     assert pos["y"].between(0, 1).all()
+
+
+def test_a_choice_with_no_flow_says_so_instead_of_an_empty_sankey(tiny: RunData) -> None:
+    """Plotly cannot draw a Sankey of zeros: the figure says there is nothing to draw."""
+    fig = sankey_panel(tiny, Choice(materials=["no_such_material"])).figure
+    assert fig.data == ()
+    assert fig.layout.annotations[0].text == "nothing flows for this choice"

@@ -88,6 +88,8 @@ def sankey_figure(
         show_step: Show only this step, without a time control (the explorer's own control
             chooses it); the scale is still that of all steps.
     """
+    if not (links["value"] > 0).any():
+        return _nothing(title, "nothing flows for this choice")
     steps = sorted(set(links["step"])) or [0]
     if step_labels is not None:
         steps = list(range(len(step_labels)))
@@ -147,10 +149,20 @@ def _trace(
             "target": [*dst.tolist(), len(names) - 1],
             "value": values.tolist(),
             "color": [with_alpha(color_of(m), 0.45) for m in materials] + [HIDDEN],
+            "hovercolor": [with_alpha(color_of(m), 0.75) for m in materials] + [HIDDEN],
             "customdata": [*materials, ""],
             "hovertemplate": [hover + "<extra></extra>"] * len(materials) + ["<extra></extra>"],
         },
     )
+
+
+def _nothing(title: str, text: str) -> go.Figure:
+    """A figure that says there is nothing to draw (Plotly fails on a Sankey of zeros)."""
+    fig = go.Figure()
+    note = {"text": text, "showarrow": False, "font": {"size": 14}}
+    fig.update_layout(title=title, height=200, xaxis_visible=False, yaxis_visible=False,
+                      annotations=[note])  # fmt: skip
+    return fig
 
 
 def _note(text: str) -> dict[str, object]:
@@ -201,6 +213,8 @@ def difference_figure(
     names = list(positions["node"])
     index = {n: i for i, n in enumerate(names)}
     kept = diff[diff["change"] != 0.0]
+    if kept.empty:
+        return _nothing(title, "no difference between the two runs for this choice")
     color = np.where(kept["change"] > 0, with_alpha(INCREASE, 0.55), with_alpha(DECREASE, 0.55))
     hover = (
         "%{source.label} → %{target.label}<br>%{customdata[0]}: A %{customdata[1]:,.4g}, "

@@ -35,7 +35,8 @@ def stock_series(
         s = s[s["material"].isin(set(materials))]
     peak = s.groupby(["node", "material"])["quantity"].max().sort_values(ascending=False)
     kept = set(peak.index[:limit])
-    s = s[[k in kept for k in zip(s["node"], s["material"], strict=True)]]
+    mask = [k in kept for k in zip(s["node"], s["material"], strict=True)]
+    s = s[pd.Series(mask, index=s.index, dtype=bool)]
     units = data.materials.set_index(data.materials["id"].astype(str))["unit"].astype(str)
     return s.assign(unit=s["material"].map(units))[["t_day", "node", "material", "quantity",
                                                      "unit"]]  # fmt: skip
