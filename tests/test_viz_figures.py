@@ -62,7 +62,8 @@ def test_map_places_firms_and_sizes_edges_by_tonnes(tiny: RunData) -> None:
     heaviest = edges.loc[edges["tonnes"].idxmax()]
     ends = {tuple(pos.loc[heaviest["source"], ["x_km", "y_km"]]),
             tuple(pos.loc[heaviest["target"], ["x_km", "y_km"]])}  # fmt: skip
-    assert set(zip(widest.x, widest.y, strict=True)) == ends
+    points = {p for p in zip(widest.x, widest.y, strict=True) if p == p}  # not the gaps
+    assert ends <= points
     assert "received" in fig.data[-1].hovertemplate
 
 

@@ -8,6 +8,7 @@ and stocks, which that file does not carry per shipment.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mfcsim.viz.rundata import RunData
@@ -52,54 +53,78 @@ def material_factor(data: RunData, layer: str) -> pd.Series:
     raise ValueError(f"unknown layer {layer!r} (accepted: {', '.join(layer_names(data))})")
 
 
-def _plain(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    out = frame.copy()
-    for c in columns:
-        out[c] = out[c].astype(str)
-    return out
+def plain(column: pd.Series) -> np.ndarray:
+    """A column of names as a NumPy array of Python strings."""
+    return np.asarray(column.astype(str), dtype=object)
+
+
+def per_row(column: pd.Series, mapping: pd.Series) -> np.ndarray:
+    """``mapping`` looked up for each row's name, 0 where it has none.
+
+    A categorical column is looked up through its codes: its categories are mapped, not its
+    rows.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = column.cat.categories.astype(str)
+        table = np.append(mapping.reindex(names).fillna(0.0).to_numpy(dtype=float), 0.0)
+        return table[column.cat.codes.to_numpy()]  # code -1 (missing) takes the last 0
+    return column.astype(str).map(mapping).fillna(0.0).to_numpy(dtype=float)
+
+
+LEDGER_COLUMNS = ("source", "target", "material", "kind")
 
 
 def ledger(data: RunData, layer: str) -> pd.DataFrame:
-    """The ledger in the layer's unit: ``t_day, source, target, material, kind, value``."""
-    cols = ("source", "target", "material", "kind")
+    """The ledger in the layer's unit: ``t_day, source, target, material, kind, value``.
+
+    Names stay as the run folder has them (categoricals, fast to filter and group; group with
+    ``observed=True``). Made once per run and layer; do not change the frame returned.
+    """
+    return data.cached(("ledger", layer), lambda: _ledger(data, layer))
+
+
+def _ledger(data: RunData, layer: str) -> pd.DataFrame:
     if layer not in BASE_LAYERS and len(data.substance_flows):
-        rows = data.substance_flows[data.substance_flows["substance"].astype(str) == layer]
-        out = _plain(rows[["t_day", *cols]], cols)
+        sf = data.substance_flows
+        rows = sf[sf["substance"] == layer]
+        out = rows[["t_day", *LEDGER_COLUMNS]].copy()
         out["value"] = rows["quantity"].to_numpy(dtype=float)
-        return out
+        return out.reset_index(drop=True)
     factor = material_factor(data, layer)
-    out = _plain(data.flows[["t_day", *cols]], cols)
-    out["value"] = data.flows["quantity"].to_numpy(dtype=float) * (
-        out["material"].map(factor).fillna(0.0).to_numpy()
-    )
+    out = data.flows[["t_day", *LEDGER_COLUMNS]].copy()
+    out["value"] = data.flows["quantity"].to_numpy(dtype=float) * (per_row(out["material"], factor))
     return out
 
 
 def shipments(data: RunData, layer: str) -> pd.DataFrame:
     """Shipments between firms in the layer's unit: ``t_day, source, target, material, value``.
 
-    ``t_day`` is the day of dispatch.
+    ``t_day`` is the day of dispatch; names as the run folder has them.
     """
     cols = ["t_day", "source", "target", "material", "value"]
     if data.shipments.empty:
         return pd.DataFrame(columns=cols)
     s = data.shipments
-    factor = material_factor(data, layer)
     out = pd.DataFrame({
         "t_day": s["dispatch_t_day"].to_numpy(dtype=float),
-        "source": s["supplier"].astype(str).to_numpy(),
-        "target": s["receiver"].astype(str).to_numpy(),
-        "material": s["material"].astype(str).to_numpy(),
+        "source": s["supplier"],
+        "target": s["receiver"],
+        "material": s["material"],
+        "value": s["quantity"].to_numpy(dtype=float)
+        * per_row(s["material"], material_factor(data, layer)),
     })  # fmt: skip
-    out["value"] = s["quantity"].to_numpy(dtype=float) * out["material"].map(factor).fillna(0.0)
     return out[cols]
 
 
 def stocks(data: RunData, layer: str) -> pd.DataFrame:
-    """Stocks in the layer's unit (substances at their material's composition)."""
+    """Stocks in the layer's unit (substances at their material's composition), made once."""
+    return data.cached(("stocks", layer), lambda: _stocks(data, layer))
+
+
+def _stocks(data: RunData, layer: str) -> pd.DataFrame:
     factor = material_factor(data, layer)
-    out = _plain(data.stocks[["t_day", "node", "material"]], ("node", "material"))
+    out = data.stocks[["t_day", "node", "material"]].copy()
     out["value"] = data.stocks["quantity"].to_numpy(dtype=float) * (
-        out["material"].map(factor).fillna(0.0).to_numpy()
+        per_row(out["material"], factor)
     )
     return out

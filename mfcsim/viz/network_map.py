@@ -50,7 +50,9 @@ def network_edges(data: RunData) -> pd.DataFrame:
     if ship.empty:
         return pd.DataFrame(columns=EDGE_COLUMNS)
     mode = data.shipments["mode"].astype(str).to_numpy()
-    ship = ship.assign(pipeline=mode == "pipeline")
+    ship = ship.assign(pipeline=mode == "pipeline", source=layers.plain(ship["source"]),
+                       target=layers.plain(ship["target"]),
+                       material=layers.plain(ship["material"]))  # fmt: skip
     grouped = ship.groupby(["source", "target", "pipeline"], sort=True)
     out = grouped.agg(
         tonnes=("value", "sum"), materials=("material", lambda m: ", ".join(sorted(set(m))))
@@ -61,9 +63,10 @@ def network_edges(data: RunData) -> pd.DataFrame:
 def firm_totals(data: RunData) -> pd.DataFrame:
     """Per firm, tonnes received and sent over the run (every ledger row across its edge)."""
     led = layers.ledger(data, "mass")
-    across = led[led["source"] != led["target"]]
-    received = across.groupby("target")["value"].sum().rename("received_t")
-    sent = across.groupby("source")["value"].sum().rename("sent_t")
+    across = led[~led["kind"].isin(("production", "consumption"))]
+    received = across.groupby("target", observed=True)["value"].sum().rename("received_t")
+    sent = across.groupby("source", observed=True)["value"].sum().rename("sent_t")
+    received.index, sent.index = received.index.astype(str), sent.index.astype(str)
     out = pd.concat([received, sent], axis=1).fillna(0.0).reindex(data.firms).fillna(0.0)
     return out.rename_axis("node").reset_index()
 
@@ -84,18 +87,8 @@ def network_map_figure(
     """Firms coloured by sector, edges as wide as tonnes shipped, pipelines dashed."""
     xy = positions.set_index("node")[["x_km", "y_km"]]
     fig = go.Figure()
-    largest = float(edges["tonnes"].max()) if len(edges) else 0.0
-    for e in edges.itertuples():
-        if e.source not in xy.index or e.target not in xy.index:
-            continue
-        (x0, y0), (x1, y1) = xy.loc[e.source], xy.loc[e.target]
-        fig.add_trace(
-            go.Scatter(
-                x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False, hoverinfo="skip",
-                line={"width": _width(e.tonnes, largest), "color": "rgba(80,80,80,0.35)",
-                      "dash": "dash" if e.pipeline else "solid"},
-            )
-        )  # fmt: skip
+    for trace in _edge_traces(edges, xy):
+        fig.add_trace(trace)
     info = positions.merge(totals, on="node", how="left").fillna(0.0)
     for sector, rows in info.groupby("sector", sort=True):
         fig.add_trace(_firms_trace(str(sector), rows, selected))
@@ -110,6 +103,27 @@ def network_map_figure(
         annotations=[_legend_note()],
     )
     return fig
+
+
+def _edge_traces(edges: pd.DataFrame, xy: pd.DataFrame) -> list[go.Scatter]:
+    """Edges in a few width classes (one trace each), pipelines dashed."""
+    known = edges[edges["source"].isin(xy.index) & edges["target"].isin(xy.index)]
+    if known.empty:
+        return []
+    largest = float(known["tonnes"].max())
+    width = np.round([_width(t, largest) for t in known["tonnes"]], 0)
+    traces = []
+    for (w, pipe), rows in known.assign(w=width).groupby(["w", "pipeline"], sort=True):
+        a, b = xy.loc[rows["source"]].to_numpy(), xy.loc[rows["target"]].to_numpy()
+        gap = np.full(len(rows), np.nan)
+        x = np.column_stack([a[:, 0], b[:, 0], gap]).ravel()
+        y = np.column_stack([a[:, 1], b[:, 1], gap]).ravel()
+        traces.append(go.Scatter(
+            x=x, y=y, mode="lines", showlegend=False, hoverinfo="skip",
+            line={"width": float(w), "color": "rgba(80,80,80,0.35)",
+                  "dash": "dash" if pipe else "solid"},
+        ))  # fmt: skip
+    return traces
 
 
 def _firms_trace(sector: str, rows: pd.DataFrame, selected: str | None) -> go.Scatter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ class RunData:
         info: Scenario name, seed, days and firms (nothing that changes between two runs
             of the same seed).
         pillars: Indicator name to pillar (people, planet, profit); others go to "other".
+        cache: Frames derived from these (the ledger in a layer's unit, ...), made once.
     """
 
     label: str
@@ -46,6 +47,13 @@ class RunData:
     substance_flows: pd.DataFrame = field(default_factory=_empty)
     info: Mapping[str, Any] = field(default_factory=dict)
     pillars: Mapping[str, str] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``, computed once per key for this run (derived frames, never the files)."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
 
     @property
     def horizon_day(self) -> float:
@@ -64,6 +72,9 @@ class RunData:
 
     def sector_of(self) -> dict[str, str]:
         """Firm id to sector (the ``sector`` column, else the firm type)."""
+        return dict(self.cached("sector_of", self._sectors))
+
+    def _sectors(self) -> dict[str, str]:
         firms = self.nodes[self.nodes["role"] == "firm"]
         column = "sector" if "sector" in firms.columns else "type"
         return dict(zip(firms["node"].astype(str), firms[column].astype(str), strict=True))

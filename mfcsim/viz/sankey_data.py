@@ -32,16 +32,32 @@ def step_of(t_day: pd.Series | np.ndarray, step_days: int | None) -> np.ndarray:
     return np.floor(t / step_days).astype(np.int64)
 
 
-def raw_links(data: RunData, layer: str) -> pd.DataFrame:
-    """Firm-to-firm shipments and boundary flows: ``t_day, source, target, material, value``."""
-    ledger = layers.ledger(data, layer)
-    boundary = ledger[ledger["kind"].isin(layers.BOUNDARY_KINDS)].drop(columns="kind")
-    shipped = layers.shipments(data, layer)
-    parts = [p for p in (shipped, boundary) if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=["t_day", "source", "target", "material", "value"])
-    out = pd.concat(parts, ignore_index=True)
-    return out[out["value"] > 0.0]
+def _grouped(frame: pd.DataFrame, step_days: int | None) -> pd.DataFrame:
+    keys = ["step", "source", "target", "material"]
+    g = frame.assign(step=step_of(frame["t_day"], step_days))
+    g = g.groupby(keys, observed=True, sort=False)["value"].sum().reset_index()
+    for c in keys[1:]:
+        g[c] = pd.Series(layers.plain(g[c]), index=g.index, dtype=object)
+    return g
+
+
+def raw_links(data: RunData, layer: str, step_days: int | None = None) -> pd.DataFrame:
+    """Shipments and boundary flows per step: ``step, source, target, material, value``.
+
+    Made once per run, layer and step length.
+    """
+
+    def make() -> pd.DataFrame:
+        ledger = layers.ledger(data, layer)
+        boundary = ledger[ledger["kind"].isin(layers.BOUNDARY_KINDS)]
+        parts = [_grouped(f, step_days) for f in (layers.shipments(data, layer), boundary)
+                 if len(f)]  # fmt: skip
+        if not parts:
+            return pd.DataFrame(columns=LINK_COLUMNS)
+        out = pd.concat(parts, ignore_index=True)
+        return out[out["value"] > 0.0].reset_index(drop=True)
+
+    return data.cached(("links", layer, step_days), make)
 
 
 def throughput(links: pd.DataFrame) -> pd.Series:
@@ -102,20 +118,14 @@ def sankey_links(
         materials: Only these materials (all if None).
         firms: Only links that start or end at one of these firms (all if None).
     """
-    raw = raw_links(data, layer)
+    raw = raw_links(data, layer, step_days)
     if materials is not None:
         raw = raw[raw["material"].isin(set(materials))]
     if firms is not None:
         chosen = set(firms)
         raw = raw[raw["source"].isin(chosen) | raw["target"].isin(chosen)]
     groups = node_groups(data, level, raw, top_n)
-    out = pd.DataFrame({
-        "step": step_of(raw["t_day"], step_days),
-        "source": raw["source"].map(groups).to_numpy(),
-        "target": raw["target"].map(groups).to_numpy(),
-        "material": raw["material"].to_numpy(),
-        "value": raw["value"].to_numpy(),
-    })  # fmt: skip
+    out = raw.assign(source=raw["source"].map(groups), target=raw["target"].map(groups))
     out = out[out["source"] != out["target"]]
     keys = ["step", "source", "target", "material"]
     out = out.groupby(keys, sort=True, as_index=False)["value"].sum()

@@ -28,11 +28,11 @@ def stock_series(
     limit: int = 12,
 ) -> pd.DataFrame:
     """``t_day, node, material, quantity, unit`` of the ``limit`` largest firm stocks."""
-    s = data.stocks.assign(node=data.stocks["node"].astype(str),
-                           material=data.stocks["material"].astype(str))  # fmt: skip
+    s = data.stocks
     s = s[s["node"].isin(set(firms) if firms is not None else set(data.firms))]
     if materials is not None:
         s = s[s["material"].isin(set(materials))]
+    s = s.assign(node=layers.plain(s["node"]), material=layers.plain(s["material"]))
     peak = s.groupby(["node", "material"])["quantity"].max().sort_values(ascending=False)
     kept = set(peak.index[:limit])
     mask = [k in kept for k in zip(s["node"], s["material"], strict=True)]
@@ -46,8 +46,9 @@ def flows_by_kind(data: RunData, *, layer: str = "mass") -> pd.DataFrame:
     """``t_day, kind, value``: the ledger per day and kind, in the layer's unit."""
     led = layers.ledger(data, layer)
     led = led.assign(t_day=led["t_day"].floordiv(1.0))
-    out = led.groupby(["t_day", "kind"], sort=True, as_index=False)["value"].sum()
-    return out[out["value"] != 0.0].reset_index(drop=True)
+    out = led.groupby(["t_day", "kind"], sort=True, as_index=False, observed=True)["value"].sum()
+    out = out[out["value"] != 0.0].reset_index(drop=True)
+    return out.assign(kind=layers.plain(out["kind"]))
 
 
 def fill_series(data: RunData, *, buyers: Collection[str] | None = None) -> pd.DataFrame:
