@@ -27,8 +27,8 @@ dashboard: install
 # docs/report.png, the README's picture of the report: the default scenario's year in Chromium
 screenshot: install
 	rm -rf runs/screenshot
-	$(BIN)/mfcsim run scenarios/default.yaml --out runs/screenshot --quiet
-	$(BIN)/python -m dashboards.browser runs/screenshot/report.html docs/report.png 1500
+	$(BIN)/mfcsim run scenarios/default.yaml --out runs/screenshot/default --quiet
+	$(BIN)/python -m dashboards.browser runs/screenshot/default/report.html docs/report.png 1500
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -61,15 +61,28 @@ def resolved_yaml(scenario: Scenario) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
+NODE_PLACE = ("lat", "lon", "x_km", "y_km")
+
+
 def _node_roles(sim: Simulation) -> pd.DataFrame:
-    """Every node with its role (firm, transit, boundary) and type (firm type or boundary kind)."""
+    """Every node with its role, type, sector and a firm's location.
+
+    Role: firm, transit or boundary; type: the firm type or the boundary kind; sector: a
+    firm's type for now; location: lat/lon or x_km/y_km, the other pair NaN.
+    """
     firms = [(f.id, "firm", f.type_name) for f in sim.firms]
     routes = set(sim.scenario.boundary.disposal)
     others = [
         (n, "transit" if n == "in_transit" else "boundary", "disposal" if n in routes else n)
         for n in sim.nodes[len(sim.firms) :]
     ]
-    return pd.DataFrame(firms + others, columns=["node", "role", "type"])
+    frame = pd.DataFrame(firms + others, columns=["node", "role", "type"])
+    frame["sector"] = frame["type"].where(frame["role"] == "firm")
+    places = [sim.scenario.firms[f.id].location for f in sim.firms]
+    for key in NODE_PLACE:
+        column = [getattr(p, key) for p in places] + [None] * len(others)
+        frame[key] = pd.to_numeric(pd.Series(column, dtype=object), errors="coerce")
+    return frame
 
 
 def _materials_frame(scenario: Scenario) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pytest
 from mfcsim import runfiles
 from mfcsim.viz import layers
 from mfcsim.viz.balance import drawn_balance
-from mfcsim.viz.panels import Choice, sankey_panel
+from mfcsim.viz.panels import Choice, layers_panel, sankey_panel
 from mfcsim.viz.rundata import RunData
 from mfcsim.viz.sankey_data import LEVELS, sankey_links
 from mfcsim.viz.sankey_layout import node_positions
@@ -166,3 +166,12 @@ def test_a_choice_with_no_flow_says_so_instead_of_an_empty_sankey(tiny: RunData)
     fig = sankey_panel(tiny, Choice(materials=["no_such_material"])).figure
     assert fig.data == ()
     assert fig.layout.annotations[0].text == "nothing flows for this choice"
+
+
+def test_layers_panel_offers_only_layers_that_flow() -> None:
+    """A run without energy (or a substance) gets no button for it, and no error."""
+    data = _hand_made()
+    data = dataclasses.replace(data, shipments=data.shipments.iloc[:1])  # no heat shipped
+    fig = layers_panel(data).figure
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert labels == ["mass", "money"]

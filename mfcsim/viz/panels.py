@@ -97,25 +97,25 @@ def sankey_panel(
 
 
 def layers_panel(data: RunData, level: str = "sector") -> Panel:
-    """One Sankey over the whole run, with a button per layer (mass, energy, money, ...)."""
-    built = [sankey_panel(data, Choice(layer=lay, level=level, step="run")) for lay in
-             layers.layer_names(data)]  # fmt: skip
-    fig = go.Figure(built[0].figure)
+    """One Sankey over the whole run, with a button per layer that has flows."""
+    names = layers.layer_names(data)
+    built = {lay: sankey_panel(data, Choice(layer=lay, level=level, step="run")) for lay in names}
+    drawn = {lay: p for lay, p in built.items() if p.figure.data}
+    first = next(iter(drawn.values()), built[names[0]])
+    fig = go.Figure(first.figure)
     buttons = [
         {"label": lay, "method": "update", "args": [
             {"node": [p.figure.data[0].node.to_plotly_json()],
              "link": [p.figure.data[0].link.to_plotly_json()]},
             {"title.text": p.figure.layout.title.text,
              "annotations[0].text": p.figure.layout.annotations[0].text}]}
-        for lay, p in zip(layers.layer_names(data), built, strict=True)
+        for lay, p in drawn.items()
     ]  # fmt: skip
-    menu = {"type": "buttons", "direction": "right", "buttons": buttons, "x": 0, "y": -0.04,
-            "xanchor": "left", "yanchor": "top"}  # fmt: skip
-    fig.update_layout(updatemenus=[menu])
-    names = layers.layer_names(data)
-    frame = pd.concat(
-        [p.data.assign(layer=lay) for lay, p in zip(names, built, strict=True)], ignore_index=True
-    )
+    if len(buttons) > 1:
+        menu = {"type": "buttons", "direction": "right", "buttons": buttons, "x": 0,
+                "y": -0.04, "xanchor": "left", "yanchor": "top"}  # fmt: skip
+        fig.update_layout(updatemenus=[menu])
+    frame = pd.concat([p.data.assign(layer=lay) for lay, p in built.items()], ignore_index=True)
     return Panel("layers", f"Flows by {level}: every layer", fig, frame)
 
 
