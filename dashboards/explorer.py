@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, no_update
 
 from dashboards.catalog import first_complete, run_folders
-from dashboards.layout import FIGURES, page
+from dashboards.layout import page
 from mfcsim import runfiles
 from mfcsim.errors import MfcsimError
 from mfcsim.viz import ComparisonData, RunData, panels
@@ -31,7 +31,6 @@ body { font-family: system-ui, sans-serif; margin: 0 1.5rem 2rem; color: #222; }
 .message { color: #B2182B; font-weight: 600; margin: .8rem 0; white-space: pre-wrap; }
 h2 { font-size: 1.05rem; margin: 1.2rem 0 .2rem; } a.csv { font-size: .8rem; }
 """
-KEYS = [k for k, _ in FIGURES]
 
 
 def _csv(frame: Any) -> str:
@@ -77,23 +76,59 @@ def _choice(material: str | None, layer: str, level: str, step: str, firm: str |
                          firms=[firm] if firm else None)  # fmt: skip
 
 
-def _run_outputs(data: RunData, base: RunData | None, choice: Any, period: int) -> list[Any]:
+#: The page's controls, in the order callbacks receive them.
+CONTROLS = ("run", "baseline", "material", "layer", "level", "step", "period", "firm")
+
+
+def _sankey(data: RunData, base: RunData | None, choice: Any, period: int) -> list[Any]:
     show = None if choice.step == "run" else period
-    sankey = panels.sankey_panel(data, choice, show_step=show)
-    diff = panels.difference_panel(data, base, choice) if base is not None else None
-    chosen = next(iter(choice.firms)) if choice.firms else None
-    shown = [sankey, diff, panels.map_panel(data, chosen), *panels.series_panels(data, choice),
-             panels.scorecard_panel(data, base)]  # fmt: skip
+    return [panels.sankey_panel(data, choice, show_step=show)]
+
+
+def _difference(data: RunData, base: RunData | None, choice: Any, period: int) -> list[Any]:
+    return [panels.difference_panel(data, base, choice) if base is not None else None]
+
+
+def _map(data: RunData, base: RunData | None, choice: Any, period: int) -> list[Any]:
+    return [panels.map_panel(data, next(iter(choice.firms)) if choice.firms else None)]
+
+
+def _series(data: RunData, base: RunData | None, choice: Any, period: int) -> list[Any]:
+    return panels.series_panels(data, choice)
+
+
+def _scorecard(data: RunData, base: RunData | None, choice: Any, period: int) -> list[Any]:
+    return [panels.scorecard_panel(data, base)]
+
+
+#: Each callback: its figures, the controls that trigger it, and what builds its panels.
+#: A change redraws only the figures that depend on it (the period slider: the Sankey only).
+GROUPS: dict[str, tuple[tuple[str, ...], frozenset[str], Any]] = {
+    "sankey": (("sankey",), frozenset(CONTROLS) - {"baseline"}, _sankey),
+    "difference": (("difference",), frozenset(CONTROLS) - {"step", "period"}, _difference),
+    "map": (("map",), frozenset({"run", "firm"}), _map),
+    "series": (("stocks", "flows", "fill"), frozenset({"run", "material", "layer", "firm"}),
+               _series),
+    "scorecard": (("scorecard",), frozenset({"run", "baseline"}), _scorecard),
+}  # fmt: skip
+
+
+def group_outputs(
+    name: str, data: RunData, base: RunData | None, choice: Any, period: int
+) -> list[Any]:
+    """The figures, then the CSV links, of one callback group."""
+    shown = GROUPS[name][2](data, base, choice, period)
     figs = [p.figure if p is not None else _blank("choose a baseline run") for p in shown]
-    hrefs = [_csv(p.data) if p is not None else "" for p in shown]
-    return [*figs, *hrefs]
+    return [*figs, *[_csv(p.data) if p is not None else "" for p in shown]]
 
 
-def _comparison_outputs(data: ComparisonData) -> list[Any]:
+def _comparison_outputs(name: str, data: ComparisonData) -> list[Any]:
+    keys = GROUPS[name][0]
+    if name != "scorecard":
+        return [_blank("a comparison folder holds indicators only")] * len(keys) + [""] * len(keys)
     table = comparison_table(data.table, data.pillars)
-    figs = [_blank("a comparison folder holds indicators only")] * (len(KEYS) - 1)
     card = scorecard_figure(table, title="Comparison (cluster): B − A with 95 % intervals")
-    return [*figs, card, *[""] * (len(KEYS) - 1), _csv(table)]
+    return [card, _csv(table)]
 
 
 def create_app(root: str | Path) -> Dash:
@@ -138,34 +173,52 @@ def _register(app: Dash, explorer: Explorer) -> None:
         firm = (point.get("customdata") or [None])[0]
         return firm if isinstance(firm, str) and firm != current else no_update
 
-    outputs = [Output(f"fig-{k}", "figure") for k in KEYS]
-    outputs += [Output(f"csv-{k}", "href") for k in KEYS]
-
-    @app.callback(
-        Output("message", "children"), *outputs,
-        Input("run", "value"), Input("baseline", "value"), Input("material", "value"),
-        Input("layer", "value"), Input("level", "value"), Input("step", "value"),
-        Input("period", "value"), Input("firm", "value"),
-    )  # fmt: skip
-    def _update(run, baseline, material, layer, level, step, period, firm):
-        empty = [_blank()] * len(KEYS) + [""] * len(KEYS)
+    @app.callback(Output("message", "children"), Input("run", "value"),
+                  Input("baseline", "value"))  # fmt: skip
+    def _message(run: str | None, baseline: str | None) -> str:
         if not run:
-            return ["No run folder under this folder yet (run mfcsim run ... --out there).", *empty]
+            return "No run folder under this folder yet (run mfcsim run ... --out there)."
         try:
-            data = explorer.load(run)
+            explorer.load(run)
             base = explorer.load(baseline) if baseline else None
         except MfcsimError as exc:
-            return [str(exc), *empty]
-        if isinstance(data, ComparisonData):
-            return ["", *_comparison_outputs(data)]
+            return str(exc)
         if base is not None and not isinstance(base, RunData):
-            return [f"{baseline}: a comparison folder cannot be a baseline run", *empty]
-        choice = _choice(material, layer or "mass", level, step, firm)
+            return f"{baseline}: a comparison folder cannot be a baseline run"
+        return ""
+
+    for name in GROUPS:
+        _register_group(app, explorer, name)
+
+
+def _register_group(app: Dash, explorer: Explorer, name: str) -> None:
+    keys, triggers, _ = GROUPS[name]
+    outputs = [Output(f"fig-{k}", "figure") for k in keys]
+    outputs += [Output(f"csv-{k}", "href") for k in keys]
+    order = [c for c in CONTROLS if c in triggers] + [c for c in CONTROLS if c not in triggers]
+    args = [Input(c, "value") for c in CONTROLS if c in triggers]
+    args += [State(c, "value") for c in CONTROLS if c not in triggers]
+
+    @app.callback(*outputs, *args)
+    def _update(*values: Any) -> list[Any]:
+        v = dict(zip(order, values, strict=True))
+        empty = [_blank()] * len(keys) + [""] * len(keys)
         try:
-            return ["", *_run_outputs(data, base, choice, int(period or 0))]
-        except Exception as exc:  # a bug in a figure: say so in the page, log the traceback
+            data = explorer.load(v["run"]) if v["run"] else None
+            base = explorer.load(v["baseline"]) if v["baseline"] else None
+        except MfcsimError:
+            return empty  # the message callback says why
+        if isinstance(data, ComparisonData):
+            return _comparison_outputs(name, data)
+        if data is None or (base is not None and not isinstance(base, RunData)):
+            return empty
+        choice = _choice(v["material"], v["layer"] or "mass", v["level"], v["step"], v["firm"])
+        try:
+            return group_outputs(name, data, base, choice, int(v["period"] or 0))
+        except Exception:  # a bug in a figure: log it, draw nothing, keep the page alive
             traceback.print_exc()
-            return [f"could not draw {run}: {type(exc).__name__}: {exc}", *empty]
+            return [_blank(f"could not draw this figure for {v['run']} (see the server log)")
+                    ] * len(keys) + [""] * len(keys)  # fmt: skip
 
 
 def serve(root: str | Path, host: str = "127.0.0.1", port: int = 8050) -> None:
