@@ -126,3 +126,14 @@ def test_series_of_a_material_no_firm_stocks_are_empty_not_an_error(tiny: RunDat
     out = stock_series(tiny, materials=["no_such_material"])
     assert out.empty
     assert list(out.columns) == ["t_day", "node", "material", "quantity", "unit"]
+
+
+def test_scorecard_keeps_rows_named_by_a_further_column(tiny: RunData) -> None:
+    """A long frame with a ``compared_to`` column keeps its compared rows apart."""
+    frame = tiny.indicators.assign(compared_to=None)
+    cmp = frame[frame["indicator"] == "transport_tkm"].assign(compared_to="start", value=2.0)
+    table = scorecard_table(pd.concat([frame, cmp], ignore_index=True), tiny.pillars)
+    rows = table[table["indicator"] == "transport_tkm"]
+    assert list(rows["compared_to"]) == ["", "start"]
+    assert rows.iloc[1]["all"] == 2.0
+    assert len(table) == tiny.indicators.query("scope == 'cluster'")["indicator"].nunique() + 1

@@ -38,6 +38,24 @@ def _ordered(frame: pd.DataFrame, pillars: Mapping[str, str]) -> pd.DataFrame:
     return frame.assign(_k=key).sort_values("_k", kind="stable").drop(columns="_k")
 
 
+#: Columns of the long frame that are neither a row's name nor its value.
+NOT_KEYS = ("scope", "period", "value", "replication")
+
+
+def row_keys(frame: pd.DataFrame) -> list[str]:
+    """What names a row: ``indicator``, any further column (``compared_to``, ...), ``unit``."""
+    extra = [c for c in frame.columns if c not in (*NOT_KEYS, "indicator", "unit")]
+    return ["indicator", *extra, "unit"]
+
+
+def _with_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Extra key columns with "" for missing, so that no row is dropped when pivoting."""
+    out = frame.copy()
+    for c in row_keys(frame)[1:-1]:
+        out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
+    return out
+
+
 def scorecard_table(
     indicators: pd.DataFrame,
     pillars: Mapping[str, str],
@@ -47,17 +65,21 @@ def scorecard_table(
 ) -> pd.DataFrame:
     """One row per indicator: ``pillar, indicator, unit`` and a column per period.
 
+    A further column of the long frame (such as ``compared_to``) names rows too, so its rows
+    stay apart.
+
     With a ``baseline`` (another run's indicator frame), each period also gets a column
     ``<period> Δ`` = this run − the baseline.
     """
-    rows = indicators[indicators["scope"] == scope]
+    rows = _with_keys(indicators[indicators["scope"] == scope])
+    keys = row_keys(rows)
     periods = list(dict.fromkeys(rows["period"]))
-    wide = rows.pivot_table(index=["indicator", "unit"], columns="period", values="value",
-                            aggfunc="first", sort=False).reindex(columns=periods)  # fmt: skip
+    wide = rows.pivot_table(index=keys, columns="period", values="value", aggfunc="first",
+                            sort=False).reindex(columns=periods)  # fmt: skip
     if baseline is not None:
-        base = baseline[baseline["scope"] == scope]
-        base = base.pivot_table(index=["indicator", "unit"], columns="period", values="value",
-                                aggfunc="first", sort=False)  # fmt: skip
+        base = _with_keys(baseline[baseline["scope"] == scope])
+        base = base.pivot_table(index=keys, columns="period", values="value", aggfunc="first",
+                                sort=False)  # fmt: skip
         for p in periods:
             wide[f"{p} Δ"] = wide[p] - base.reindex(wide.index).get(p, math.nan)
     wide = wide.reset_index()
