@@ -30,6 +30,7 @@ body { font-family: system-ui, sans-serif; margin: 0 1.5rem 2rem; color: #222; }
 .control-label { font-size: .8rem; color: #555; display: block; }
 .message { color: #B2182B; font-weight: 600; margin: .8rem 0; white-space: pre-wrap; }
 h2 { font-size: 1.05rem; margin: 1.2rem 0 .2rem; } a.csv { font-size: .8rem; }
+a.csv:not([href]) { display: none; }
 """
 
 
@@ -119,13 +120,15 @@ def group_outputs(
     """The figures, then the CSV links, of one callback group."""
     shown = GROUPS[name][2](data, base, choice, period)
     figs = [p.figure if p is not None else _blank("choose a baseline run") for p in shown]
-    return [*figs, *[_csv(p.data) if p is not None else "" for p in shown]]
+    return [*figs, *[_csv(p.data) if p is not None else None for p in shown]]
 
 
 def _comparison_outputs(name: str, data: ComparisonData) -> list[Any]:
     keys = GROUPS[name][0]
     if name != "scorecard":
-        return [_blank("a comparison folder holds indicators only")] * len(keys) + [""] * len(keys)
+        return [_blank("a comparison folder holds indicators only")] * len(keys) + [None] * len(
+            keys
+        )
     table = comparison_table(data.table, data.pillars)
     card = scorecard_figure(table, title="Comparison (cluster): B − A with 95 % intervals")
     return [card, _csv(table)]
@@ -202,7 +205,7 @@ def _register_group(app: Dash, explorer: Explorer, name: str) -> None:
     @app.callback(*outputs, *args)
     def _update(*values: Any) -> list[Any]:
         v = dict(zip(order, values, strict=True))
-        empty = [_blank()] * len(keys) + [""] * len(keys)
+        empty = [_blank()] * len(keys) + [None] * len(keys)
         try:
             data = explorer.load(v["run"]) if v["run"] else None
             base = explorer.load(v["baseline"]) if v["baseline"] else None
@@ -218,7 +221,7 @@ def _register_group(app: Dash, explorer: Explorer, name: str) -> None:
         except Exception:  # a bug in a figure: log it, draw nothing, keep the page alive
             traceback.print_exc()
             return [_blank(f"could not draw this figure for {v['run']} (see the server log)")
-                    ] * len(keys) + [""] * len(keys)  # fmt: skip
+                    ] * len(keys) + [None] * len(keys)  # fmt: skip
 
 
 def serve(root: str | Path, host: str = "127.0.0.1", port: int = 8050) -> None:

@@ -65,7 +65,7 @@ def figure_section(key: str, heading: str) -> html.Section:
                 "Download the data behind this figure (CSV)",
                 id=f"csv-{key}",
                 download=f"{key}.csv",
-                href="",
+                href=None,
                 className="csv",
             ),
         ],

@@ -175,3 +175,27 @@ def test_explorer_shows_why_a_folder_cannot_be_read(
     assert text.count("\n") == 0
     page.screenshot(path=str(ARTIFACTS / f"explorer-{folder}.png"))
     assert page.errors == []
+
+
+def test_explorer_draws_the_difference_to_a_baseline(page: Any, explorer_url: str) -> None:
+    """Choosing a baseline run draws the difference Sankey of the two runs."""
+    page.goto(explorer_url)
+    page.wait_for_selector("#fig-sankey .sankey", timeout=60_000)
+    _choose(page, "baseline", "tiny-none")
+    page.wait_for_selector("#fig-difference .sankey", timeout=30_000)
+    assert "Difference tiny − tiny-none" in _title(page, "difference")
+    assert page.errors == []
+
+
+def test_explorer_shows_a_comparison_folder(page: Any, explorer_url: str) -> None:
+    """A comparison folder gives its scorecard with intervals, and says it has no flows."""
+    page.goto(explorer_url)
+    page.wait_for_selector("#fig-sankey .sankey", timeout=60_000)
+    _choose(page, "run", "cmp")
+    page.wait_for_function(
+        "() => (document.querySelector('#fig-scorecard .gtitle') || {}).textContent"
+        "?.includes('95 % intervals')"
+    )
+    assert "indicators only" in page.text_content("#fig-sankey")
+    page.screenshot(path=str(ARTIFACTS / "explorer-comparison.png"))
+    assert page.errors == []

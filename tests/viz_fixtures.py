@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ def write_tiny(folder: Path, *overrides: str, days: int = 30, seed: int = 7) -> 
 
 @pytest.fixture(scope="session")
 def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of run folders: two tiny runs, a broken one and an empty one."""
+    """A folder of run folders: two tiny runs, a comparison, a broken and an empty folder."""
     root = tmp_path_factory.mktemp("runs")
     write_tiny(root / "tiny", OUTAGE)
     write_tiny(root / "tiny-none", "agent.policy=none")
@@ -30,4 +32,8 @@ def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     broken.mkdir()
     (broken / "manifest.json").write_text('{"scenario": "tiny"}\n')
     (root / "empty").mkdir()
+    compare = [sys.executable, "-m", "mfcsim", "compare", str(TINY), "--a-set",
+               "agent.policy=none", "--b-set", "agent.policy=greedy", "--reps", "2", "--days",
+               "5", "--out", str(root / "cmp"), "--quiet"]  # fmt: skip
+    subprocess.run(compare, check=True, capture_output=True, timeout=300)
     return root
