@@ -153,7 +153,14 @@ class Firm:
         #: Storage capacity per material index (set by the simulation from the spec).
         self.capacity = np.full(len(sim.materials), np.inf)
         #: Substitutes per material index: (material, units of it per unit of substitute).
+        #: A process draws on them when its own input runs out (the group's pool).
         self.alternatives = sim.substitutes
+        #: The substitutes this firm counts toward its needs and asks the agent for: those
+        #: of materials whose use here accepts them (set by the simulation, see
+        #: :func:`mfcsim.simulation.substitute_acceptance`).
+        self.accepted: dict[int, list[tuple[int, float]]] = {}
+        #: Column of the firm's first process in the simulation's activity record.
+        self.process_offset = 0
         self.active = False
         #: Outages in force (a counter, as outages may overlap).
         self.down = 0
@@ -263,29 +270,64 @@ class Firm:
         self.plan_day = day
 
     def available(self, m: int, extra: np.ndarray | None = None) -> float:
-        """Units of material ``m`` on hand, counting substitutes at their ratio.
+        """Units of material ``m`` on hand, counting accepted substitutes at their ratio.
+
+        Every substitute's whole stock is counted; where the firm needs several members of
+        one group, :meth:`holdings` shares the stock out so no unit counts twice.
 
         Args:
             m: Material index.
             extra: Per-material quantities to add (e.g. goods on their way).
         """
         total = float(self.stock[m]) + (float(extra[m]) if extra is not None else 0.0)
-        for alt, factor in self.alternatives.get(m, ()):
+        for alt, factor in self.accepted.get(m, ()):
             have = float(self.stock[alt]) + (float(extra[alt]) if extra is not None else 0.0)
             total += have * factor
         return total
 
+    def holdings(self, want: dict[int, float], extra: np.ndarray | None = None) -> dict[int, float]:
+        """Units on hand toward each wanted material, each unit counted toward one need only.
+
+        A material's own stock counts first. What a group member holds beyond its own want
+        is then shared out, in the order of the substitution groups (member, then its
+        substitutes), to the members still short whose use here accepts a substitute. The
+        vectorised kernels do the same, operation for operation
+        (:meth:`mfcsim.kernel.Kernel.available_cells`).
+
+        Args:
+            want: Units wanted per material index (``target_stock``).
+            extra: Per-material quantities to add (e.g. goods on their way).
+        """
+
+        def own(m: int) -> float:
+            return float(self.stock[m]) + (float(extra[m]) if extra is not None else 0.0)
+
+        have = {m: own(m) for m in want}
+        excess: dict[int, float] = {}
+        for m, alts in self.sim.substitutes.items():
+            if m not in want or m not in self.accepted:
+                continue
+            for alt, factor in alts:
+                if alt not in excess:
+                    excess[alt] = max(own(alt) - want.get(alt, 0.0), 0.0)
+                rest = max(want[m] - have[m], 0.0)
+                take = min(excess[alt], rest / factor)
+                excess[alt] -= take
+                have[m] += take * factor
+        return have
+
     def produce(self, day: int) -> None:
         """Run each process at its planned activity, limited by the inputs on hand."""
         ledger, t, node = self.sim.ledger, float(day), self.index
-        stock = self.stock
-        for proc, planned in zip(self.processes, self.planned, strict=True):
+        stock, realised = self.stock, self.sim.activity_realised[day]
+        for i, (proc, planned) in enumerate(zip(self.processes, self.planned, strict=True)):
             activity = planned
             for pool, per_activity in proc.limits:
                 have = sum(float(stock[m]) * weight for m, weight in pool)
                 activity = min(activity, have / per_activity)
             if activity <= 0.0:
                 continue
+            realised[self.process_offset + i] = activity
             for m, q in proc.from_environment:
                 ledger.add(t, self.sim.environment_node, node, m, q * activity, Kind.EXTRACTION)
                 ledger.add(t, node, node, m, q * activity, Kind.CONSUMPTION)
