@@ -31,6 +31,7 @@ import yaml
 from mfcsim.balance import check_mass_balance
 from mfcsim.errors import ResultsError, UsageError
 from mfcsim.kpis import headline_kpis
+from mfcsim.service_levels import use_kpis
 from mfcsim.substance_balance import check_substance_balance
 
 if TYPE_CHECKING:
@@ -39,8 +40,9 @@ if TYPE_CHECKING:
     from mfcsim.substances import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
-#: Frames written when present: the agent's shipments, buyers' service and disruption events.
-EXTRA_FRAMES = ("shipments", "service", "events")
+#: Frames written when present: the agent's shipments, buyers' service, disruption events
+#: and the planned and realised activity of every process.
+EXTRA_FRAMES = ("shipments", "service", "events", "activity")
 PACKAGES = (
     "mfcsim",
     "simpy",
@@ -138,6 +140,28 @@ def _service_frame(sim: Simulation) -> pd.DataFrame:
     })  # fmt: skip
     frame["in_full"] = frame["shortfall"] <= 1e-9 * frame["ordered"].clip(lower=1.0)
     return frame
+
+
+def _activity_frame(sim: Simulation) -> pd.DataFrame:
+    """Per day, firm and process: ``planned`` and ``realised`` activity (units of activity).
+
+    Rows where the process planned or ran something; day by day, processes in scenario order.
+    """
+    planned, realised = sim.activity_planned, sim.activity_realised
+    day, column = np.nonzero((planned > 0.0) | (realised > 0.0))
+    firms = [f for f, _ in sim.process_ids]
+    firm_codes = {f.id: i for i, f in enumerate(sim.firms)}
+    process_names = list(dict.fromkeys(p for _, p in sim.process_ids))
+    process_codes = {p: i for i, p in enumerate(process_names)}
+    firm_of = np.array([firm_codes[f] for f in firms], dtype=np.int64)
+    process_of = np.array([process_codes[p] for _, p in sim.process_ids], dtype=np.int64)
+    return pd.DataFrame({
+        "t_day": day.astype(np.float64),
+        "firm": pd.Categorical.from_codes(firm_of[column], categories=[f.id for f in sim.firms]),
+        "process": pd.Categorical.from_codes(process_of[column], categories=process_names),
+        "planned": planned[day, column],
+        "realised": realised[day, column],
+    })  # fmt: skip
 
 
 def service_kpis(service: pd.DataFrame) -> dict[str, float]:
@@ -303,13 +327,15 @@ class Results:
             "wall_time_s": round(sim.wall_time_s, 4),
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        service = _service_frame(sim)
+        service, activity = _service_frame(sim), _activity_frame(sim)
         kpis.update(service_kpis(service))
+        kpis.update(use_kpis(activity, service, sim.scenario, materials))
         kpis["clearing_seconds_total"] = round(sim.agent.seconds_total, 6)
         extra = {
             "shipments": sim.transport.frame(),
             "service": service,
             "events": sim.disruptions.frame(),
+            "activity": activity,
         }
         return cls(
             flows,

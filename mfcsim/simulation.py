@@ -77,6 +77,7 @@ def substitute_acceptance(sim: Simulation) -> np.ndarray:
                 accepts[f, m], changed = False, True
     return accepts
 
+
 IN_TRANSIT = "in_transit"
 IMPORT, EXPORT, ENVIRONMENT, CONSUMPTION = "import", "export", "environment", "consumption"
 SINKS = ("air", "water", "soil")

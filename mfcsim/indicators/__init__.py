@@ -19,6 +19,7 @@ from mfcsim.indicators import (  # noqa: F401  (importing registers the indicato
     people,
     planet,
     profit,
+    service,
 )
 from mfcsim.indicators.periods import Period, default_periods, evaluation_periods
 from mfcsim.indicators.registry import INDICATORS, IndicatorSpec, indicator, value_rows
