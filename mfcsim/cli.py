@@ -41,6 +41,9 @@ HEADLINE = (
     ("residue_valorisation_rate", "residue valorisation rate (indicator)"),
     ("transport_tkm", "transport (t·km)"),
     ("total_co2e_t", "CO2e, all accounted (t)"),
+    ("final_consumption_t", "food eaten (t)"),
+    ("use_fill", "use fill: realised / planned at buyers' processes"),
+    ("order_fill", "order fill: buyers' orders met (quantity)"),
     ("contract_fill_rate", "contract fill rate"),
     ("mass_balance_max_rel_error", "mass balance max rel. error"),
 )

@@ -171,13 +171,11 @@ def service_kpis(service: pd.DataFrame) -> dict[str, float]:
     if service.empty or ordered <= 0.0:
         return {
             "fill_rate": math.nan,
-            "fill_rate_quantity": math.nan,
             "substituted_share": math.nan,
             "imported_share_of_demand": math.nan,
         }
     return {
         "fill_rate": float(service["in_full"].mean()),
-        "fill_rate_quantity": 1.0 - float(service["shortfall"].sum()) / ordered,
         "substituted_share": float(service["substituted"].sum()) / delivered
         if delivered > 0
         else 0.0,
