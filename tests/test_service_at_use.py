@@ -69,7 +69,11 @@ def test_without_the_agent_only_the_short_food_group_goes_uneaten() -> None:
         (2 * 9.0 + 28 * 6.0) / (30 * 9.0)
     )
     assert indicator(results, "days_short", "firm:city") == 28.0
-    assert indicator(results, "use_fill") < 1.0
+    assert indicator(results, "cycle_service_level", "firm:city") == pytest.approx(2 / 30)
+    # food eaten over the diet: each food group weighed by its mass (9 and 2 kg per person-day)
+    assert indicator(results, "use_fill") == pytest.approx((186.0 + 60.0) / (270.0 + 60.0))
+    assert indicator(results, "order_fill") == pytest.approx((600.0 - 171.0) / 600.0)
+    assert indicator(results, "regional_fill") == pytest.approx(249.0 / 600.0)
     eaten = results.flows[results.flows["kind"] == "final_consumption"]["quantity"].sum()
     assert eaten == pytest.approx(30 * 2.0 + 2 * 9.0 + 28 * 6.0)  # bread + vegetables, t
 
