@@ -10,6 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 
+#: How many characters of a bad value an error message shows.
+SHOWN_CHARS = 40
+
+
+def short(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a value in a one-line message.
+
+    repr escapes newlines and control characters, so an id cannot forge extra lines.
+    """
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
+
+
+def one_line(message: str, limit: int = 600) -> str:
+    """A message on one line (control characters escaped), at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 class MfcsimError(Exception):
     """Base class for every error mfcsim raises on purpose."""
 

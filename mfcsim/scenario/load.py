@@ -8,6 +8,7 @@ with the file, the line and the dotted field path, e.g.
 from __future__ import annotations
 
 import copy
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import UnionType
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mfcsim.errors import RegistryError, ScenarioError
+from mfcsim.errors import RegistryError, ScenarioError, short
 from mfcsim.scenario.schema import FieldProblem, Scenario
 
 Path_ = tuple[str | int, ...]
@@ -24,15 +25,58 @@ Path_ = tuple[str | int, ...]
 LineMap = dict[Path_, tuple[str, int]]
 
 
+#: The largest scenario (or extended) file read, in bytes.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: The most values (mappings, lists and scalars) a file may expand to, aliases followed.
+MAX_YAML_NODES = 200_000
+#: The deepest nesting of mappings and lists a file may have.
+MAX_YAML_DEPTH = 64
+
+
 class _YamlProblem(Exception):
     def __init__(self, message: str, line: int) -> None:
         self.message, self.line = message, line
 
 
-def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any:
-    """Build Python objects from a composed YAML node, recording the line of every path."""
-    lines[path] = (source, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Builds Python objects from composed YAML nodes, within the expansion limits.
+
+    Records the line of every field path; refuses recursive aliases, more than
+    ``MAX_YAML_NODES`` values after following aliases (an alias bomb) and nesting deeper
+    than ``MAX_YAML_DEPTH``.
+    """
+
+    def __init__(self, lines: LineMap, source: str) -> None:
+        self.lines, self.source, self.count = lines, source, 0
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: Path_, lines: LineMap | None = None) -> Any:
+        """The value of ``node`` at field path ``path``, its lines recorded in ``lines``."""
+        where = self.lines if lines is None else lines
+        line = node.start_mark.line + 1
+        self.count += 1
+        if self.count > MAX_YAML_NODES:
+            raise _YamlProblem(
+                f"the file expands to more than {MAX_YAML_NODES:,} values (aliases followed; "
+                "accepted: a smaller file, fewer nested aliases)",
+                line,
+            )
+        if len(path) > MAX_YAML_DEPTH:
+            raise _YamlProblem(f"nested deeper than {MAX_YAML_DEPTH} levels", line)
+        if id(node) in self.active:
+            raise _YamlProblem("an alias refers to a value that contains it (recursive)", line)
+        where[path] = (self.source, line)
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return _scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(v, (*path, i), lines) for i, v in enumerate(node.value)]
+            return self._mapping(node, path, where)
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_, lines: LineMap) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -42,7 +86,7 @@ def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any
                 )
                 merged_lines: LineMap = {}
                 for src in reversed(sources):
-                    value = _construct(src, path, merged_lines, source)
+                    value = self.build(src, path, merged_lines)
                     if not isinstance(value, dict):
                         raise _YamlProblem(
                             "a merge key (<<) takes a mapping or a list of mappings",
@@ -54,13 +98,10 @@ def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any
                 continue
             key = str(_scalar(key_node))
             if key in out:
-                raise _YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            out[key] = _construct(value_node, (*path, key), lines, source)
-            lines[(*path, key)] = (source, key_node.start_mark.line + 1)
+                raise _YamlProblem(f"duplicate key {short(key)}", key_node.start_mark.line + 1)
+            out[key] = self.build(value_node, (*path, key), lines)
+            lines[(*path, key)] = (self.source, key_node.start_mark.line + 1)
         return {**merged, **out}
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), lines, source) for i, v in enumerate(node.value)]
-    return _scalar(node)
 
 
 _SCALARS = yaml.SafeLoader("")
@@ -72,39 +113,73 @@ def _scalar(node: yaml.Node) -> Any:
     return _SCALARS.construct_object(node)
 
 
-def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
-    """Read one YAML mapping and the line of every field path in it.
+def read_text(path: Path) -> str:
+    """The text of a scenario file: a regular file of at most ``MAX_FILE_BYTES``, UTF-8.
 
     Raises:
-        ScenarioError: If the file is missing, is not YAML, has a duplicate key, or is not a
-            mapping at the top level.
+        ScenarioError: If the file is missing, not a regular file, too large or unreadable.
     """
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(source, "not a regular file (accepted: a YAML file)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                source,
+                f"the file has {info.st_size:,} bytes (accepted: at most {MAX_FILE_BYTES:,})",
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError(source, f"the file has more than {MAX_FILE_BYTES:,} bytes")
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(source, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, f"cannot read the file ({exc.__class__.__name__})") from None
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
+    """Read one YAML mapping and the line of every field path in it.
+
+    Raises:
+        ScenarioError: If the file is missing, is not YAML, has a duplicate key, expands
+            beyond the limits, or is not a mapping at the top level.
+    """
+    source = str(path)
+    text = read_text(path)
     try:
         node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError(source, f"YAML syntax error: {problem}", line=line) from None
+        raise ScenarioError(source, f"YAML syntax error: {_yaml_problem(exc)}",
+                            line=_yaml_line(exc)) from None  # fmt: skip
+    except RecursionError:
+        raise ScenarioError(source, f"nested deeper than {MAX_YAML_DEPTH} levels") from None
     if node is None:
         raise ScenarioError(source, "the file is empty (accepted: a YAML mapping of fields)")
     lines: LineMap = {}
     try:
-        data = _construct(node, (), lines, source)
+        data = _Builder(lines, source).build(node, ())
     except _YamlProblem as bad:
         raise ScenarioError(source, bad.message, line=bad.line) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(source, f"YAML error: {exc}") from None
+        raise ScenarioError(source, f"YAML error: {_yaml_problem(exc)}",
+                            line=_yaml_line(exc)) from None  # fmt: skip
     if not isinstance(data, dict):
         raise ScenarioError(source, "the top level must be a mapping of fields", line=1)
     return data, lines
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What a YAML error says is wrong, on one line, without its marks."""
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    return " ".join(str(problem).split())
+
+
+def _yaml_line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
