@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 #: How many characters of a bad value an error message shows.
 SHOWN_CHARS = 40
 

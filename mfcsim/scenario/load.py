@@ -8,6 +8,7 @@ with the file, the line and the dotted field path, e.g.
 from __future__ import annotations
 
 import copy
+import difflib
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -245,10 +246,20 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 def apply_overrides(
     data: dict[str, Any], overrides: Iterable[str], lines: LineMap
 ) -> dict[str, Any]:
-    """Apply ``--set`` overrides after merging; each path is marked as coming from ``--set``."""
+    """Apply ``--set`` overrides after merging; each path is marked as coming from ``--set``.
+
+    A path may name any field the schema defines (written in the file or not), a parameter
+    of the firm's type, a process or other entry the firm's type builds, or a new entry of a
+    map of amounts; it never creates an entity (a firm, material, process, contract, ...):
+    a misspelt id is refused with the nearest existing ones.
+
+    Raises:
+        ScenarioError: At ``--set`` if a path names no such field or crosses a value.
+    """
     out = copy.deepcopy(data)
     for text in overrides:
         keys, value = parse_override(text)
+        check_override_path(out, keys)
         node: Any = out
         for i, key in enumerate(keys[:-1]):
             nxt = node.get(key) if isinstance(node, dict) else None
@@ -261,6 +272,115 @@ def apply_overrides(
         node[keys[-1]] = value
         lines[tuple(keys)] = ("--set", 0)
     return out
+
+
+def check_override_path(data: dict[str, Any], keys: list[str]) -> None:
+    """Refuse a ``--set`` path that would invent structure (see :func:`apply_overrides`).
+
+    Raises:
+        ScenarioError: Naming the path, the unknown key and the nearest existing keys.
+    """
+    node: Any = data
+    for i, key in enumerate(keys):
+        loc = tuple(keys[:i])
+        if i == 4 and keys[0] == "firms" and keys[2] == "params":
+            return  # inside a parameter's value: the type checks it
+        existing = _keys_here(data, loc, node)
+        if key in existing:
+            node = node.get(key) if isinstance(node, dict) else None
+            continue
+        kind, fields = _schema_kind(loc)
+        if kind == "params":
+            fields = _parameter_names(data, keys[1])
+        if kind == "model" and key in fields:
+            node = {}
+            continue
+        if kind == "params" and (fields is None or key in fields):
+            return
+        if kind in ("values", "other") or (kind == "entities" and i == len(keys) - 1):
+            return  # an amount, a free value, or a whole new entry given in full
+        known = sorted(set(existing) | set(fields or ()))
+        near = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {', '.join(near)}?"
+            if near
+            else f"accepted: {', '.join(known[:20])}"
+            if known
+            else "accepted: entries written in the file; --set does not create them"
+        )
+        if kind == "model":
+            hint = f"accepted: {', '.join(fields or ())}" + (
+                f"; did you mean {', '.join(near)}?" if near else ""
+            )
+            raise ScenarioError("--set", f"unknown field ({hint})", field=".".join(keys))
+        where = ".".join(keys[:i]) or "the top level"
+        raise ScenarioError(
+            "--set", f"no entry {short(key)} in {where} ({hint})", field=".".join(keys)
+        )
+
+
+def _keys_here(data: dict[str, Any], loc: Path_, node: Any) -> list[str]:
+    """The keys at ``loc``: written in the data, or built by the firm's type."""
+    keys = list(node) if isinstance(node, dict) else []
+    if len(loc) >= 2 and loc[0] == "firms":
+        built: Any = _type_defaults(data, str(loc[1]))
+        for part in loc[2:]:
+            built = built.get(part) if isinstance(built, dict) else None
+        if isinstance(built, dict):
+            keys += [k for k in built if k not in keys]
+    return keys
+
+
+def _parameter_names(data: dict[str, Any], fid: str) -> list[str] | None:
+    """The parameters the firm's type declares (None: it takes any)."""
+    from mfcsim.firms.registry import resolve_firm_type
+
+    firm = (data.get("firms") or {}).get(fid)
+    try:
+        cls = resolve_firm_type(str(firm["type"])) if isinstance(firm, dict) else None
+    except (RegistryError, KeyError):
+        return None
+    names = getattr(cls, "PARAMETERS", None)
+    return None if names is None else sorted(names)
+
+
+def _type_defaults(data: dict[str, Any], fid: str) -> dict[str, Any]:
+    """What the firm's type builds from its parameters (empty if that fails: reported later)."""
+    from mfcsim.firms.registry import resolve_firm_type
+
+    firm = (data.get("firms") or {}).get(fid)
+    if not isinstance(firm, dict) or "type" not in firm:
+        return {}
+    try:
+        return resolve_firm_type(str(firm["type"])).defaults(dict(firm.get("params") or {}))
+    except (RegistryError, *_PARAM_ERRORS):
+        return {}
+
+
+def _schema_kind(loc: Path_) -> tuple[str, list[str] | None]:
+    """What the schema has at ``loc``: a model and its fields, a map of entities, a map of
+    values, the params of a firm (with its type's parameter names), or something else."""
+    if len(loc) == 3 and loc[0] == "firms" and loc[2] == "params":
+        return "params", None
+    annotation: Any = Scenario
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if _is_model(annotation):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return "other", None
+            annotation = field.annotation
+        elif get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]
+        else:
+            return "other", None
+    annotation = _unwrap(annotation)
+    if _is_model(annotation):
+        return "model", sorted(annotation.model_fields)
+    if get_origin(annotation) is dict:
+        inner = _unwrap(get_args(annotation)[-1])
+        return ("entities", []) if _is_model(inner) else ("values", None)
+    return "other", None
 
 
 def _line_of(path: Path_, lines: LineMap, default: str) -> tuple[str, int | None]:

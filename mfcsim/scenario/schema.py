@@ -53,6 +53,8 @@ EurPerTkm = Annotated[NonNegativeFloat, quantity("EUR/(t*km)")]
 Co2ePerTkm = Annotated[NonNegativeFloat, quantity("t_CO2e/(t*km)")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Amounts = dict[str, Annotated[NonNegativeFloat, QUANTITY_JSON]]
+#: A storage capacity: a finite amount, or unlimited ('unlimited', or infinity from Python).
+StorageAmount = Annotated[float, Field(ge=0, allow_inf_nan=True), QUANTITY_JSON]
 Money = Annotated[float, QUANTITY_JSON]
 
 
@@ -197,7 +199,9 @@ class FirmSpec(Spec):
     location: LocationSpec
     params: dict[str, Any] = Field(default_factory=dict)
     processes: dict[str, ProcessSpec] = Field(default_factory=dict)
-    storage: Amounts = Field(default_factory=dict, description="capacity per material")
+    storage: dict[str, StorageAmount] = Field(
+        default_factory=dict, description="capacity per material ('unlimited' for no limit)"
+    )
     initial_stock: Amounts = Field(default_factory=dict)
     demand: Amounts = Field(default_factory=dict, description="daily orders per material")
     seasonality: SeasonalitySpec = Field(default_factory=SeasonalitySpec)
@@ -333,6 +337,13 @@ class Scenario(Spec):
     def _check(self) -> Scenario:
         if self.horizon < 1 or not float(self.horizon).is_integer():
             raise FieldProblem(("horizon",), f"{self.horizon:g} days is not a whole number >= 1")
+        if self.horizon > MAX_HORIZON_DAY:
+            raise FieldProblem(
+                ("horizon",),
+                f"{self.horizon:.6g} days is too long (accepted: at most {MAX_HORIZON_DAY:,} "
+                "days, 200 years)",
+            )
+        _check_firm_ids(self)
         for check in (_check_firm_materials, _check_recipes, _check_network, _check_contracts):
             check(self)
         _check_boundary(self)
@@ -346,6 +357,26 @@ class Scenario(Spec):
     def horizon_day(self) -> int:
         """The horizon in whole days."""
         return int(self.horizon)
+
+
+#: The longest horizon a scenario may have: 200 years of days.
+MAX_HORIZON_DAY = 73_050
+#: Node names the engine uses for itself (the boundary), besides the disposal routes.
+RESERVED_NODES = (
+    "in_transit", "import", "export", "environment", "air", "water", "soil", "consumption",
+)  # fmt: skip
+
+
+def _check_firm_ids(scn: Scenario) -> None:
+    """No firm may take the name of a node of the boundary or a disposal route."""
+    reserved = (*RESERVED_NODES, *scn.boundary.disposal)
+    for fid in scn.firms:
+        if fid in reserved:
+            raise FieldProblem(
+                ("firms", fid),
+                f"firm id {fid!r} is reserved (reserved: {', '.join(reserved)}; accepted: "
+                "another id)",
+            )
 
 
 _FIRM_MATERIAL_MAPS = ("storage", "initial_stock", "demand")
@@ -494,7 +525,9 @@ def _convert_map(
             known = ", ".join(sorted(units))
             raise FieldProblem((*path, mid), f"unknown material {mid!r} (accepted: {known})")
         unit = units.get(mid)
-        if isinstance(value, str) and unit in ("t", "MWh", "m3"):
+        if path[-1] == "storage" and value == "unlimited":
+            value = math.inf
+        elif isinstance(value, str) and unit in ("t", "MWh", "m3"):
             target = f"{unit}/day" if per_day else unit
             value = convert(value, target, (*path, mid))
         out[mid] = value
@@ -562,6 +595,12 @@ def _recipe_masses(scn: Scenario, proc: ProcessSpec) -> str:
 def _check_recipes(scn: Scenario) -> None:
     for fid, firm in scn.firms.items():
         for pid, proc in firm.processes.items():
+            if not proc.inputs and not proc.outputs:
+                raise FieldProblem(
+                    ("firms", fid, "processes", pid),
+                    "a process with no inputs and no outputs (accepted: a recipe with inputs "
+                    "or outputs; a misspelt process id in a --set or an override creates one)",
+                )
             diff = recipe_mass_difference_t(scn, proc)
             scale = max(
                 sum(q * scn.materials[m].mass_t_per_unit for m, q in proc.inputs.items()),
