@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from mfcsim.ghg import GhgGas, GwpSet, IpccCategory
 from mfcsim.scenario.agent_schema import (
     AgentSpec,
     Disruption,
@@ -27,6 +28,7 @@ from mfcsim.scenario.agent_schema import (
     check_substitution,
 )
 from mfcsim.scenario.evaluation_schema import EvaluationSpec, check_evaluation
+from mfcsim.scenario.ghg_schema import check_ghg
 from mfcsim.scenario.schema_base import (
     QUANTITY_JSON,
     FieldProblem,
@@ -85,6 +87,15 @@ class MaterialSpec(Spec):
     replaces: list[ReplacementSpec] = Field(
         default_factory=list,
         description="virgin materials it stands in for when consumed (for avoided emissions)",
+    )
+    water: bool = Field(
+        False, description="water: reported on its own, not as material input or emission"
+    )
+    ghg: GhgGas | None = Field(
+        None, description="the greenhouse gas it is (co2e from the scenario's gwp set)"
+    )
+    ghg_category: IpccCategory | None = Field(
+        None, description="IPCC source category its releases are reported under"
     )
     description: str = ""
 
@@ -208,6 +219,12 @@ class FirmSpec(Spec):
     buyer: bool = Field(False, description="its daily orders come first; fill rate recorded")
     fte: float = Field(0.0, ge=0.0, description="jobs at the firm, full-time equivalents")
     land_ha: float = Field(0.0, ge=0.0, description="land the firm farms or covers, hectares")
+    markup: float | None = Field(
+        None,
+        ge=0.0,
+        description="trade margin on goods it resells (not its recipes' outputs), as a share "
+        "of their purchase cost; default: resold at the material's price",
+    )
     description: str = ""
 
 
@@ -320,6 +337,7 @@ class Scenario(Spec):
     substitution: dict[str, Group] = Field(default_factory=dict)
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    gwp: GwpSet = Field("AR6-GWP100", description="GWP set for the materials' ghg declarations")
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
 
     @model_validator(mode="before")
@@ -340,6 +358,7 @@ class Scenario(Spec):
         check_disruptions(self)
         check_evaluation(self)
         check_transfer(self)
+        check_ghg(self)
         return self
 
     @property
