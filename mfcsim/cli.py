@@ -122,10 +122,10 @@ def run(
             _warn(warning)
     if base_frame is not None:
         _compare_with_baseline(results, base_frame)
-    _warn_about_firms(results.manifest)
     path = results.write(folder)
     typer.echo(str(path))
     if not quiet:
+        _warn_about_firms(results.manifest)
         from mfcsim.indicators import print_scorecard, scorecard
         from mfcsim.indicators.headline import headline_figures
 

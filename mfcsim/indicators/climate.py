@@ -6,8 +6,9 @@ reported by source category (transport, energy, process, agriculture, waste; imp
 embodied CO2e beside them), biogenic CO2 beside fossil CO2, and releases that are not
 greenhouse gases (ammonia, respiration) and water apart.
 
-Avoided emissions are not in the ledger: where a material that declares ``replaces`` is consumed, each unit stands in for ``ratio`` units of the replaced (virgin)
-material, whose ``co2e`` per unit (its emission when used, e.g. natural gas burnt) is avoided.
+Avoided emissions are not in the ledger: where a material that declares ``replaces`` is
+consumed, each unit stands in for ``ratio`` units of the replaced (virgin) material, whose
+``co2e`` per unit (its emission when used, e.g. natural gas burnt) is avoided.
 """
 
 from __future__ import annotations

@@ -242,9 +242,11 @@ def household_food_expenditure_eur(window: Window) -> Scoped:
 
 @per_window
 def residue_trade(window: Window) -> pd.DataFrame:
-    """Residues shipped in the region (dispatch) or exported: ``material, quantity, mass_t,
-    value_eur`` (the sale value: positive paid to the supplier, negative paid by it) and
-    ``fee_eur``, the gate fee of the material's disposal route the supplier did not pay.
+    """Residues shipped in the region (dispatch) or exported, one row each.
+
+    Columns ``material, quantity, mass_t, value_eur`` (the sale value: positive paid to the
+    supplier, negative paid by it) and ``fee_eur``, the gate fee of the material's disposal
+    route that the supplier did not pay.
     """
     residues = window.ids_of_kind("residue")
     trade = regional_trade(window)
