@@ -33,7 +33,7 @@ from mfcsim.coded import is_in
 from mfcsim.errors import ResultsError, UsageError
 from mfcsim.ghg import GWP
 from mfcsim.kernel import vectorisable
-from mfcsim.substance_balance import check_substance_balance
+from mfcsim.substance_balance import check_substance_balance, check_substance_closure
 
 if TYPE_CHECKING:
     from mfcsim.scenario.schema import Scenario
@@ -87,6 +87,7 @@ def _materials_frame(scenario: Scenario) -> pd.DataFrame:
             "price_eur_per_unit": m.price,
             "co2e_t_per_unit": m.co2e,
             "water": m.water,
+            "harvested": m.harvested,
             "ghg": m.ghg or "",
             "ghg_category": m.ghg_category or "",
         }
@@ -346,7 +347,8 @@ class Results:
         """Check the mass and substance balances; store and return the largest mass error.
 
         The largest relative error of the mass balance goes into the KPIs; the substances
-        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol.
+        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol,
+        and every flow's substances together may weigh no more than the flow (closure).
 
         Raises:
             MassBalanceError: If any node, material, substance or the system is off by more
@@ -359,6 +361,7 @@ class Results:
         check_substance_balance(
             rep.flows, rep.stocks, self.nodes, rep.conserving, rep.carrier_t, **kwargs
         )
+        check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
         return err
 
     def write(self, folder: str | Path) -> Path:

@@ -91,6 +91,9 @@ class MaterialSpec(Spec):
     water: bool = Field(
         False, description="water: reported on its own, not as material input or emission"
     )
+    harvested: bool = Field(
+        False, description="a crop or fodder taken off the field: an output of the soil balance"
+    )
     ghg: GhgGas | None = Field(
         None, description="the greenhouse gas it is (co2e from the scenario's gwp set)"
     )
