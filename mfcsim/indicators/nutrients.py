@@ -130,7 +130,7 @@ def _register(substance: str) -> None:
         total = pd.Series([balance.sum()], index=["cluster"])
         cluster_land = pd.Series([land.reindex(balance.index).sum()], index=["cluster"])
         per_firm = _per_ha_yr(window, balance, land)
-        values = {**_per_ha_yr(window, total, cluster_land).to_dict()}
+        values = {"cluster": float("nan"), **_per_ha_yr(window, total, cluster_land).to_dict()}
         values.update({f"firm:{f}": float(v) for f, v in per_firm.items()})
         return values
 
