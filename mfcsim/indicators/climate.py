@@ -112,13 +112,19 @@ for _gas in ("co2_biogenic", "co2_fossil"):
     unit="t",
     pillar="planet",
     scopes=SCOPES_ALL,
-    definition="Mass released to air, water and soil that is neither a greenhouse gas (no "
-    "ghg, no co2e) nor water: ammonia, respiration, nutrients to soil, ...",
+    definition="Mass of emissions (materials of kind emission) that are neither a greenhouse "
+    "gas (no ghg, no co2e) nor water: ammonia, respiration, ... Fertiliser worked into the "
+    "soil and food eaten (kind environmental) are not emissions.",
 )
 def other_releases_t(window: Window) -> Scoped:
-    """Releases that are not counted as GHG or water."""
+    """Emissions that are not counted as GHG or water."""
     mats = window.materials
-    other = (mats["ghg"] == "") & (mats["co2e_t_per_unit"] == 0.0) & ~mats["water"]
+    other = (
+        (mats["kind"] == "emission")
+        & (mats["ghg"] == "")
+        & (mats["co2e_t_per_unit"] == 0.0)
+        & ~mats["water"]
+    )
     return _released(window, [str(m) for m in mats.index[other.to_numpy()]])
 
 
