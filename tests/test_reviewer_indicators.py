@@ -414,3 +414,12 @@ def test_firms_on_the_per_firm_path_are_named() -> None:
     slow = results.manifest["per_firm_path_firms"]
     assert "potato_farm_best" in slow
     assert "retail_dc" not in slow
+
+
+def test_every_registered_name_follows_the_naming_rule() -> None:
+    """Each name ends with its unit's suffix or is an established name (docs/indicators.md)."""
+    from mfcsim.indicators import INDICATORS
+    from mfcsim.indicators.naming import follows_rule
+
+    assert [name for name in INDICATORS if not follows_rule(name)] == []
+    assert not follows_rule("residue_valorisation_rate")
