@@ -104,6 +104,8 @@ def run(
     folder = out if out is not None else default_out(scn.name, scn.seed)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"--out {folder}: exists and is not empty (accepted: a new folder)")
+    if baseline is not None and reps is not None:
+        raise UsageError("--baseline with --reps: not both (accepted: one of them)")
     base_frame = _baseline_indicators(baseline) if baseline is not None else None
     if reps is not None:
         _run_replications(scn, folder, reps, workers=workers, strict=strict, quiet=quiet)
