@@ -141,8 +141,10 @@ def per_run(function: Callable[[Window], T]) -> Callable[[Window], T]:
 @per_run
 def _materials(window: Window) -> pd.DataFrame:
     mats = window.results.materials.set_index("id")
-    if "water" not in mats:  # a run folder written before materials declared water
-        mats["water"], mats["ghg"], mats["ghg_category"] = False, "", ""
+    defaults = {"water": False, "harvested": False, "ghg": "", "ghg_category": ""}
+    for column, value in defaults.items():  # a run folder written before materials had them
+        if column not in mats:
+            mats[column] = value
     mats["water"] = mats["water"].astype(bool)
     mats["is_material"] = (
         mats["kind"].isin(MATERIAL_KINDS) & ~mats["water"] & (mats["mass_t_per_unit"] > 0)
