@@ -75,6 +75,18 @@ def test_biogenic_co2_is_beside_the_total_and_water_is_not_an_emission() -> None
     assert cluster(results, "other_releases_t") == 0.0
 
 
+def test_a_declared_gas_disposed_of_counts_where_it_is_vented() -> None:
+    """Food waste declared biogenic CO2: its 0.05 t a day to landfill on steady days."""
+    results = run_scenario(
+        LOOP,
+        overrides=(
+            "materials.food_waste.ghg=co2_biogenic",
+            "materials.food_waste.ghg_category=waste",
+        ),
+    )
+    assert cluster(results, "co2_biogenic_t") == pytest.approx(3 * 0.05)
+
+
 def test_an_undeclared_release_without_co2e_is_another_release() -> None:
     """co2_released with no ghg and no co2e: 1.2 t of other releases on steady days."""
     results = run_scenario(
@@ -196,6 +208,8 @@ def test_a_markup_is_the_trade_margin_and_households_pay_it() -> None:
     sold, cost = purchases_resold(results)
     assert cluster(results, "trade_margin_eur", "all", "firm:shop") == pytest.approx(0.25 * cost)
     assert cluster(results, "household_food_expenditure_eur", "all") == pytest.approx(1.25 * cost)
+    per_head = cluster(results, "household_food_expenditure_eur_per_capita_yr", "all")
+    assert per_head == pytest.approx(1.25 * cost / 1000 / (6 / 365))
     scopes = set(results.indicators.loc[results.indicators["indicator"] == "margin_eur", "scope"])
     assert "firm:town" not in scopes
     assert sold == pytest.approx(cost / 100.0)

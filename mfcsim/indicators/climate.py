@@ -96,15 +96,24 @@ def _released(window: Window, materials: list[str]) -> Scoped:
     return firm_and_material(rows[is_in(rows["material"], materials)], "source", "mass_t")
 
 
+def _gas_released(window: Window, gas: str) -> Scoped:
+    """Mass (t) of a declared gas released: emission rows, and disposal rows (venting)."""
+    chosen = window.ids_where("ghg", gas)
+    rows = pd.concat([window.rows("emission"), window.rows("disposal")])
+    rows = rows[is_in(rows["material"].astype("category"), chosen)]
+    rows["material"] = rows["material"].astype("category")
+    return firm_and_material(rows, "source", "mass_t")
+
+
 for _gas in ("co2_biogenic", "co2_fossil"):
     indicator(
         f"{_gas}_t",
         unit="t",
         pillar="planet",
         scopes=SCOPES_ALL,
-        definition=f"Mass of released materials declaring ghg {_gas} (biogenic CO2 counts 0 "
-        "in CO2e and is reported here, beside fossil CO2).",
-    )(lambda window, gas=_gas: _released(window, window.ids_where("ghg", gas)))
+        definition=f"Mass of materials declaring ghg {_gas} released, or disposed of (vented) "
+        "(biogenic CO2 counts 0 in CO2e and is reported here, beside fossil CO2).",
+    )(lambda window, gas=_gas: _gas_released(window, gas))
 
 
 @indicator(

@@ -18,6 +18,7 @@ SUFFIXES: dict[str, str] = {
     "_fte": "jobs, full-time equivalents",
     "_share": "a ratio of two like quantities, 0 to 1",
     "_kg_per_ha_yr": "kilograms per hectare per year (a period annualised: × 365 / its days)",
+    "_eur_per_capita_yr": "EUR per inhabitant per year (a period annualised: × 365 / its days)",
     "_per_day": "the rate of an additive indicator: its value ÷ the period's days",
 }
 #: Established names kept as the literature uses them, with their unit.

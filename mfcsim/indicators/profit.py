@@ -320,3 +320,26 @@ def residues_traded_value_eur(window: Window) -> Scoped:
 def residue_gate_fees_avoided_eur(window: Window) -> Scoped:
     """Disposal fees avoided by trading residues, per residue and for the cluster."""
     return by_scope(sum_by(residue_trade(window), "material", "fee_eur"), "material")
+
+
+@indicator(
+    "household_food_expenditure_eur_per_capita_yr",
+    unit="EUR/person/yr",
+    pillar="people",
+    scopes=SCOPES_FIRM,
+    definition="household_food_expenditure_eur per inhabitant (the city's population) per "
+    "year (the period annualised: × 365 / its days).",
+)
+def household_food_expenditure_eur_per_capita_yr(window: Window) -> Scoped:
+    """Food expenditure per inhabitant and year, per city and for all cities."""
+    spent = household_food_expenditure_eur(window)
+    people = {
+        f: float(window.scenario.firms[f].params.get("population", 0.0))
+        for t in HOUSEHOLD_TYPES
+        for f in window.firm_ids(t)
+    }
+    years = window.period.days / 365.0
+    total = sum(people.values())
+    out = {"cluster": spent["cluster"] / total / years if total > 0 else float("nan")}
+    out.update({f"firm:{f}": spent[f"firm:{f}"] / n / years for f, n in people.items() if n > 0})
+    return out
