@@ -215,6 +215,20 @@ def test_a_markup_is_the_trade_margin_and_households_pay_it() -> None:
     assert sold == pytest.approx(cost / 100.0)
 
 
+def test_a_markup_per_firm_type_and_the_firms_own_first() -> None:
+    """``markups: {generic: 0.1}``: the shop (generic) resells at 10 %; the farm makes its
+    veg, so nothing of it is resold. A firm's own markup wins over its type's."""
+    results = run_scenario(chain(None) | {"markups": {"generic": 0.1}})
+    _, cost = purchases_resold(results)
+    assert cluster(results, "trade_margin_eur", "all", "firm:shop") == pytest.approx(0.1 * cost)
+    assert cluster(results, "trade_margin_eur", "all", "firm:farm") == 0.0
+    results = run_scenario(chain(0.3) | {"markups": {"generic": 0.1}})
+    _, cost = purchases_resold(results)
+    assert cluster(results, "trade_margin_eur", "all", "firm:shop") == pytest.approx(0.3 * cost)
+    with pytest.raises(ScenarioError, match=r"markups\.retailr: no firm of type 'retailr'"):
+        scenario_from_dict(chain(None) | {"markups": {"retailr": 0.2}}, source="chain.yaml")
+
+
 def test_value_added_is_margin_plus_the_change_in_stock_value() -> None:
     """Over the whole run the firms start and end with the stocks they hold: value added =
     revenue − costs + (end − start stock value at 100 EUR/t)."""

@@ -2,10 +2,10 @@
 
 The model prices trade, not operations. Regional trade is valued at the supplier's sale
 price, booked at dispatch: the material's price, or, for goods a firm resells (materials none
-of its recipes makes) when it declares a ``markup``, its average purchase cost of the
-material in the period × (1 + markup), so that reselling at cost is a trade margin of zero.
-A negative price (slurry) is paid by the supplier to the receiver. The supplier pays the
-transport.
+of its recipes makes) when it, or its type under ``markups:``, declares a ``markup``, its
+average purchase cost of the material in the period × (1 + markup), so that reselling at
+cost is a trade margin of zero. A negative price (slurry) is paid by the supplier to the
+receiver. The supplier pays the transport.
 
 Households are final consumers, not producers (SNA 2008): firms of a household type (the
 ``city``) are left out of the firms' figures, and their purchases of food are their own
@@ -36,12 +36,14 @@ HOUSEHOLD_TYPES = ("city",)
 
 @per_run
 def _resellers(window: Window) -> dict[str, tuple[float, set[str]]]:
-    """Firms with a markup: firm -> (markup, the materials its recipes make)."""
+    """Firms with a markup (their own, else their type's): firm -> (markup, what they make)."""
+    by_type = window.scenario.markups
     out = {}
     for fid, firm in window.scenario.firms.items():
-        if firm.markup is not None:
+        markup = firm.markup if firm.markup is not None else by_type.get(firm.type)
+        if markup is not None:
             made = {m for proc in firm.processes.values() for m in proc.outputs}
-            out[fid] = (float(firm.markup), made)
+            out[fid] = (float(markup), made)
     return out
 
 

@@ -341,6 +341,10 @@ class Scenario(Spec):
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
     gwp: GwpSet = Field("AR6-GWP100", description="GWP set for the materials' ghg declarations")
+    markups: dict[str, NonNegativeFloat] = Field(
+        default_factory=dict,
+        description="firm type -> markup on resold goods, for its firms without their own",
+    )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
 
     @model_validator(mode="before")
@@ -362,6 +366,7 @@ class Scenario(Spec):
         check_evaluation(self)
         check_transfer(self)
         check_ghg(self)
+        _check_markups(self)
         return self
 
     @property
@@ -664,4 +669,15 @@ def _check_boundary(scn: Scenario) -> None:
             raise FieldProblem(
                 ("materials", mid, "disposal"),
                 f"unknown disposal route {mat.disposal!r} (accepted: {routes})",
+            )
+
+
+def _check_markups(scn: Scenario) -> None:
+    """Every firm type given a markup is the type of a firm of the scenario."""
+    used = sorted({f.type for f in scn.firms.values()})
+    for name in scn.markups:
+        if name not in used:
+            raise FieldProblem(
+                ("markups", name),
+                f"no firm of type {name!r} (accepted: a type in use: {', '.join(used)})",
             )
