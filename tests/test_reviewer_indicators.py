@@ -451,3 +451,21 @@ def test_every_registered_name_follows_the_naming_rule() -> None:
 
     assert [name for name in INDICATORS if not follows_rule(name)] == []
     assert not follows_rule("residue_valorisation_rate")
+
+
+def test_a_bad_ghg_declaration_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """FILE:LINE: field.path: problem (accepted ...), exit code 2."""
+    text = LOOP.read_text().replace(
+        "  food_waste: {unit: t, kind: residue}",
+        "  food_waste: {unit: t, kind: residue, ghg: n2o, ghg_category: waste, co2e: 300}",
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("  food_waste:"))
+    assert f"bad.yaml:{line}: materials.food_waste.co2e: 300 t CO2e per unit differs" in err
+    assert "(accepted: leave co2e out, or ghg: co2e" in err
