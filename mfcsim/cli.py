@@ -29,39 +29,6 @@ app = typer.Typer(
     help="mfcsim: material flows in metropolitan food clusters.",
 )
 
-#: KPIs shown after a run, with their labels.
-HEADLINE = (
-    ("imports_t", "imports (t)"),
-    ("imports_MWh", "imports (MWh)"),
-    ("exports_t", "exports (t)"),
-    ("disposal_t", "disposal (t)"),
-    ("emissions_t", "emissions to air, water, soil (t)"),
-    ("residues_generated_t", "residues generated (t)"),
-    ("residues_reused_t", "residues reused (t)"),
-    ("residue_valorisation_rate", "residue valorisation rate (indicator)"),
-    ("transport_tkm", "transport (t·km)"),
-    ("total_co2e_t", "CO2e, all accounted (t)"),
-    ("final_consumption_t", "food eaten (t)"),
-    ("use_fill", "use fill: realised / planned at buyers' processes"),
-    ("order_fill", "order fill: buyers' orders met (quantity)"),
-    ("contract_fill_rate", "contract fill rate"),
-    ("mass_balance_max_rel_error", "mass balance max rel. error"),
-)
-
-
-def headline_figures(kpis: dict[str, float], indicators: Any) -> dict[str, float]:
-    """The values of the headline table: the figures of ``kpis.json``, where it has them.
-
-    A row that ``kpis.json`` lacks (the residue valorisation rate) is the indicator's cluster
-    value over the whole run. Where both have a name (``residues_generated_t``: the plain sum
-    in ``kpis.json``, the chain rule's in the indicators), ``kpis.json`` wins, so the table
-    matches the file it points to and its rows share one basis.
-    """
-    rows = indicators[(indicators["scope"] == "cluster") & (indicators["period"] == "all")]
-    values = dict(zip(rows["indicator"], rows["value"], strict=True))
-    extra = {key: float(values[key]) for key, _ in HEADLINE if key in values}
-    return {**extra, **kpis}
-
 
 def default_out(name: str, seed: int, root: Path = Path("runs")) -> Path:
     """``runs/<name>/<UTC timestamp>-seed<N>``, with a suffix if that exists already."""
@@ -96,6 +63,8 @@ def _print_table(kpis: dict[str, float]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from mfcsim.indicators.headline import HEADLINE
+
     table = Table("headline", "value", box=None, pad_edge=False)
     for key, label in HEADLINE:
         if key in kpis:
@@ -121,6 +90,10 @@ def run(
         typer.Option(help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."),
     ] = None,
     workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="A run folder to compare with, period by period (same periods)."),
+    ] = None,
 ) -> None:
     """Run a scenario (or --reps replications of it) and write its run folder."""
     from mfcsim.scenario.load import load_scenario
@@ -131,6 +104,9 @@ def run(
     folder = out if out is not None else default_out(scn.name, scn.seed)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"--out {folder}: exists and is not empty (accepted: a new folder)")
+    if baseline is not None and reps is not None:
+        raise UsageError("--baseline with --reps: not both (accepted: one of them)")
+    base_frame = _baseline_indicators(baseline) if baseline is not None else None
     if reps is not None:
         _run_replications(scn, folder, reps, workers=workers, strict=strict, quiet=quiet)
         return
@@ -146,14 +122,48 @@ def run(
 
         if (warning := balance_warning(results)) is not None:
             _warn(warning)
+    if base_frame is not None:
+        _compare_with_baseline(results, base_frame)
     path = results.write(folder)
     typer.echo(str(path))
     if not quiet:
+        _warn_about_firms(results.manifest)
+        from mfcsim.indicators import print_scorecard, scorecard
+        from mfcsim.indicators.headline import headline_figures
+
         typer.echo(f"report: {path / 'kpis.json'}")
         _print_table(headline_figures(results.kpis, results.indicators))
-        from mfcsim.indicators import print_scorecard, scorecard
-
         print_scorecard(scorecard(results.indicators))
+
+
+def _baseline_indicators(baseline: Path) -> Any:
+    """The indicators frame of a baseline run folder (read before the run starts)."""
+    from mfcsim.results import Results
+
+    try:
+        return Results.read(baseline).indicators
+    except MfcsimError as exc:
+        raise UsageError(f"--baseline {baseline}: {exc}") from None
+
+
+def _compare_with_baseline(results: Any, other: Any) -> None:
+    """Add the ``<period>_vs_baseline_*`` rows of another run's indicators to the run's."""
+    import pandas as pd
+
+    from mfcsim.indicators import baseline_comparisons
+
+    frame = results.indicators
+    results._indicators = pd.concat([frame, baseline_comparisons(frame, other)], ignore_index=True)
+
+
+def _warn_about_firms(manifest: dict[str, Any]) -> None:
+    """Warn of idle firms; name the firms on the per-firm path (both are in the manifest)."""
+    if manifest.get("idle_firms"):
+        idle = ", ".join(manifest["idle_firms"])
+        _warn(f"idle firms (no production or consumption all run): {idle}")
+    if manifest.get("per_firm_path_firms"):
+        slow = ", ".join(manifest["per_firm_path_firms"])
+        typer.echo(f"mfcsim: firms on the per-firm path (own hooks, slower): {slow}", err=True)
 
 
 def _warn(message: str) -> None:

@@ -29,10 +29,11 @@ import pandas as pd
 import yaml
 
 from mfcsim.balance import check_mass_balance
+from mfcsim.coded import is_in
 from mfcsim.errors import ResultsError, UsageError
-from mfcsim.kpis import headline_kpis
-from mfcsim.service_levels import use_kpis
-from mfcsim.substance_balance import check_substance_balance
+from mfcsim.ghg import GWP
+from mfcsim.kernel import vectorisable
+from mfcsim.substance_balance import check_substance_balance, check_substance_closure
 
 if TYPE_CHECKING:
     from mfcsim.scenario.schema import Scenario
@@ -86,6 +87,10 @@ def _materials_frame(scenario: Scenario) -> pd.DataFrame:
             "mass_t_per_unit": m.mass_t_per_unit,
             "price_eur_per_unit": m.price,
             "co2e_t_per_unit": m.co2e,
+            "water": m.water,
+            "harvested": m.harvested,
+            "ghg": m.ghg or "",
+            "ghg_category": m.ghg_category or "",
         }
         row.update({f"x_{s}": m.composition.get(s, 0.0) for s in substances})
         rows.append(row)
@@ -164,23 +169,11 @@ def _activity_frame(sim: Simulation) -> pd.DataFrame:
     })  # fmt: skip
 
 
-def service_kpis(service: pd.DataFrame) -> dict[str, float]:
-    """Fill rate (share of buyer order lines served in full), substitution and import shares."""
-    ordered = float(service["ordered"].sum())
-    delivered = float(service["delivered"].sum())
-    if service.empty or ordered <= 0.0:
-        return {
-            "fill_rate": math.nan,
-            "substituted_share": math.nan,
-            "imported_share_of_demand": math.nan,
-        }
-    return {
-        "fill_rate": float(service["in_full"].mean()),
-        "substituted_share": float(service["substituted"].sum()) / delivered
-        if delivered > 0
-        else 0.0,
-        "imported_share_of_demand": float(service["imported"].sum()) / ordered,
-    }
+def idle_firms(flows: pd.DataFrame, firms: list[str]) -> list[str]:
+    """Firms with no production and no consumption in the whole run (in ``firms``' order)."""
+    worked = flows[is_in(flows["kind"], ("production", "consumption"))]
+    active = set(map(str, pd.unique(worked["source"])))
+    return [f for f in firms if f not in active]
 
 
 def _versions() -> dict[str, str]:
@@ -310,12 +303,15 @@ class Results:
         materials = _materials_frame(sim.scenario)
         contracts = [c for c in sim.contracts if c.quantity is not None]
         requested = sum(c.requested for c in contracts)
-        kpis = headline_kpis(flows, materials)
-        kpis["contract_fill_rate"] = (
-            sum(min(c.shipped, c.requested) for c in contracts) / requested
-            if requested > 0
-            else math.nan
-        )
+        facts = {
+            "contract_fill_rate": (
+                sum(min(c.shipped, c.requested) for c in contracts) / requested
+                if requested > 0
+                else math.nan
+            ),
+            "clearing_seconds_total": round(sim.agent.seconds_total, 6),
+            "ledger_rows": float(len(flows)),
+        }
         manifest = {
             "scenario": sim.scenario.name,
             "seed": sim.seed,
@@ -324,33 +320,38 @@ class Results:
             "versions": _versions(),
             "wall_time_s": round(sim.wall_time_s, 4),
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "gwp": {"set": sim.scenario.gwp, "t_co2e_per_t": GWP[sim.scenario.gwp]},
+            "idle_firms": idle_firms(flows, [f.id for f in sim.firms]),
+            "per_firm_path_firms": [f.id for f in sim.firms if not vectorisable(f)],
         }
         service, activity = _service_frame(sim), _activity_frame(sim)
-        kpis.update(service_kpis(service))
-        kpis.update(use_kpis(activity, service, sim.scenario, materials))
-        kpis["clearing_seconds_total"] = round(sim.agent.seconds_total, 6)
         extra = {
             "shipments": sim.transport.frame(),
             "service": service,
             "events": sim.disruptions.frame(),
             "activity": activity,
         }
-        return cls(
+        results = cls(
             flows,
             _stocks_frame(sim),
             _node_roles(sim),
             materials,
-            kpis,
+            {},
             manifest,
             sim.scenario,
             extra,
         )
+        from mfcsim.indicators.headline import kpi_values
+
+        results.kpis = {**kpi_values(results), **facts}
+        return results
 
     def check_balance(self, *, rtol: float | None = None) -> float:
         """Check the mass and substance balances; store and return the largest mass error.
 
         The largest relative error of the mass balance goes into the KPIs; the substances
-        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol.
+        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol,
+        and every flow's substances together may weigh no more than the flow (closure).
 
         Raises:
             MassBalanceError: If any node, material, substance or the system is off by more
@@ -363,6 +364,7 @@ class Results:
         check_substance_balance(
             rep.flows, rep.stocks, self.nodes, rep.conserving, rep.carrier_t, **kwargs
         )
+        check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
         return err
 
     def write(self, folder: str | Path) -> Path:

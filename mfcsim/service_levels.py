@@ -11,8 +11,8 @@ Two places a service can be judged (see docs/indicators.md, "Service levels"):
   that for the city it is food eaten / diet; *days short* = days on which some process ran
   below plan, and the cycle service level α = the share of days with none.
 
-Pure functions of frames (no simulation, no indicators), so the run's ``kpis.json`` and the
-indicators compute each figure once, the same way.
+Pure functions of frames (no simulation, no indicators); the indicators of
+:mod:`mfcsim.indicators.service` (and through them ``kpis.json``) compute each figure here.
 """
 
 from __future__ import annotations
@@ -100,25 +100,14 @@ def buyers(scenario: Scenario) -> list[str]:
     return [fid for fid, firm in scenario.firms.items() if firm.buyer]
 
 
-def use_kpis(
-    activity: pd.DataFrame, service: pd.DataFrame, scenario: Scenario, materials: pd.DataFrame
-) -> dict[str, float]:
-    """The cluster's service figures for ``kpis.json`` (buyers; see the module docstring)."""
-    table = use_table(activity, process_weights_t(scenario, materials))
-    who = buyers(scenario)
-    order, regional = order_fills(service)
-    short = short_days(activity).reindex(who, fill_value=0.0)
-    days = planned_days(activity).reindex(who, fill_value=0.0)
-    total_days = float(days.sum())
-    return {
-        "order_fill": order,
-        "regional_fill": regional,
-        "use_fill": use_fill(table, who),
-        "days_short": float(short.sum()),
-        "cycle_service_level": 1.0 - float(short.sum()) / total_days
-        if total_days > 0
-        else math.nan,
-    }
+def order_shares(service: pd.DataFrame) -> tuple[float, float]:
+    """(substituted share of what was delivered, imported share of what was ordered)."""
+    ordered = float(service["ordered"].sum()) if len(service) else 0.0
+    if ordered <= 0.0:
+        return math.nan, math.nan
+    delivered = float(service["delivered"].sum())
+    substituted = float(service["substituted"].sum()) / delivered if delivered > 0 else 0.0
+    return substituted, float(service["imported"].sum()) / ordered
 
 
 __all__ = [
@@ -126,10 +115,10 @@ __all__ = [
     "buyers",
     "fill",
     "order_fills",
+    "order_shares",
     "planned_days",
     "process_weights_t",
     "short_days",
     "use_fill",
-    "use_kpis",
     "use_table",
 ]

@@ -687,7 +687,7 @@ def test_default_scenario_runs_30_days_and_balances() -> None:
     stocks = results.stocks
     digestate = stocks[(stocks.node == "digester") & (stocks.material == "digestate")]
     assert digestate.quantity.iloc[-1] > digestate.quantity.iloc[0] + 25 * 170
-    assert 0.3 < results.kpis["residues_reused_t"] / results.kpis["residues_generated_t"] <= 1.0
+    assert 0.3 < results.kpis["residues_consumed_t"] / results.kpis["residues_generated_t"] <= 1.0
 
 
 def test_default_scenario_is_a_realistic_cluster() -> None:

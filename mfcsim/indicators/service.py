@@ -17,6 +17,7 @@ from mfcsim.service_levels import (
     buyers,
     fill,
     order_fills,
+    order_shares,
     planned_days,
     process_weights_t,
     short_days,
@@ -137,3 +138,26 @@ def cycle_service_level(window: Window) -> Scoped:
     out = {"cluster": alpha(float(short.sum()), float(days.sum()))}
     out.update({f"firm:{f}": alpha(float(short[f]), float(days[f])) for f in short.index})
     return out
+
+
+@indicator(
+    "substituted_share",
+    unit="share",
+    pillar="people",
+    definition="Buyers: of what was delivered toward their orders, the share a substitute "
+    "stood in for (service frame).",
+)
+def substituted_share(window: Window) -> float:
+    """Substituted over delivered, buyers' order lines of the period."""
+    return order_shares(window.frame("service"))[0]
+
+
+@indicator(
+    "imported_share_of_demand",
+    unit="share",
+    pillar="people",
+    definition="Buyers: imported over ordered (service frame).",
+)
+def imported_share_of_demand(window: Window) -> float:
+    """Imported over ordered, buyers' order lines of the period."""
+    return order_shares(window.frame("service"))[1]

@@ -358,8 +358,10 @@ def _type_defaults(data: dict[str, Any], fid: str) -> dict[str, Any]:
 
 
 def _schema_kind(loc: Path_) -> tuple[str, list[str] | None]:
-    """What the schema has at ``loc``: a model and its fields, a map of entities, a map of
-    values, the params of a firm (with its type's parameter names), or something else.
+    """What the schema has at ``loc``.
+
+    A model and its fields, a map of entities, a map of values, the params of a firm (with
+    its type's parameter names), or something else.
     """
     if len(loc) == 3 and loc[0] == "firms" and loc[2] == "params":
         return "params", None

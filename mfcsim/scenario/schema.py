@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from mfcsim.ghg import GhgGas, GwpSet, IpccCategory
 from mfcsim.scenario.agent_schema import (
     AgentSpec,
     Disruption,
@@ -27,6 +28,7 @@ from mfcsim.scenario.agent_schema import (
     check_substitution,
 )
 from mfcsim.scenario.evaluation_schema import EvaluationSpec, check_evaluation
+from mfcsim.scenario.ghg_schema import check_ghg
 from mfcsim.scenario.schema_base import (
     QUANTITY_JSON,
     FieldProblem,
@@ -87,6 +89,18 @@ class MaterialSpec(Spec):
     replaces: list[ReplacementSpec] = Field(
         default_factory=list,
         description="virgin materials it stands in for when consumed (for avoided emissions)",
+    )
+    water: bool = Field(
+        False, description="water: reported on its own, not as material input or emission"
+    )
+    harvested: bool = Field(
+        False, description="a crop or fodder taken off the field: an output of the soil balance"
+    )
+    ghg: GhgGas | None = Field(
+        None, description="the greenhouse gas it is (co2e from the scenario's gwp set)"
+    )
+    ghg_category: IpccCategory | None = Field(
+        None, description="IPCC source category its releases are reported under"
     )
     description: str = ""
 
@@ -212,6 +226,12 @@ class FirmSpec(Spec):
     buyer: bool = Field(False, description="its daily orders come first; fill rate recorded")
     fte: float = Field(0.0, ge=0.0, description="jobs at the firm, full-time equivalents")
     land_ha: float = Field(0.0, ge=0.0, description="land the firm farms or covers, hectares")
+    markup: float | None = Field(
+        None,
+        ge=0.0,
+        description="trade margin on goods it resells (not its recipes' outputs), as a share "
+        "of their purchase cost; default: resold at the material's price",
+    )
     description: str = ""
 
 
@@ -324,6 +344,11 @@ class Scenario(Spec):
     substitution: dict[str, Group] = Field(default_factory=dict)
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    gwp: GwpSet = Field("AR6-GWP100", description="GWP set for the materials' ghg declarations")
+    markups: dict[str, NonNegativeFloat] = Field(
+        default_factory=dict,
+        description="firm type -> markup on resold goods, for its firms without their own",
+    )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
 
     @model_validator(mode="before")
@@ -351,6 +376,8 @@ class Scenario(Spec):
         check_disruptions(self)
         check_evaluation(self)
         check_transfer(self)
+        check_ghg(self)
+        _check_markups(self)
         return self
 
     @property
@@ -681,4 +708,15 @@ def _check_boundary(scn: Scenario) -> None:
             raise FieldProblem(
                 ("materials", mid, "disposal"),
                 f"unknown disposal route {mat.disposal!r} (accepted: {routes})",
+            )
+
+
+def _check_markups(scn: Scenario) -> None:
+    """Every firm type given a markup is the type of a firm of the scenario."""
+    used = sorted({f.type for f in scn.firms.values()})
+    for name in scn.markups:
+        if name not in used:
+            raise FieldProblem(
+                ("markups", name),
+                f"no firm of type {name!r} (accepted: a type in use: {', '.join(used)})",
             )
