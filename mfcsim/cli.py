@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import logging
 import math
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from mfcsim.console import table_console
-from mfcsim.errors import MassBalanceError, MfcsimError, UsageError
+from mfcsim.errors import MassBalanceError, MfcsimError, UsageError, one_line
 
 app = typer.Typer(
     add_completion=False,
@@ -101,9 +102,9 @@ def run(
 
     _check_counts(reps=reps, workers=workers)
     scn = load_scenario(scenario, set_ or (), seed=seed, days=days)
-    folder = out if out is not None else default_out(scn.name, scn.seed)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UsageError(f"--out {folder}: exists and is not empty (accepted: a new folder)")
+    from mfcsim.results import check_out_folder
+
+    folder = check_out_folder(out if out is not None else default_out(scn.name, scn.seed))
     if baseline is not None and reps is not None:
         raise UsageError("--baseline with --reps: not both (accepted: one of them)")
     base_frame = _baseline_indicators(baseline) if baseline is not None else None
@@ -269,7 +270,7 @@ def compare(
 ) -> None:
     """Compare two scenarios (or two variants of one) on common random numbers."""
     from mfcsim.compare import compare as run_comparison
-    from mfcsim.results import atomic_folder
+    from mfcsim.results import atomic_folder, check_out_folder
 
     _check_counts(reps=reps, workers=workers)
     if b is None and not (a_set or b_set):
@@ -287,6 +288,7 @@ def compare(
         )
     name = f"{var_a.scenario.name}-vs-{var_b.scenario.name}"
     folder = out if out is not None else default_out(name, base_seed, Path("runs") / "compare")
+    check_out_folder(folder)
     bar, each = _counting(2 * reps, "replications", not quiet and sys.stderr.isatty())
     with atomic_folder(folder) as tmp, bar:
         comparison = run_comparison(var_a, var_b, reps, seed=seed, workers=workers, each=each)
@@ -358,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # vendor click): UsageError, then ClickException
     usage_error = typer.BadParameter.__mro__[1]
     click_exception = usage_error.__mro__[1]
+    _print_notes()
     try:
         code = app(
             args=list(argv) if argv is not None else None,
@@ -382,12 +385,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # sys.exit inside a command
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except MassBalanceError as exc:
-        typer.echo(f"mfcsim: error: {exc}", err=True)
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
         return 1
     except MfcsimError as exc:
-        typer.echo(f"mfcsim: error: {exc}", err=True)
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
         return 2
     return code if isinstance(code, int) else 0
+
+
+class _NoteHandler(logging.Handler):
+    """Prints the notes of the ``mfcsim`` logger on stderr: ``mfcsim: note: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(f"mfcsim: note: {one_line(record.getMessage())}", err=True)
+
+
+def _print_notes() -> None:
+    logger = logging.getLogger("mfcsim")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def console() -> None:

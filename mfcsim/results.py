@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import glob
 import hashlib
 import json
+import logging
 import math
+import os
 import platform
 import shutil
 import tempfile
@@ -186,26 +190,117 @@ def _versions() -> dict[str, str]:
     return out
 
 
+#: Logger of notes a run leaves for its user (stale folders removed, ...); the CLI prints them.
+log = logging.getLogger("mfcsim")
+
+
+def check_out_folder(folder: str | Path, option: str = "--out") -> Path:
+    """Check that a run folder can be written at ``folder`` before anything is run.
+
+    Accepted: a path whose last part is a name (not ``.`` or ``..``), that is not a symbolic
+    link, that does not exist or is an empty folder, and whose nearest existing parent is a
+    folder this process may write in.
+
+    Raises:
+        UsageError: Naming the option, the path and what is accepted.
+    """
+    final = Path(folder)
+    accepted = "(accepted: a new folder, or an empty one, in a folder you may write in)"
+    if final.name in ("", ".", ".."):
+        raise UsageError(f"{option} {final}: does not name a new folder {accepted}")
+    if final.is_symlink():
+        raise UsageError(f"{option} {final}: is a symbolic link {accepted}")
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise UsageError(f"{option} {final}: exists and is not empty {accepted}")
+    parent = final.parent
+    while not parent.exists() and parent != parent.parent:
+        if parent.is_symlink():  # a dangling link on the way
+            raise UsageError(f"{option} {final}: {parent} is a broken symbolic link {accepted}")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {final}: {parent} is not a folder {accepted}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {final}: {parent} is not writable {accepted}")
+    return final
+
+
+def _remove_stale(final: Path) -> None:
+    """Remove the temporary folders of runs into ``final`` whose process has died."""
+    for tmp in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
+        parts = tmp.name[len(final.name) + 2 :].split(".")
+        if not parts or not parts[0].isdigit() or _alive(int(parts[0])):
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        log.info("removed %s, left by a run that did not finish (process %s)", tmp, parts[0])
+
+
+def _alive(pid: int) -> bool:
+    """True if a process with this id runs (or may: one of another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sync_tree(folder: Path) -> None:
+    """Fsync every file under ``folder``, then the folders themselves (bottom up)."""
+    for root, _dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            with (Path(root) / name).open("rb") as handle:
+                os.fsync(handle.fileno())
+        _sync_dir(Path(root))
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_folder(folder: str | Path) -> Iterator[Path]:
     """A hidden temporary folder beside ``folder``, renamed to it when the block completes.
 
     If the block raises (or is interrupted), the temporary folder is removed and ``folder``
-    is left as it was: nothing half-written is ever seen under the final name.
+    is left as it was: nothing half-written is ever seen under the final name. Files are
+    fsynced before the rename, so a completed run survives a power cut. The temporary name
+    holds the process id (``.NAME.PID.XXXX.tmp``): one left by a killed run is removed at the
+    next run into the same parent, with a note. The folder gets the mode the umask allows.
 
     Raises:
-        UsageError: If ``folder`` exists already and is not empty.
+        UsageError: If ``folder`` is not a place for a new folder (:func:`check_out_folder`),
+            or another run wrote it first.
     """
-    final = Path(folder)
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise UsageError(f"{final}: exists and is not empty (accepted: a new folder)")
+    final = check_out_folder(folder)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    _remove_stale(final)
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp", dir=final.parent)
+    )
     try:
+        tmp.chmod(0o777 & ~_umask())
         yield tmp
-        if final.exists():
-            final.rmdir()
-        tmp.rename(final)
+        _sync_tree(tmp)
+        try:
+            tmp.rename(final)  # atomic; replaces an empty folder, refuses a full one
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise UsageError(
+                    f"{final}: another run wrote it first (accepted: a new folder)"
+                ) from None
+            raise
+        _sync_dir(final.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

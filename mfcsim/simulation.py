@@ -380,7 +380,7 @@ class Simulation:
     def _procure_firm(self, day: int, firm: Firm) -> None:
         """Import what one firm lacks, through its own hooks (the per-firm path)."""
         market, node = self.market, self.node_index[IMPORT]
-        wanted = firm.target_stock(day)
+        wanted = firm.wanted(day)
         holdings = firm.holdings(wanted)
         for m, want in wanted.items():
             have = holdings[m]
@@ -419,7 +419,7 @@ class Simulation:
         self.kernel.produce(day)
         for firm in self.kernel.fallback:
             if firm.active:
-                firm.produce(day)
+                firm.call_hook("produce", day)
 
     def _dispatch(self, day: int) -> None:
         """Ship the contracts due: each its own material first, then substitutes.

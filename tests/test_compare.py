@@ -399,7 +399,8 @@ def test_compare_refuses_a_non_empty_out_before_running(
     (out / "keep.txt").write_text("mine")
     assert main(["compare", str(bran_path), str(bran_path), "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
-        f"mfcsim: error: {out}: exists and is not empty (accepted: a new folder)\n"
+        f"mfcsim: error: --out {out}: exists and is not empty (accepted: a new folder, or an "
+        "empty one, in a folder you may write in)\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bran.yaml", "mini.yaml", "taken"]
     assert [p.name for p in out.iterdir()] == ["keep.txt"]

@@ -259,7 +259,8 @@ def test_cli_run_into_a_non_empty_out_exits_2_and_leaves_it_alone(
     stdout, stderr = capsys.readouterr()
     assert stdout == ""
     assert stderr == (
-        f"mfcsim: error: --out {out}: exists and is not empty (accepted: a new folder)\n"
+        f"mfcsim: error: --out {out}: exists and is not empty (accepted: a new folder, or an "
+        "empty one, in a folder you may write in)\n"
     )
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]

@@ -174,7 +174,7 @@ class RegionalAgent:
             return []
         pending = self.sim.transport.pending[firm.index]
         out = []
-        wanted = firm.target_stock(day)
+        wanted = firm.wanted(day)
         holdings = firm.holdings(wanted, extra=pending)
         for m, want in wanted.items():
             need = want - holdings[m]

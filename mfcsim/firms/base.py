@@ -19,12 +19,15 @@ of the day and the firm's state: keep no counters in them.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import math
+import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from mfcsim.errors import FirmHookError
+from mfcsim.errors import FirmHookError, short
 from mfcsim.firms.registry import register_firm_type
 from mfcsim.ledger import Kind
 
@@ -33,6 +36,41 @@ if TYPE_CHECKING:
     from mfcsim.simulation import Simulation
 
 REQUIRED = object()
+#: The hooks the engine calls, and the arguments it calls them with (after ``self``).
+HOOK_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "setup": (),
+    "planned_activity": ("day", "process"),
+    "target_stock": ("day",),
+    "produce": ("day",),
+}
+
+
+def _check_hook_signatures(cls: type) -> None:
+    """Refuse a firm type whose hooks cannot be called as the engine calls them.
+
+    Raises:
+        FirmHookError: Naming the type, the hook, its signature and the call it must take.
+    """
+    for hook, args in HOOK_ARGUMENTS.items():
+        function = cls.__dict__.get(hook)
+        if function is None or not callable(function):
+            continue
+        signature = inspect.signature(function)
+        try:
+            signature.bind(None, *args)
+        except TypeError:
+            raise FirmHookError(
+                "",
+                hook,
+                f"defined as {hook}{signature}, but the engine calls "
+                f"{hook}({', '.join(('self', *args))}) (accepted: that signature)",
+                firm_type=getattr(cls, "type_name", "") or cls.__name__,
+            ) from None
+
+
+def is_number(value: object) -> bool:
+    """A real number of Python or numpy (not a bool): what a hook may return as a quantity."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 @dataclass(frozen=True)
@@ -95,6 +133,8 @@ class Firm:
         super().__init_subclass__(**kwargs)
         if type_name is not None:
             cls.type_name = type_name
+        _check_hook_signatures(cls)
+        if type_name is not None:
             register_firm_type(type_name, cls)
 
     # ---- load time ------------------------------------------------------------------------
@@ -167,7 +207,25 @@ class Firm:
         #: Shocks in force: disruption id -> (kind, factor).
         self.shocks: dict[str, tuple[str, float]] = {}
         self.plan_day = -1
-        self.setup()
+        self.call_hook("setup")
+
+    def call_hook(self, hook: str, *args: Any) -> Any:
+        """Call one of the firm's hooks; a failure becomes a FirmHookError naming the firm.
+
+        Raises:
+            FirmHookError: If the hook raises (the error's type and message are kept).
+        """
+        try:
+            return getattr(self, hook)(*args)
+        except FirmHookError:
+            raise
+        except Exception as exc:
+            raise FirmHookError(
+                self.id,
+                hook,
+                f"raised {exc.__class__.__name__}: {short(str(exc), 120)}",
+                firm_type=self.type_name,
+            ) from exc
 
     def _compile(self, pid: str, proc: ProcessSpec) -> Process:
         idx = self.sim.material_index
@@ -253,16 +311,54 @@ class Firm:
         scale = self.shock_factor("yield_shock") * self.shock_factor("demand_shock")
         out = []
         for proc in self.processes:
-            value = self.planned_activity(day, proc)
-            if not isinstance(value, int | float) or not 0.0 <= value < float("inf"):
+            value = self.call_hook("planned_activity", day, proc)
+            if not is_number(value) or not 0.0 <= float(value) < math.inf:
                 raise FirmHookError(
                     self.id,
                     "planned_activity",
-                    f"returned {value!r} for process {proc.id!r} "
+                    f"returned {short(value)} for process {proc.id!r} "
                     f"on day {day} (accepted: a finite number >= 0)",
+                    firm_type=self.type_name,
                 )
             out.append(float(value) * scale)
         return out
+
+    def wanted(self, day: int) -> dict[int, float]:
+        """The ``target_stock`` hook's answer for ``day``, checked, by material index.
+
+        Keys may be material indices or ids; values finite numbers >= 0.
+
+        Raises:
+            FirmHookError: If the hook raises or returns anything else.
+        """
+        answer = self.call_hook("target_stock", day)
+        if not isinstance(answer, dict):
+            raise self._bad_target(day, f"returned {short(answer)} (accepted: a dict)")
+        out: dict[int, float] = {}
+        n = len(self.sim.materials)
+        for key, value in answer.items():
+            m = self.sim.material_index.get(key) if isinstance(key, str) else key
+            if isinstance(m, numbers.Integral) and not isinstance(m, bool) and 0 <= m < n:
+                m = int(m)
+            else:
+                raise self._bad_target(
+                    day,
+                    f"key {short(key)} is no material (accepted: a material index 0 to "
+                    f"{n - 1} or a material id)",
+                )
+            if not is_number(value) or not 0.0 <= float(value) < math.inf:
+                raise self._bad_target(
+                    day,
+                    f"{short(value)} for {self.sim.materials[m]!r} (accepted: a finite "
+                    "number >= 0)",
+                )
+            out[m] = out.get(m, 0.0) + float(value)
+        return out
+
+    def _bad_target(self, day: int, problem: str) -> FirmHookError:
+        return FirmHookError(
+            self.id, "target_stock", f"on day {day}: {problem}", firm_type=self.type_name
+        )
 
     def plan(self, day: int) -> None:
         """Fix today's planned activity of every process."""
