@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import logging
 import math
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from mfcsim.console import table_console
-from mfcsim.errors import MassBalanceError, MfcsimError, UsageError
+from mfcsim.errors import MassBalanceError, MfcsimError, UsageError, one_line
 
 app = typer.Typer(
     add_completion=False,
@@ -28,36 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="mfcsim: material flows in metropolitan food clusters.",
 )
-
-#: KPIs shown after a run, with their labels.
-HEADLINE = (
-    ("imports_t", "imports (t)"),
-    ("imports_MWh", "imports (MWh)"),
-    ("exports_t", "exports (t)"),
-    ("disposal_t", "disposal (t)"),
-    ("emissions_t", "emissions to air, water, soil (t)"),
-    ("residues_generated_t", "residues generated (t)"),
-    ("residues_reused_t", "residues reused (t)"),
-    ("residue_valorisation_rate", "residue valorisation rate (indicator)"),
-    ("transport_tkm", "transport (t·km)"),
-    ("total_co2e_t", "CO2e, all accounted (t)"),
-    ("contract_fill_rate", "contract fill rate"),
-    ("mass_balance_max_rel_error", "mass balance max rel. error"),
-)
-
-
-def headline_figures(kpis: dict[str, float], indicators: Any) -> dict[str, float]:
-    """The values of the headline table: the figures of ``kpis.json``, where it has them.
-
-    A row that ``kpis.json`` lacks (the residue valorisation rate) is the indicator's cluster
-    value over the whole run. Where both have a name (``residues_generated_t``: the plain sum
-    in ``kpis.json``, the chain rule's in the indicators), ``kpis.json`` wins, so the table
-    matches the file it points to and its rows share one basis.
-    """
-    rows = indicators[(indicators["scope"] == "cluster") & (indicators["period"] == "all")]
-    values = dict(zip(rows["indicator"], rows["value"], strict=True))
-    extra = {key: float(values[key]) for key, _ in HEADLINE if key in values}
-    return {**extra, **kpis}
 
 
 def default_out(name: str, seed: int, root: Path = Path("runs")) -> Path:
@@ -93,6 +64,8 @@ def _print_table(kpis: dict[str, float]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from mfcsim.indicators.headline import HEADLINE
+
     table = Table("headline", "value", box=None, pad_edge=False)
     for key, label in HEADLINE:
         if key in kpis:
@@ -121,6 +94,10 @@ def run(
     report: Annotated[
         bool, typer.Option(help="Write report.html into the run folder (not with --reps).")
     ] = True,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="A run folder to compare with, period by period (same periods)."),
+    ] = None,
 ) -> None:
     """Run a scenario (or --reps replications of it) and write its run folder."""
     from mfcsim.scenario.load import load_scenario
@@ -128,9 +105,12 @@ def run(
 
     _check_counts(reps=reps, workers=workers)
     scn = load_scenario(scenario, set_ or (), seed=seed, days=days)
-    folder = out if out is not None else default_out(scn.name, scn.seed)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UsageError(f"--out {folder}: exists and is not empty (accepted: a new folder)")
+    from mfcsim.results import check_out_folder
+
+    folder = check_out_folder(out if out is not None else default_out(scn.name, scn.seed))
+    if baseline is not None and reps is not None:
+        raise UsageError("--baseline with --reps: not both (accepted: one of them)")
+    base_frame = _baseline_indicators(baseline) if baseline is not None else None
     if reps is not None:
         _run_replications(scn, folder, reps, workers=workers, strict=strict, quiet=quiet)
         return
@@ -146,14 +126,48 @@ def run(
 
         if (warning := balance_warning(results)) is not None:
             _warn(warning)
+    if base_frame is not None:
+        _compare_with_baseline(results, base_frame)
     path = results.write(folder, also=_report_writer(folder.name) if report else None)
     typer.echo(str(path))
     if not quiet:
+        _warn_about_firms(results.manifest)
+        from mfcsim.indicators import print_scorecard, scorecard
+        from mfcsim.indicators.headline import headline_figures
+
         typer.echo(f"report: {path / ('report.html' if report else 'kpis.json')}")
         _print_table(headline_figures(results.kpis, results.indicators))
-        from mfcsim.indicators import print_scorecard, scorecard
-
         print_scorecard(scorecard(results.indicators))
+
+
+def _baseline_indicators(baseline: Path) -> Any:
+    """The indicators frame of a baseline run folder (read before the run starts)."""
+    from mfcsim.results import Results
+
+    try:
+        return Results.read(baseline).indicators
+    except MfcsimError as exc:
+        raise UsageError(f"--baseline {baseline}: {exc}") from None
+
+
+def _compare_with_baseline(results: Any, other: Any) -> None:
+    """Add the ``<period>_vs_baseline_*`` rows of another run's indicators to the run's."""
+    import pandas as pd
+
+    from mfcsim.indicators import baseline_comparisons
+
+    frame = results.indicators
+    results._indicators = pd.concat([frame, baseline_comparisons(frame, other)], ignore_index=True)
+
+
+def _warn_about_firms(manifest: dict[str, Any]) -> None:
+    """Warn of idle firms; name the firms on the per-firm path (both are in the manifest)."""
+    if manifest.get("idle_firms"):
+        idle = ", ".join(manifest["idle_firms"])
+        _warn(f"idle firms (no production or consumption all run): {idle}")
+    if manifest.get("per_firm_path_firms"):
+        slow = ", ".join(manifest["per_firm_path_firms"])
+        typer.echo(f"mfcsim: firms on the per-firm path (own hooks, slower): {slow}", err=True)
 
 
 def _report_writer(label: str) -> Any:
@@ -299,7 +313,7 @@ def compare(
 ) -> None:
     """Compare two scenarios (or two variants of one) on common random numbers."""
     from mfcsim.compare import compare as run_comparison
-    from mfcsim.results import atomic_folder
+    from mfcsim.results import atomic_folder, check_out_folder
 
     _check_counts(reps=reps, workers=workers)
     if b is None and not (a_set or b_set):
@@ -317,6 +331,7 @@ def compare(
         )
     name = f"{var_a.scenario.name}-vs-{var_b.scenario.name}"
     folder = out if out is not None else default_out(name, base_seed, Path("runs") / "compare")
+    check_out_folder(folder)
     bar, each = _counting(2 * reps, "replications", not quiet and sys.stderr.isatty())
     with atomic_folder(folder) as tmp, bar:
         comparison = run_comparison(var_a, var_b, reps, seed=seed, workers=workers, each=each)
@@ -388,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # vendor click): UsageError, then ClickException
     usage_error = typer.BadParameter.__mro__[1]
     click_exception = usage_error.__mro__[1]
+    _print_notes()
     try:
         code = app(
             args=list(argv) if argv is not None else None,
@@ -412,12 +428,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # sys.exit inside a command
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except MassBalanceError as exc:
-        typer.echo(f"mfcsim: error: {exc}", err=True)
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
         return 1
     except MfcsimError as exc:
-        typer.echo(f"mfcsim: error: {exc}", err=True)
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
         return 2
     return code if isinstance(code, int) else 0
+
+
+class _NoteHandler(logging.Handler):
+    """Prints the notes of the ``mfcsim`` logger on stderr: ``mfcsim: note: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(f"mfcsim: note: {one_line(record.getMessage())}", err=True)
+
+
+def _print_notes() -> None:
+    logger = logging.getLogger("mfcsim")
+    if not any(isinstance(h, _NoteHandler) for h in logger.handlers):
+        logger.addHandler(_NoteHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def console() -> None:

@@ -35,14 +35,6 @@ CONFIDENCE = 0.95
 RTOL = 1e-9
 #: Headline figures that are bookkeeping or wall-clock time, not properties of the cluster.
 NOT_COMPARED = frozenset({"clearing_seconds_total", "ledger_rows", "mass_balance_max_rel_error"})
-#: Unit of a headline figure, by the suffix of its name (first match wins).
-_KPI_UNITS = (
-    ("_co2e_t", "t CO2e"),
-    ("_tkm", "t*km"),
-    ("_MWh", "MWh"),
-    ("_eur", "EUR"),
-    ("_t", "t"),
-)
 
 
 def replication_seeds(seed: int, reps: int) -> list[int]:
@@ -56,9 +48,14 @@ def replication_name(replication: int, reps: int) -> str:
 
 
 def kpi_indicators(kpis: dict[str, float]) -> pd.DataFrame:
-    """The headline figures as a long indicator frame (scope ``cluster``, period ``all``)."""
+    """The headline figures as a long indicator frame (scope ``cluster``, period ``all``).
+
+    Units are the registered indicators'; the run's facts (contract fill) are shares.
+    """
+    from mfcsim.indicators import INDICATORS
+
     names = [k for k in kpis if k not in NOT_COMPARED]
-    units = [next((u for s, u in _KPI_UNITS if k.endswith(s)), "share") for k in names]
+    units = [INDICATORS[k].unit if k in INDICATORS else "share" for k in names]
     return pd.DataFrame(
         {
             "indicator": names,

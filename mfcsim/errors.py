@@ -9,6 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: How many characters of a bad value an error message shows.
+SHOWN_CHARS = 40
+
+
+def short(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a value in a one-line message.
+
+    repr escapes newlines and control characters, so an id cannot forge extra lines.
+    """
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
+
+
+def one_line(message: str, limit: int = 600) -> str:
+    """A message on one line (control characters escaped), at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
 
 class MfcsimError(Exception):
     """Base class for every error mfcsim raises on purpose."""
@@ -58,20 +76,24 @@ class RegistryError(MfcsimError, KeyError):
 
 
 class FirmHookError(MfcsimError, RuntimeError):
-    """A firm's hook returned something the engine cannot accept.
+    """A firm's hook failed, or returned something the engine cannot accept.
 
     Attributes:
-        firm: The firm id.
+        firm: The firm id ("" when the problem is the type's definition).
         hook: The hook's name.
-        problem: What was wrong with what it returned.
+        problem: What went wrong, with the value (shortened).
+        firm_type: The firm's type name.
     """
 
-    def __init__(self, firm: str, hook: str, problem: str) -> None:
-        super().__init__(firm, hook, problem)
-        self.firm, self.hook, self.problem = firm, hook, problem
+    def __init__(self, firm: str, hook: str, problem: str, firm_type: str = "") -> None:
+        super().__init__(firm, hook, problem, firm_type)
+        self.firm, self.hook, self.problem, self.firm_type = firm, hook, problem, firm_type
 
     def __str__(self) -> str:
-        return f"firm {self.firm!r}: hook {self.hook}(): {self.problem}"
+        kind = f"type {self.firm_type!r}" if self.firm_type else ""
+        who = f"firm {self.firm!r} ({kind})" if self.firm and kind else f"firm {self.firm!r}"
+        who = who if self.firm else f"firm {kind}"
+        return f"{who}: hook {self.hook}(): {self.problem}"
 
 
 class MassBalanceError(MfcsimError, ArithmeticError):

@@ -14,6 +14,7 @@ in :mod:`mfcsim.kernel_produce` and :mod:`mfcsim.kernel_surplus`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,6 +60,10 @@ class Kernel:
                 for side, entries in sides.items():
                     entries.extend((p, firm.index, m, q) for m, q in getattr(proc, side))
         self.proc_firm = np.array([p[0] for p in procs], dtype=np.int64)
+        #: Each process's column in the simulation's activity record.
+        self.proc_column = np.array(
+            [sim.firms[f].process_offset + r for f, r, _ in procs], dtype=np.int64
+        )
         self.proc_rank = np.array([p[1] for p in procs], dtype=np.int64)
         self.capacity = np.array([sim.firms[f].processes[r].capacity for f, r, _ in procs])
         #: Seasonal factor and the firm's daily factor of each process, a row per day.
@@ -172,8 +177,9 @@ class Kernel:
         return tuple((i, f.down, tuple(f.shocks.values())) for i, f in touched.items())
 
     def plan(self, day: int, active: np.ndarray) -> None:
-        """Fix today's planned activity of every process."""
+        """Fix today's planned activity of every process (and record it)."""
         self.planned = self.planned_for(day, active)
+        self.sim.activity_planned[day, self.proc_column] = self.planned
 
     # ---- procure ---------------------------------------------------------------------------
     def procure(self, day: int, active: np.ndarray) -> None:
@@ -184,7 +190,8 @@ class Kernel:
         sim, market = self.sim, self.sim.market
         cell_firm, cell_mat = self.cell_firm, self.cell_material
         part = (self.is_kernel & active)[cell_firm]
-        want, have = self.target_cells(self.planned), self.available_cells()
+        want = self.target_cells(self.planned)
+        have = self.available_cells(want)
         short = want - have
         price = np.asarray(market.import_price, dtype=float)
         can_import = self.imports[cell_firm] & ~np.isnan(price)[cell_mat]
@@ -241,13 +248,20 @@ class Kernel:
         self.rank_cells = [cell_of[p.inputs.firm, p.inputs.material] for p in self._by_rank]
         self.demand_cells = cell_of[self.demand.firm, self.demand.material]
         #: Per substitution (material, substitute, factor) in the simulation's order: the
-        #: cells of the material and the cell codes of their firms' substitute.
+        #: cells of the material whose firm accepts a substitute for it, their firms, the
+        #: substitute and the factor (see :meth:`available_cells`).
         self.cell_substitutes = []
+        accepts = self.sim.accepts[self.cell_firm, self.cell_material]
         for m, alts in self.sim.substitutes.items():
-            cells = np.flatnonzero(self.cell_material == m)
+            cells = np.flatnonzero((self.cell_material == m) & accepts)
             for alt, factor in alts:
-                alt_code = self.cell_firm[cells] * self.n_mat + alt
-                self.cell_substitutes.append((cells, alt_code, factor))
+                self.cell_substitutes.append((cells, self.cell_firm[cells], alt, factor))
+        #: Per group member: its wanted cells (where a firm's own want comes first).
+        self.member_cells = {
+            alt: np.flatnonzero(self.cell_material == alt)
+            for alts in self.sim.substitutes.values()
+            for alt, _ in alts
+        }
 
     def _cell_codes(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Firms, materials and cell codes (see :func:`flat_cells`) of ``mask``'s cells."""
@@ -267,11 +281,17 @@ class Kernel:
             want[self.demand_cells] += d.q * self._firm_scale("demand_shock")[d.firm]
         return want
 
-    def available_cells(self, extra: np.ndarray | None = None) -> np.ndarray:
-        """Stock at each wanted cell, substitutes counted at their ratio.
+    def available_cells(self, want: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+        """Units on hand toward each wanted cell, each unit counted toward one need only.
 
-        As ``Firm.available``: ``extra`` (per firm and material, e.g. goods on their way) is
-        added first; every substitute's term is taken from the stock as it was.
+        As ``Firm.holdings``, operation for operation: a cell's own stock (plus ``extra``, per
+        firm and material, e.g. goods on their way) counts first; then what each group member
+        holds beyond its own want is shared out, substitution by substitution in the
+        simulation's order, to the accepting cells still short.
+
+        Args:
+            want: Units wanted at each wanted cell (:meth:`target_cells`).
+            extra: Per firm and material quantities to add.
         """
         stock = flat_cells(self.sim.stock[:-1])
         plus = flat_cells(extra) if extra is not None else None
@@ -280,9 +300,26 @@ class Kernel:
             return stock[code] + (plus[code] if plus is not None else 0.0)
 
         have = at(self.cell_code)
-        for cells, alt_code, factor in self.cell_substitutes:
-            have[cells] += at(alt_code) * factor
+        excess: dict[int, np.ndarray] = {}
+        for cells, firms, alt, factor in self.cell_substitutes:
+            if not len(cells):
+                continue
+            if alt not in excess:
+                excess[alt] = self._excess(at, want, alt)
+            rest = np.maximum(want[cells] - have[cells], 0.0)
+            take = np.minimum(excess[alt][firms], rest / factor)
+            excess[alt][firms] -= take
+            have[cells] += take * factor
         return have
+
+    def _excess(self, at: Callable[[np.ndarray], np.ndarray], want: np.ndarray,
+                alt: int) -> np.ndarray:  # fmt: skip
+        """Per firm: what it holds of group member ``alt`` beyond its own want of it."""
+        n_firms = len(self.sim.firms)
+        held = at(np.arange(n_firms, dtype=np.int64) * self.n_mat + alt)
+        cells = self.member_cells[alt]
+        held[self.cell_firm[cells]] = held[self.cell_firm[cells]] - want[cells]
+        return np.maximum(held, 0.0)
 
     # ---- produce ---------------------------------------------------------------------------
     def produce(self, day: int) -> None:

@@ -28,6 +28,7 @@ def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:
     if len(plan.lim_proc):
         np.minimum.at(activity, plan.lim_proc, _pool_stock(kernel, plan) / plan.lim_per)
     activity[activity <= 0.0] = 0.0
+    sim.activity_realised[int(t), kernel.proc_column[plan.is_rank]] = activity[plan.is_rank]
     ledger, env = sim.ledger, sim.environment_node
     side = plan.env_in
     amount = side.amounts(activity)

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
+import glob
 import hashlib
 import json
+import logging
 import math
+import os
 import platform
 import shutil
 import tempfile
@@ -29,9 +33,11 @@ import pandas as pd
 import yaml
 
 from mfcsim.balance import check_mass_balance
+from mfcsim.coded import is_in
 from mfcsim.errors import ResultsError, UsageError
-from mfcsim.kpis import headline_kpis
-from mfcsim.substance_balance import check_substance_balance
+from mfcsim.ghg import GWP
+from mfcsim.kernel import vectorisable
+from mfcsim.substance_balance import check_substance_balance, check_substance_closure
 
 if TYPE_CHECKING:
     from mfcsim.scenario.schema import Scenario
@@ -39,8 +45,9 @@ if TYPE_CHECKING:
     from mfcsim.substances import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
-#: Frames written when present: the agent's shipments, buyers' service and disruption events.
-EXTRA_FRAMES = ("shipments", "service", "events")
+#: Frames written when present: the agent's shipments, buyers' service, disruption events
+#: and the planned and realised activity of every process.
+EXTRA_FRAMES = ("shipments", "service", "events", "activity")
 PACKAGES = (
     "mfcsim",
     "simpy",
@@ -97,6 +104,10 @@ def _materials_frame(scenario: Scenario) -> pd.DataFrame:
             "mass_t_per_unit": m.mass_t_per_unit,
             "price_eur_per_unit": m.price,
             "co2e_t_per_unit": m.co2e,
+            "water": m.water,
+            "harvested": m.harvested,
+            "ghg": m.ghg or "",
+            "ghg_category": m.ghg_category or "",
         }
         row.update({f"x_{s}": m.composition.get(s, 0.0) for s in substances})
         rows.append(row)
@@ -153,25 +164,33 @@ def _service_frame(sim: Simulation) -> pd.DataFrame:
     return frame
 
 
-def service_kpis(service: pd.DataFrame) -> dict[str, float]:
-    """Fill rate (share of buyer order lines served in full), substitution and import shares."""
-    ordered = float(service["ordered"].sum())
-    delivered = float(service["delivered"].sum())
-    if service.empty or ordered <= 0.0:
-        return {
-            "fill_rate": math.nan,
-            "fill_rate_quantity": math.nan,
-            "substituted_share": math.nan,
-            "imported_share_of_demand": math.nan,
-        }
-    return {
-        "fill_rate": float(service["in_full"].mean()),
-        "fill_rate_quantity": 1.0 - float(service["shortfall"].sum()) / ordered,
-        "substituted_share": float(service["substituted"].sum()) / delivered
-        if delivered > 0
-        else 0.0,
-        "imported_share_of_demand": float(service["imported"].sum()) / ordered,
-    }
+def _activity_frame(sim: Simulation) -> pd.DataFrame:
+    """Per day, firm and process: ``planned`` and ``realised`` activity (units of activity).
+
+    Rows where the process planned or ran something; day by day, processes in scenario order.
+    """
+    planned, realised = sim.activity_planned, sim.activity_realised
+    day, column = np.nonzero((planned > 0.0) | (realised > 0.0))
+    firms = [f for f, _ in sim.process_ids]
+    firm_codes = {f.id: i for i, f in enumerate(sim.firms)}
+    process_names = list(dict.fromkeys(p for _, p in sim.process_ids))
+    process_codes = {p: i for i, p in enumerate(process_names)}
+    firm_of = np.array([firm_codes[f] for f in firms], dtype=np.int64)
+    process_of = np.array([process_codes[p] for _, p in sim.process_ids], dtype=np.int64)
+    return pd.DataFrame({
+        "t_day": day.astype(np.float64),
+        "firm": pd.Categorical.from_codes(firm_of[column], categories=[f.id for f in sim.firms]),
+        "process": pd.Categorical.from_codes(process_of[column], categories=process_names),
+        "planned": planned[day, column],
+        "realised": realised[day, column],
+    })  # fmt: skip
+
+
+def idle_firms(flows: pd.DataFrame, firms: list[str]) -> list[str]:
+    """Firms with no production and no consumption in the whole run (in ``firms``' order)."""
+    worked = flows[is_in(flows["kind"], ("production", "consumption"))]
+    active = set(map(str, pd.unique(worked["source"])))
+    return [f for f in firms if f not in active]
 
 
 def _versions() -> dict[str, str]:
@@ -184,26 +203,117 @@ def _versions() -> dict[str, str]:
     return out
 
 
+#: Logger of notes a run leaves for its user (stale folders removed, ...); the CLI prints them.
+log = logging.getLogger("mfcsim")
+
+
+def check_out_folder(folder: str | Path, option: str = "--out") -> Path:
+    """Check that a run folder can be written at ``folder`` before anything is run.
+
+    Accepted: a path whose last part is a name (not ``.`` or ``..``), that is not a symbolic
+    link, that does not exist or is an empty folder, and whose nearest existing parent is a
+    folder this process may write in.
+
+    Raises:
+        UsageError: Naming the option, the path and what is accepted.
+    """
+    final = Path(folder)
+    accepted = "(accepted: a new folder, or an empty one, in a folder you may write in)"
+    if final.name in ("", ".", ".."):
+        raise UsageError(f"{option} {final}: does not name a new folder {accepted}")
+    if final.is_symlink():
+        raise UsageError(f"{option} {final}: is a symbolic link {accepted}")
+    if final.exists() and (not final.is_dir() or any(final.iterdir())):
+        raise UsageError(f"{option} {final}: exists and is not empty {accepted}")
+    parent = final.parent
+    while not parent.exists() and parent != parent.parent:
+        if parent.is_symlink():  # a dangling link on the way
+            raise UsageError(f"{option} {final}: {parent} is a broken symbolic link {accepted}")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {final}: {parent} is not a folder {accepted}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {final}: {parent} is not writable {accepted}")
+    return final
+
+
+def _remove_stale(final: Path) -> None:
+    """Remove the temporary folders of runs into ``final`` whose process has died."""
+    for tmp in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
+        parts = tmp.name[len(final.name) + 2 :].split(".")
+        if not parts or not parts[0].isdigit() or _alive(int(parts[0])):
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        log.info("removed %s, left by a run that did not finish (process %s)", tmp, parts[0])
+
+
+def _alive(pid: int) -> bool:
+    """True if a process with this id runs (or may: one of another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sync_tree(folder: Path) -> None:
+    """Fsync every file under ``folder``, then the folders themselves (bottom up)."""
+    for root, _dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            with (Path(root) / name).open("rb") as handle:
+                os.fsync(handle.fileno())
+        _sync_dir(Path(root))
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_folder(folder: str | Path) -> Iterator[Path]:
     """A hidden temporary folder beside ``folder``, renamed to it when the block completes.
 
     If the block raises (or is interrupted), the temporary folder is removed and ``folder``
-    is left as it was: nothing half-written is ever seen under the final name.
+    is left as it was: nothing half-written is ever seen under the final name. Files are
+    fsynced before the rename, so a completed run survives a power cut. The temporary name
+    holds the process id (``.NAME.PID.XXXX.tmp``): one left by a killed run is removed at the
+    next run into the same parent, with a note. The folder gets the mode the umask allows.
 
     Raises:
-        UsageError: If ``folder`` exists already and is not empty.
+        UsageError: If ``folder`` is not a place for a new folder (:func:`check_out_folder`),
+            or another run wrote it first.
     """
-    final = Path(folder)
-    if final.exists() and (not final.is_dir() or any(final.iterdir())):
-        raise UsageError(f"{final}: exists and is not empty (accepted: a new folder)")
+    final = check_out_folder(folder)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    _remove_stale(final)
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp", dir=final.parent)
+    )
     try:
+        tmp.chmod(0o777 & ~_umask())
         yield tmp
-        if final.exists():
-            final.rmdir()
-        tmp.rename(final)
+        _sync_tree(tmp)
+        try:
+            tmp.rename(final)  # atomic; replaces an empty folder, refuses a full one
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise UsageError(
+                    f"{final}: another run wrote it first (accepted: a new folder)"
+                ) from None
+            raise
+        _sync_dir(final.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -301,12 +411,15 @@ class Results:
         materials = _materials_frame(sim.scenario)
         contracts = [c for c in sim.contracts if c.quantity is not None]
         requested = sum(c.requested for c in contracts)
-        kpis = headline_kpis(flows, materials)
-        kpis["contract_fill_rate"] = (
-            sum(min(c.shipped, c.requested) for c in contracts) / requested
-            if requested > 0
-            else math.nan
-        )
+        facts = {
+            "contract_fill_rate": (
+                sum(min(c.shipped, c.requested) for c in contracts) / requested
+                if requested > 0
+                else math.nan
+            ),
+            "clearing_seconds_total": round(sim.agent.seconds_total, 6),
+            "ledger_rows": float(len(flows)),
+        }
         manifest = {
             "scenario": sim.scenario.name,
             "seed": sim.seed,
@@ -315,31 +428,38 @@ class Results:
             "versions": _versions(),
             "wall_time_s": round(sim.wall_time_s, 4),
             "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "gwp": {"set": sim.scenario.gwp, "t_co2e_per_t": GWP[sim.scenario.gwp]},
+            "idle_firms": idle_firms(flows, [f.id for f in sim.firms]),
+            "per_firm_path_firms": [f.id for f in sim.firms if not vectorisable(f)],
         }
-        service = _service_frame(sim)
-        kpis.update(service_kpis(service))
-        kpis["clearing_seconds_total"] = round(sim.agent.seconds_total, 6)
+        service, activity = _service_frame(sim), _activity_frame(sim)
         extra = {
             "shipments": sim.transport.frame(),
             "service": service,
             "events": sim.disruptions.frame(),
+            "activity": activity,
         }
-        return cls(
+        results = cls(
             flows,
             _stocks_frame(sim),
             _node_roles(sim),
             materials,
-            kpis,
+            {},
             manifest,
             sim.scenario,
             extra,
         )
+        from mfcsim.indicators.headline import kpi_values
+
+        results.kpis = {**kpi_values(results), **facts}
+        return results
 
     def check_balance(self, *, rtol: float | None = None) -> float:
         """Check the mass and substance balances; store and return the largest mass error.
 
         The largest relative error of the mass balance goes into the KPIs; the substances
-        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol.
+        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol,
+        and every flow's substances together may weigh no more than the flow (closure).
 
         Raises:
             MassBalanceError: If any node, material, substance or the system is off by more
@@ -352,6 +472,7 @@ class Results:
         check_substance_balance(
             rep.flows, rep.stocks, self.nodes, rep.conserving, rep.carrier_t, **kwargs
         )
+        check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
         return err
 
     def write(self, folder: str | Path, *, also: Callable[[Path], object] | None = None) -> Path:

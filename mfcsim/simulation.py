@@ -49,6 +49,35 @@ from mfcsim.transport import Transport
 if TYPE_CHECKING:
     from mfcsim.results import Results
 
+
+def substitute_acceptance(sim: Simulation) -> np.ndarray:
+    """Per firm and material: may a substitute stand in for it at this firm?
+
+    A firm accepts the members of a substitution group for a material ``m`` when what it
+    does with ``m`` accepts them: one of its processes uses ``m`` (a process draws on the
+    group's pool) or it passes ``m`` on by contract; and every receiver of its contracts for
+    ``m`` accepts them in turn. An intermediary never takes a substitute for an order that
+    its own buyer could not use. A material in no group accepts nothing.
+    """
+    accepts = np.zeros((len(sim.firms), len(sim.materials)), dtype=bool)
+    onward: dict[tuple[int, int], list[int]] = {}
+    by_id = {f.id: f.index for f in sim.firms}
+    for spec in sim.scenario.contracts.values():
+        key = (by_id[spec.supplier], sim.material_index[spec.material])
+        onward.setdefault(key, []).append(by_id[spec.receiver])
+    for firm in sim.firms:
+        used = {m for proc in firm.processes for m, _ in proc.inputs}
+        for m in sim.group_of:
+            accepts[firm.index, m] = m in used or (firm.index, m) in onward
+    changed = True
+    while changed:  # a receiver that refuses makes its suppliers refuse too
+        changed = False
+        for (f, m), receivers in onward.items():
+            if accepts[f, m] and not all(accepts[r, m] for r in receivers):
+                accepts[f, m], changed = False, True
+    return accepts
+
+
 IN_TRANSIT = "in_transit"
 IMPORT, EXPORT, ENVIRONMENT, CONSUMPTION = "import", "export", "environment", "consumption"
 SINKS = ("air", "water", "soil")
@@ -130,6 +159,12 @@ class Simulation:
             for i, (fid, spec) in enumerate(scenario.firms.items())
         ]
         self._set_storage_and_stocks()
+        self._index_processes()
+        self.accepts = substitute_acceptance(self)
+        for firm in self.firms:
+            firm.accepted = {
+                m: alts for m, alts in self.substitutes.items() if self.accepts[firm.index, m]
+            }
         self.capacity = np.array([f.capacity for f in self.firms]).reshape(self.stock[:-1].shape)
         self.export_mask = np.array(
             [[f.spec.exports and self.market.exportable(m) and m not in f.kept_materials
@@ -210,6 +245,18 @@ class Simulation:
             sink = scn.materials[m].sink or "air"
             kind = Kind.FINAL_CONSUMPTION if sink == CONSUMPTION else Kind.EMISSION
             self.sink_of.append((self.node_index[sink], kind))
+
+    def _index_processes(self) -> None:
+        """Number every firm's processes in one row (firm by firm) for the activity record."""
+        offset = 0
+        self.process_ids: list[tuple[str, str]] = []
+        for firm in self.firms:
+            firm.process_offset = offset
+            offset += len(firm.processes)
+            self.process_ids.extend((firm.id, p.id) for p in firm.processes)
+        #: Planned and realised activity of every process (a row per day, a column each).
+        self.activity_planned = np.zeros((self.horizon_day, offset))
+        self.activity_realised = np.zeros((self.horizon_day, offset))
 
     def _set_storage_and_stocks(self) -> None:
         mats = self.scenario.materials
@@ -306,6 +353,8 @@ class Simulation:
         for firm in self.kernel.fallback:
             if firm.active:
                 firm.plan(day)
+                first = firm.process_offset
+                self.activity_planned[day, first : first + len(firm.planned)] = firm.planned
 
     def route(self, source: int, target: int, m: int) -> Route:
         """The (cached) route for material ``m`` between two firms: a pipeline or the road."""
@@ -331,8 +380,10 @@ class Simulation:
     def _procure_firm(self, day: int, firm: Firm) -> None:
         """Import what one firm lacks, through its own hooks (the per-firm path)."""
         market, node = self.market, self.node_index[IMPORT]
-        for m, want in firm.target_stock(day).items():
-            have = firm.available(m)
+        wanted = firm.wanted(day)
+        holdings = firm.holdings(wanted)
+        for m, want in wanted.items():
+            have = holdings[m]
             short = want - have
             bought = 0.0
             if short > 1e-12 and firm.spec.imports and market.importable(m):
@@ -368,28 +419,39 @@ class Simulation:
         self.kernel.produce(day)
         for firm in self.kernel.fallback:
             if firm.active:
-                firm.produce(day)
+                firm.call_hook("produce", day)
 
     def _dispatch(self, day: int) -> None:
-        self._pipe_used.clear()
-        for con in self.contracts:
-            if con.due(day):
-                self._deliver(day, con)
+        """Ship the contracts due: each its own material first, then substitutes.
 
-    def _deliver(self, day: int, con: Contract) -> None:
+        A fixed-quantity road contract whose supplier lacks the material may be served with
+        a member of its substitution group, in group units, when the receiver can use it
+        (``accepts``); this second pass runs after every contract has shipped its own
+        material, so no contract takes what another's own delivery needs.
+        """
+        self._pipe_used.clear()
+        due = [con for con in self.contracts if con.due(day)]
+        short = [(con, self._deliver(day, con)) for con in due]
+        for con, missing in short:
+            if missing > 1e-12 and self._may_substitute(con):
+                self._deliver_substitutes(day, con, missing)
+
+    def _deliver(self, day: int, con: Contract) -> float:
+        """Ship the contract's own material; return what it still lacks (units of it)."""
         m, route = con.material, con.route
         if con.quantity is not None:
             con.requested += con.quantity
         if self.transport.is_closed(con.supplier.index, con.receiver.index):
-            return
+            return 0.0
         have = float(con.supplier.stock[m])
         amount = have if con.quantity is None else min(con.quantity, have)
         if route.mode == "pipeline":
             key = (con.supplier.index, con.receiver.index, m)
             amount = min(amount, self.pipeline_room(*key, route))
             self._pipe_used[key] = self._pipe_used.get(key, 0.0) + amount
+        missing = 0.0 if con.quantity is None else con.quantity - max(amount, 0.0)
         if amount <= 0.0:
-            return
+            return missing
         con.shipped += amount
         self.transport.ship(
             day,
@@ -401,6 +463,31 @@ class Simulation:
             requested=m,
             origin=f"contract:{con.id}",
         )
+        return missing
+
+    def _may_substitute(self, con: Contract) -> bool:
+        """A fixed-quantity road contract whose receiver can use the material's substitutes."""
+        return (
+            con.quantity is not None
+            and con.route.mode != "pipeline"
+            and bool(self.accepts[con.receiver.index, con.material])
+        )
+
+    def _deliver_substitutes(self, day: int, con: Contract, missing: float) -> None:
+        """Ship substitutes for ``missing`` units of the contract's material, group order."""
+        supplier, receiver = con.supplier, con.receiver
+        for alt, factor in self.substitutes.get(con.material, ()):
+            if missing <= 0.0:
+                break
+            amount = min(float(supplier.stock[alt]), missing / factor)
+            if amount <= 0.0:
+                continue
+            route = self.network.route(supplier.id, receiver.id, self.materials[alt],
+                                       con.route.mode)  # fmt: skip
+            con.shipped += amount * factor
+            missing -= amount * factor
+            self.transport.ship(day, supplier.index, receiver.index, alt, amount, route,
+                                requested=con.material, origin=f"contract:{con.id}")  # fmt: skip
 
     def _clear(self, day: int) -> None:
         """The regional agent's phase (policy ``none``: nothing happens)."""

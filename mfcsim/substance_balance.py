@@ -150,3 +150,44 @@ def check_substance_balance(
     if offenders:
         raise MassBalanceError(offenders)
     return float(table["rel_error"].max()) if len(table) else 0.0
+
+
+def check_substance_closure(
+    flows: pd.DataFrame,
+    carrier_row: np.ndarray,
+    carrier_t: np.ndarray,
+    *,
+    rtol: float = RTOL,
+) -> float:
+    """Check that every flow's substances together weigh no more than the flow itself.
+
+    Args:
+        flows: Substance flows (one row per ledger row and substance).
+        carrier_row: The ledger row of each substance flow.
+        carrier_t: Mass of that ledger row (t).
+        rtol: Relative tolerance, as for the mass balance.
+
+    Returns:
+        The largest excess found, relative to its flow's mass (0 if none).
+
+    Raises:
+        MassBalanceError: Naming node, material, day and excess of up to ten flows.
+    """
+    if len(carrier_row) == 0:
+        return 0.0
+    rows, first = np.unique(carrier_row, return_index=True)
+    total = np.bincount(np.searchsorted(rows, carrier_row), weights=flows["quantity"].to_numpy())
+    mass = carrier_t[first]
+    excess = total - mass
+    over = np.flatnonzero(excess > rtol * np.maximum(mass, 1e-12))
+    offenders = []
+    for i in over[:10].tolist():
+        r = flows.iloc[int(first[i])]
+        offenders.append(
+            f"{r.source}->{r.target}: {r.material} on day {r.t_day:g} carries {total[i]:.6g} t "
+            f"of substances in {mass[i]:.6g} t (excess {excess[i]:.6g} t)"
+        )
+    if offenders:
+        raise MassBalanceError(offenders)
+    worst = excess / np.maximum(mass, 1e-12)
+    return float(max(worst.max(), 0.0))

@@ -19,7 +19,7 @@ consumption rows of their firm and day, because their content depends on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,6 +65,7 @@ class SubstanceReplay:
         carrier_t: Mass of the ledger row that carries each row of ``flows`` (t).
         conserving: (firm, substance) pairs whose every process has transfer coefficients
             for the substance.
+        carrier_row: The ledger row that carries each row of ``flows`` (its position).
     """
 
     substances: list[str]
@@ -72,6 +73,7 @@ class SubstanceReplay:
     stocks: pd.DataFrame
     carrier_t: np.ndarray
     conserving: set[tuple[str, str]]
+    carrier_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def substances_of(scenario: Scenario) -> list[str]:
@@ -102,7 +104,12 @@ def replay_substances(
     content = ctx.run()
     row, _ = np.nonzero(content)
     return SubstanceReplay(
-        substances, ctx.flow_frame(content), ctx.stock_frame(), ctx.q[row], conserving(scenario)
+        substances,
+        ctx.flow_frame(content),
+        ctx.stock_frame(),
+        ctx.q[row],
+        conserving(scenario),
+        ctx.rows[row],
     )
 
 

@@ -18,7 +18,7 @@ import numpy as np
 MATERIALS: dict[str, dict[str, Any]] = {
     "feed": {"unit": "t", "kind": "raw_material", "price": 300},
     "fertiliser": {"unit": "t", "kind": "raw_material", "price": 400},
-    "water": {"unit": "t", "kind": "raw_material", "price": 1},
+    "water": {"unit": "t", "kind": "raw_material", "price": 1, "water": True},
     "vegetables": {"unit": "t", "kind": "product", "price": 900},
     "potatoes": {"unit": "t", "kind": "product", "price": 150},
     "milk": {"unit": "t", "kind": "product", "price": 450},

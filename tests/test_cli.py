@@ -204,14 +204,13 @@ def test_no_strict_warns_of_an_imbalance_with_and_without_reps(
     assert not (tmp_path / "strict").exists()
 
 
-def test_headline_rows_are_those_of_kpis_json_and_the_rate_is_the_indicator(
+def test_headline_rows_are_the_registered_indicators(
     tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Residues generated and reused come from kpis.json (one basis, as the file says), not
-    the chain-rule indicator of the same name; the valorisation rate is the indicator."""
+    """Every headline row is its indicator's cluster value over all, the same in kpis.json."""
     import pandas as pd
 
-    from mfcsim.cli import HEADLINE
+    from mfcsim.indicators.headline import HEADLINE
 
     out = tmp_path / "run"
     assert main(["run", str(tiny_path), "--days", "6", "--out", str(out)]) == 0
@@ -220,8 +219,6 @@ def test_headline_rows_are_those_of_kpis_json_and_the_rate_is_the_indicator(
     frame = pd.read_parquet(out / "indicators.parquet")
     cluster = frame[(frame["scope"] == "cluster") & (frame["period"] == "all")]
     indicator = dict(zip(cluster["indicator"], cluster["value"], strict=True))
-    # the two bases differ on this run, so the row shows which one was printed
-    assert indicator["residues_generated_t"] < 0.9 * kpis["residues_generated_t"]
 
     def row(key: str) -> float:
         label = re.escape(dict(HEADLINE)[key])
@@ -229,10 +226,9 @@ def test_headline_rows_are_those_of_kpis_json_and_the_rate_is_the_indicator(
         assert found is not None, printed
         return float(found[1].replace(",", ""))
 
-    assert row("residues_generated_t") == pytest.approx(kpis["residues_generated_t"], rel=1e-3)
-    assert row("residues_reused_t") == pytest.approx(kpis["residues_reused_t"], rel=1e-3)
-    rate = indicator["residue_valorisation_rate"]
-    assert row("residue_valorisation_rate") == pytest.approx(rate, rel=1e-3)
+    for key in ("residues_generated_t", "residue_valorisation_share", "material_imports_t"):
+        assert row(key) == pytest.approx(indicator[key], rel=1e-3)
+        assert kpis[key] == pytest.approx(indicator[key])
 
 
 @pytest.mark.parametrize(

@@ -164,7 +164,9 @@ def test_identical_variants_differ_by_exactly_zero(bran: Callable[..., Scenario]
     assert (table["diff"] == 0.0).all()
     assert (table["sd_diff"] == 0.0).all()
     assert not table["significant"].any()
-    imports = cluster_values(result.indicators[result.indicators["variant"] == "A"], "imports_t")
+    imports = cluster_values(
+        result.indicators[result.indicators["variant"] == "A"], "material_imports_t"
+    )
     assert len(set(imports)) == 3  # the replications themselves differ
 
 
@@ -175,10 +177,10 @@ def test_the_agent_lowers_disposal_significantly(bran: Callable[..., Scenario]) 
     table = compare(none, greedy, 3, measure=headline_indicators).table
     cluster = table[(table["scope"] == "cluster") & (table["period"] == "all")]
     rows = cluster.set_index("indicator")
-    for name in ("disposal_t", "imports_t"):
+    for name in ("disposal_t", "material_imports_t"):
         assert rows.loc[name, "significant"], name
         assert rows.loc[name, "ci_high"] < 0.0, name
-    assert rows.loc["residues_reused_t", "ci_low"] > 0.0
+    assert rows.loc["residues_consumed_t", "ci_low"] > 0.0
 
 
 def test_common_random_numbers_shrink_the_variance_of_the_difference(
@@ -192,7 +194,9 @@ def test_common_random_numbers_shrink_the_variance_of_the_difference(
     seeds = replication_seeds(1, 6)
 
     def imports_t(scenario: Scenario, seeds: list[int]) -> np.ndarray:
-        return cluster_values(replicate(scenario, seeds, measure=headline_indicators), "imports_t")
+        return cluster_values(
+            replicate(scenario, seeds, measure=headline_indicators), "material_imports_t"
+        )
 
     base = imports_t(none, seeds)
     common = imports_t(greedy, seeds) - base
@@ -295,7 +299,7 @@ def test_run_reps_writes_one_folder_per_replication_reproducibly(
     assert json.loads((one / "rep-002" / "manifest.json").read_text())["seed"] == 9
     frame = pd.read_parquet(one / "indicators.parquet")
     assert list(frame.columns[:2]) == ["replication", "seed"]
-    assert len(set(cluster_values(frame, "imports_t"))) == 3
+    assert len(set(cluster_values(frame, "material_imports_t"))) == 3
 
 
 def test_compare_cli_writes_the_comparison_and_workers_change_nothing(
@@ -345,7 +349,7 @@ def test_compare_with_one_replication_says_no_interval(
         (
             ["compare", "BRAN", "--b-set", "agent.polcy=greedy"],
             "--set: agent.polcy: unknown field (accepted: carbon_price, import_penalty, "
-            "k_nearest, policy, unmet_penalty)",
+            "k_nearest, policy, unmet_penalty; did you mean policy?)",
         ),
         (
             ["compare", "BRAN", "BRAN", "--reps", "0"],
@@ -395,7 +399,8 @@ def test_compare_refuses_a_non_empty_out_before_running(
     (out / "keep.txt").write_text("mine")
     assert main(["compare", str(bran_path), str(bran_path), "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
-        f"mfcsim: error: {out}: exists and is not empty (accepted: a new folder)\n"
+        f"mfcsim: error: --out {out}: exists and is not empty (accepted: a new folder, or an "
+        "empty one, in a folder you may write in)\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bran.yaml", "mini.yaml", "taken"]
     assert [p.name for p in out.iterdir()] == ["keep.txt"]

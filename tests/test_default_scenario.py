@@ -112,7 +112,7 @@ def test_digestate_and_compost_save_the_mineral_fertiliser_they_claim():
 
     frame = actual.indicators
     row = frame[
-        (frame["indicator"] == "co2e_avoided_t")
+        (frame["indicator"] == "ghg_avoided_t_co2e")
         & (frame["scope"] == f"firm:{farm}")
         & (frame["period"] == "all")
     ]

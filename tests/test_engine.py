@@ -303,9 +303,9 @@ def test_imports_cover_exactly_the_shortfall_at_the_market_price() -> None:
     assert bought["co2e_t"].tolist() == pytest.approx([1.5, 3.0, 3.0])
     made = rows(results, kind="production", material="flour")
     assert made["quantity"].tolist() == pytest.approx([8.0] * HORIZON)
-    assert results.kpis["imports_t"] == pytest.approx(25.0)
+    assert results.kpis["material_imports_t"] == pytest.approx(25.0)
     assert results.kpis["import_cost_eur"] == pytest.approx(6250.0)
-    assert results.kpis["import_co2e_t"] == pytest.approx(7.5)
+    assert results.kpis["ghg_imports_embodied_t_co2e"] == pytest.approx(7.5)
 
 
 def test_imports_default_to_the_material_price() -> None:

@@ -216,9 +216,46 @@ def test_city_food_waste_per_inhabitant_day() -> None:
         "diet_kg_per_person_day": {"bread": 1.0, "milk": 0.5},
         "waste_share": 0.1,
     }
-    proc = recipe("city", params, "eat")
-    assert proc["outputs"]["food_waste"] == pytest.approx(0.15e-3)
-    assert proc["to_environment"]["consumed_food"] == pytest.approx(1.35e-3)
+    proc = recipe("city", params, "eat_bread")
+    assert proc["inputs"] == {"bread": pytest.approx(1e-3)}
+    assert proc["outputs"]["food_waste"] == pytest.approx(0.1e-3)
+    assert proc["to_environment"]["consumed_food"] == pytest.approx(0.9e-3)
+    assert recipe("city", params, "eat_milk")["to_environment"]["consumed_food"] == (
+        pytest.approx(0.45e-3)
+    )
+
+
+def test_city_eats_each_declared_food_group_by_its_own_process() -> None:
+    params = {
+        "population": 10,
+        "diet_kg_per_person_day": {"bread": 1.0, "tomatoes": 0.2, "peppers": 0.1},
+        "food_groups": {"cereals": ["bread"], "vegetables": ["tomatoes", "peppers"]},
+    }
+    spec = resolve_firm_type("city").defaults(params)
+    assert list(spec["processes"]) == ["eat_cereals", "eat_vegetables"]
+    veg = spec["processes"]["eat_vegetables"]
+    assert veg["inputs"] == {"tomatoes": pytest.approx(2e-4), "peppers": pytest.approx(1e-4)}
+    assert veg["capacity"] == 10
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ({"veg": ["tomatoes"]}, "diet materials in no food group: bread"),
+        ({"veg": ["tomatoes", "bread"], "b": ["bread"]}, "'bread' is in food groups"),
+        ({"veg": ["tomatoes", "kale"], "b": ["bread"]}, "names 'kale', not in the diet"),
+        ({"veg": [], "b": ["bread", "tomatoes"]}, "must list one or more"),
+        ({"2veg": ["tomatoes"], "b": ["bread"]}, "is not a name"),
+    ],
+)
+def test_city_food_groups_are_checked(groups: dict, message: str) -> None:
+    params = {
+        "population": 10,
+        "diet_kg_per_person_day": {"bread": 1.0, "tomatoes": 0.2},
+        "food_groups": groups,
+    }
+    with pytest.raises(ValueError, match=message):
+        resolve_firm_type("city").defaults(params)
 
 
 def test_greenhouse_heat_and_co2_per_ha_day_are_warmco2() -> None:
@@ -650,7 +687,7 @@ def test_default_scenario_runs_30_days_and_balances() -> None:
     stocks = results.stocks
     digestate = stocks[(stocks.node == "digester") & (stocks.material == "digestate")]
     assert digestate.quantity.iloc[-1] > digestate.quantity.iloc[0] + 25 * 170
-    assert 0.3 < results.kpis["residues_reused_t"] / results.kpis["residues_generated_t"] <= 1.0
+    assert 0.3 < results.kpis["residues_consumed_t"] / results.kpis["residues_generated_t"] <= 1.0
 
 
 def test_default_scenario_is_a_realistic_cluster() -> None:

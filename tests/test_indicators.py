@@ -67,8 +67,10 @@ def test_every_row_has_its_unit_and_a_known_period(loop: Results) -> None:
     """The frame is long: indicator, scope, period, value, unit; periods all, early, steady."""
     frame = loop.indicators
     assert list(frame.columns) == ["indicator", "scope", "period", "value", "unit"]
-    assert set(frame["period"]) == {"all", "early", "steady"}
-    assert set(frame["indicator"]) == set(INDICATORS)
+    compared = {"end_vs_start_diff", "end_vs_start_ratio"}  # steady vs early: no midpoint
+    assert set(frame["period"]) == {"all", "early", "steady", *compared}
+    rates = {f"{name}_per_day" for name, spec in INDICATORS.items() if spec.additive}
+    assert set(frame["indicator"]) == set(INDICATORS) | rates
     units = frame.drop_duplicates("indicator").set_index("indicator")["unit"]
     assert units["transport_tkm"] == "t*km"
     assert units["margin_eur"] == "EUR"
@@ -85,7 +87,7 @@ def test_residue_valorisation_counts_a_chain_once(value: Lookup) -> None:
     assert value("residues_valorised_t") == pytest.approx(3 * 4.0)
     assert value("residues_valorised_t", "firm:farm") == pytest.approx(3 * 3.6)
     assert value("residues_valorised_t", "firm:digester") == pytest.approx(3 * 0.4)
-    assert value("residue_valorisation_rate") == pytest.approx(4.0 / 4.05)
+    assert value("residue_valorisation_share") == pytest.approx(4.0 / 4.05)
 
 
 def test_residue_valorisation_over_the_whole_run(value: Lookup) -> None:
@@ -96,8 +98,8 @@ def test_residue_valorisation_over_the_whole_run(value: Lookup) -> None:
     2 t of straw and bran) has met no end yet: the rate is 12.4 / (12.4 + 18.5)."""
     assert value("residues_generated_t", period="all") == pytest.approx(38.5)
     assert value("residues_valorised_t", period="all") == pytest.approx(12.4)
-    assert value("residue_valorisation_rate", period="all") == pytest.approx(12.4 / 30.9)
-    assert value("residue_valorisation_rate", period="early") == pytest.approx(0.0)
+    assert value("residue_valorisation_share", period="all") == pytest.approx(12.4 / 30.9)
+    assert value("residue_valorisation_share", period="early") == pytest.approx(0.0)
 
 
 def test_residue_valorisation_stays_a_share_when_old_stock_is_used() -> None:
@@ -110,7 +112,7 @@ def test_residue_valorisation_stays_a_share_when_old_stock_is_used() -> None:
     value = lookup(run_scenario(loop_data(firms=firms)).indicators)
     assert value("residues_valorised_t", period="early") == pytest.approx(20.0)
     assert value("residues_generated_t", period="early") == pytest.approx(6.1)
-    assert value("residue_valorisation_rate", period="early") == pytest.approx(20.0 / 26.1)
+    assert value("residue_valorisation_share", period="early") == pytest.approx(20.0 / 26.1)
 
 
 def test_carry_over_follows_the_residue_share_of_a_recipes_input_mass() -> None:
@@ -150,7 +152,7 @@ def test_imported_residues_count_for_inflow_circularity_only() -> None:
     assert value("regional_secondary_input_share") == pytest.approx(5.6 / 19.1)
     assert value("residues_generated_t", "firm:digester") == pytest.approx(3 * 1.6)
     # farm 2 + mill 2 + digester 1.6 + town 0.05 generated; 3.6 t digestate spread
-    assert value("residue_valorisation_rate") == pytest.approx(3.6 / 5.65)
+    assert value("residue_valorisation_share") == pytest.approx(3.6 / 5.65)
 
 
 def test_outflow_circularity(value: Lookup) -> None:
@@ -209,34 +211,36 @@ def test_transport(value: Lookup) -> None:
     assert value("transport_tkm", "material:bran") == pytest.approx(3 * 12.0)
     # grain 10 days, flour 9, straw and bran 5, digestate 4
     assert value("transport_tkm", period="all") == pytest.approx(1000 + 90 + 50 + 60 + 72)
-    assert value("co2e_transport_t") == pytest.approx(3 * 150.0 * 1e-4)
-    assert value("co2e_transport_t", "firm:digester") == pytest.approx(3 * 18.0 * 1e-4)
+    assert value("ghg_transport_t_co2e") == pytest.approx(3 * 150.0 * 1e-4)
+    assert value("ghg_transport_t_co2e", "firm:digester") == pytest.approx(3 * 18.0 * 1e-4)
 
 
 def test_co2e_by_source(value: Lookup) -> None:
     """Digester CO2 0.4 t a day at 1 t CO2e/t; landfill 0.5 t CO2e/t; imports: fertiliser
     2 t CO2e/t, flour 1 t CO2e/t."""
-    assert value("co2e_process_t") == pytest.approx(3 * 0.4)
-    assert value("co2e_process_t", "material:co2_released", "all") == pytest.approx(4 * 0.4)
-    assert value("co2e_disposal_t") == pytest.approx(3 * 0.05 * 0.5)
-    assert value("co2e_disposal_t", period="all") == pytest.approx(18.5 * 0.5)
-    assert value("co2e_imports_t") == pytest.approx(3 * 2.0)
-    assert value("co2e_imports_t", period="all") == pytest.approx(10 * 2.0 + 1.0 * 1.0)
+    assert value("ghg_process_t_co2e") == pytest.approx(3 * 0.4)
+    assert value("ghg_process_t_co2e", "material:co2_released", "all") == pytest.approx(4 * 0.4)
+    assert value("ghg_waste_t_co2e") == pytest.approx(3 * 0.05 * 0.5)
+    assert value("ghg_waste_t_co2e", period="all") == pytest.approx(18.5 * 0.5)
+    assert value("ghg_agriculture_t_co2e") == 0.0
+    assert value("ghg_energy_t_co2e") == 0.0
+    assert value("ghg_imports_embodied_t_co2e") == pytest.approx(3 * 2.0)
+    assert value("ghg_imports_embodied_t_co2e", period="all") == pytest.approx(10 * 2.0 + 1.0 * 1.0)
 
 
 def test_avoided_virgin_input_and_emissions(value: Lookup) -> None:
     """3.6 t digestate a day x 0.05 t fertiliser per t = 0.18 t fertiliser, x 3 t CO2e/t."""
-    assert value("avoided_virgin_input", "material:fertiliser") == pytest.approx(3 * 0.18)
-    assert value("avoided_virgin_input") == pytest.approx(3 * 0.18)
-    assert value("co2e_avoided_t") == pytest.approx(3 * 0.18 * 3.0)
-    assert value("co2e_avoided_t", "material:digestate") == pytest.approx(3 * 0.54)
-    assert value("co2e_avoided_t", period="early") == pytest.approx(0.0)
+    assert value("avoided_virgin_input_t", "material:fertiliser") == pytest.approx(3 * 0.18)
+    assert value("avoided_virgin_input_t") == pytest.approx(3 * 0.18)
+    assert value("ghg_avoided_t_co2e") == pytest.approx(3 * 0.18 * 3.0)
+    assert value("ghg_avoided_t_co2e", "material:digestate") == pytest.approx(3 * 0.54)
+    assert value("ghg_avoided_t_co2e", period="early") == pytest.approx(0.0)
 
 
 def test_avoided_input_keeps_the_replaced_materials_unit(loop: Results) -> None:
     """The replaced material's own unit is on its rows; the cluster row is mass."""
     rows = loop.indicators
-    rows = rows[(rows["indicator"] == "avoided_virgin_input") & (rows["period"] == "steady")]
+    rows = rows[(rows["indicator"] == "avoided_virgin_input_t") & (rows["period"] == "steady")]
     assert dict(zip(rows["scope"], rows["unit"], strict=True)) == {
         "cluster": "t",
         "material:fertiliser": "t",
@@ -247,26 +251,30 @@ def test_total_co2e_does_not_subtract_the_avoided_again(value: Lookup) -> None:
     """Steady: transport 0.045 + process 1.2 + disposal 0.075 + imports 6 t CO2e. The farm's
     fertiliser imports are already lower for the digestate it spreads; the avoided 1.62 t is
     reported beside the total, not subtracted from it (that would count the saving twice)."""
-    assert value("co2e_total_t") == pytest.approx(0.045 + 1.2 + 0.075 + 6.0)
+    assert value("ghg_total_t_co2e") == pytest.approx(0.045 + 1.2 + 0.075 + 6.0)
     # farm: its shipments 330 t·km and its fertiliser imports
-    assert value("co2e_total_t", "firm:farm") == pytest.approx(0.033 + 6.0)
+    assert value("ghg_total_t_co2e", "firm:farm") == pytest.approx(0.033 + 6.0)
 
 
 def test_revenue_costs_and_margin(value: Lookup) -> None:
     """Steady day at material prices: farm sells grain 2000 + straw 20 EUR and pays fertiliser
     300, water 10 and its transport 11; the mill sells flour 250 + bran 100 in the region and
     exports 3375, pays grain 2000 and transport 2.2; the digester pays 120 + 1.8; the town pays
-    flour 250 and landfill 5."""
+    flour 250 and landfill 5. The town is a household: its flour is final consumption
+    expenditure (250 a day), outside the firms' costs, margin and value added."""
     assert value("revenue_eur", "firm:farm") == pytest.approx(3 * 2020.0)
     assert value("revenue_eur", "firm:mill") == pytest.approx(3 * 3725.0)
     assert value("revenue_eur") == pytest.approx(3 * 5745.0)
     assert value("costs_eur", "firm:farm") == pytest.approx(3 * 321.0)
     assert value("costs_eur", "firm:mill") == pytest.approx(3 * 2002.2)
     assert value("costs_eur", "firm:digester") == pytest.approx(3 * 121.8)
-    assert value("costs_eur", "firm:town") == pytest.approx(3 * 255.0)
-    assert value("costs_eur") == pytest.approx(3 * 2700.0)
+    assert value("costs_eur") == pytest.approx(3 * 2445.0)
     assert value("margin_eur", "firm:digester") == pytest.approx(-3 * 121.8)
-    assert value("margin_eur") == pytest.approx(3 * (5745.0 - 2700.0))
+    assert value("margin_eur") == pytest.approx(3 * (5745.0 - 2445.0))
+    assert value("household_food_expenditure_eur") == pytest.approx(3 * 250.0)
+    assert value("household_food_expenditure_eur", "firm:town") == pytest.approx(3 * 250.0)
+    with pytest.raises(KeyError):
+        value("margin_eur", "firm:town")
 
 
 def test_value_of_residues_traded(value: Lookup) -> None:
@@ -300,7 +308,7 @@ def test_indicators_round_trip_through_the_run_folder(loop: Results, tmp_path: P
     card = yaml.safe_load((folder / "scorecard.json").read_text())
     assert set(card) == {"people", "planet", "profit"}
     assert card["people"]["jobs_fte"]["steady"] == pytest.approx(12.0)
-    assert card["planet"]["residue_valorisation_rate"]["unit"] == "share"
+    assert card["planet"]["residue_valorisation_share"]["unit"] == "share"
 
 
 def test_read_back_results_compute_the_same_indicators(loop: Results, tmp_path: Path) -> None:
@@ -329,7 +337,8 @@ def test_the_documentation_lists_exactly_the_registered_indicators() -> None:
     text = (Path(__file__).parents[1] / "docs" / "indicators.md").read_text()
     table = documented_table(text)
     assert table == indicators_markdown()
-    names = [line.split("`")[1] for line in table.splitlines()[2:]]
+    rows = table.split("### Indicators")[1].splitlines()[4:]
+    names = [line.split("`")[1] for line in rows]
     assert sorted(names) == sorted(INDICATORS)
 
 
@@ -357,8 +366,10 @@ def test_mfcsim_run_prints_the_scorecard(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     card = proc.stdout[proc.stdout.index("3P scorecard") :]
-    assert card.splitlines()[0].split() == ["3P", "scorecard", "unit", "all", "early", "steady"]
-    assert re.search(r"jobs_fte\s+FTE\s+11\s+10\s+12\b", card)
+    compared = ["end_vs_start_diff", "end_vs_start_ratio"]
+    header = ["3P", "scorecard", "unit", "all", "early", "steady", *compared]
+    assert card.splitlines()[0].split() == header
+    assert re.search(r"jobs_fte\s+FTE\s+11\s+10\s+12\s+2\s+1\.2\b", card)
     assert proc.stdout.index("mass balance max rel. error") < proc.stdout.index("3P scorecard")
 
 

@@ -49,7 +49,14 @@ def test_all_comes_first_and_given_periods_replace_the_defaults() -> None:
 def test_a_scenario_without_evaluation_gets_the_default_periods() -> None:
     """The tiny scenario (30 days): indicators for all, start, mid and end."""
     results = run_scenario(Path(__file__).parents[1] / "scenarios/tiny.yaml", days=10)
-    assert list(dict.fromkeys(results.indicators["period"])) == ["all", "start", "mid", "end"]
+    compared = [f"end_vs_{m}_{s}" for m in ("start", "midpoint") for s in ("diff", "ratio")]
+    assert list(dict.fromkeys(results.indicators["period"])) == [
+        "all",
+        "start",
+        "mid",
+        "end",
+        *compared,
+    ]
 
 
 def test_evaluation_periods_are_read_with_units() -> None:
@@ -67,7 +74,7 @@ def test_a_period_holds_the_rows_of_its_days_only() -> None:
     cluster = frame[frame["scope"] == "cluster"].set_index(["indicator", "period"])["value"]
     assert cluster[("water_input_t", "day3")] == pytest.approx(10.0)
     assert cluster[("disposal_t", "day3")] == pytest.approx(4.05)
-    for name in ("transport_tkm", "disposal_t", "costs_eur", "co2e_total_t"):
+    for name in ("transport_tkm", "disposal_t", "costs_eur", "ghg_total_t_co2e"):
         halves = cluster[(name, "first")] + cluster[(name, "second")]
         assert halves == pytest.approx(cluster[(name, "all")])
 

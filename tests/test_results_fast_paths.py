@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mfcsim.balance import check_mass_balance, mass_balance, material_balance
-from mfcsim.kpis import headline_kpis
+from mfcsim.indicators.headline import KPIS, RUN_FACTS
 from mfcsim.results import Results
 from mfcsim.synthetic import synthetic_cluster
 from mfcsim.testing import run_scenario
@@ -20,45 +20,55 @@ def results() -> Results:
 
 
 def plain_kpis(flows: pd.DataFrame, materials: pd.DataFrame) -> dict[str, float]:
-    """The definition: per-row mass and energy columns, rows picked by comparing names."""
+    """The definitions: per-row mass and energy columns, rows picked by comparing names."""
     props = materials.set_index("id").reindex(flows["material"].astype(str))
     kind = flows["kind"].astype(str).to_numpy()
     qty = flows["quantity"].to_numpy()
     mass = qty * props["mass_t_per_unit"].to_numpy().astype(float)
     energy = np.where(props["unit"].to_numpy() == "MWh", qty, 0.0)
+    water = props["water"].to_numpy().astype(bool)
     residue = props["kind"].to_numpy() == "residue"
     value, co2e = flows["value_eur"].to_numpy(), flows["co2e_t"].to_numpy()
     distance = flows["distance_km"].to_numpy()
-    labels = {"import": "imports", "export": "exports", "emission": "emissions"}
-    out = {}
-    for name in ("import", "export", "disposal", "emission", "extraction", "final_consumption"):
-        out[f"{labels.get(name, name)}_t"] = float(mass[kind == name].sum())
-        out[f"{labels.get(name, name)}_MWh"] = float(energy[kind == name].sum())
-    for key, name in (("generated", "production"), ("reused", "consumption"),
+    out = {
+        "material_imports_t": float(mass[(kind == "import") & ~water].sum()),
+        "energy_imports_MWh": float(energy[kind == "import"].sum()),
+        "exports_t": float(mass[(kind == "export") & ~water].sum()),
+        "final_consumption_t": float(mass[kind == "final_consumption"].sum()),
+    }
+    for key, name in (("produced", "production"), ("consumed", "consumption"),
                       ("disposed", "disposal")):  # fmt: skip
         out[f"residues_{key}_t"] = float(mass[residue & (kind == name)].sum())
     dispatch = (kind == "shipment") & (distance > 0)
     out["transport_tkm"] = float((mass * distance)[dispatch].sum())
     out["transport_cost_eur"] = float(value[dispatch].sum())
-    out["transport_co2e_t"] = float(co2e[dispatch].sum())
+    out["ghg_transport_t_co2e"] = float(co2e[dispatch].sum())
     out["import_cost_eur"] = float(value[kind == "import"].sum())
     out["export_revenue_eur"] = float(value[kind == "export"].sum())
     out["disposal_cost_eur"] = float(value[kind == "disposal"].sum())
-    for name in ("import", "disposal", "emission"):
-        out[f"{name}_co2e_t"] = float(co2e[kind == name].sum())
-    out["total_co2e_t"] = float(co2e.sum())
+    out["ghg_imports_embodied_t_co2e"] = float(co2e[kind == "import"].sum())
+    out["ghg_total_t_co2e"] = float(co2e.sum())
     out["ledger_rows"] = float(len(flows))
     return out
 
 
 def test_headline_kpis_are_their_plain_definition(results: Results) -> None:
-    """Same names, same order, same floats to the last bit."""
-    fast = headline_kpis(results.flows, results.materials)
+    """The registry's figures in kpis.json equal their plain definitions on the ledger."""
     plain = plain_kpis(results.flows, results.materials)
-    assert list(fast) == list(plain)
-    assert {k: v.hex() for k, v in fast.items()} == {k: v.hex() for k, v in plain.items()}
-    assert fast["residues_generated_t"] > 0.0
-    assert fast["transport_tkm"] > 0.0
+    assert {k: results.kpis[k] for k in plain} == pytest.approx(plain, rel=1e-12, abs=1e-9)
+    assert results.kpis["residues_produced_t"] > 0.0
+    assert results.kpis["transport_tkm"] > 0.0
+
+
+def test_kpis_are_the_registered_indicators(results: Results) -> None:
+    """One name, one computation: each figure of kpis.json is its indicator's cluster value."""
+    frame = results.indicators
+    whole = frame[(frame["scope"] == "cluster") & (frame["period"] == "all")]
+    values = dict(zip(whole["indicator"], whole["value"], strict=True))
+    assert list(results.kpis)[: len(KPIS)] == list(KPIS)
+    assert set(results.kpis) == {*KPIS, *RUN_FACTS}
+    for name in KPIS:
+        assert results.kpis[name] == pytest.approx(values[name], nan_ok=True), name
 
 
 def test_balance_does_not_depend_on_how_the_columns_are_coded(results: Results) -> None:

@@ -107,13 +107,14 @@ def test_materials_table_lists_every_material_with_its_unit(
 
 
 def test_kpis_report_boundary_flows_residues_and_the_balance(run_folder: Path) -> None:
-    """kpis.json has imports/exports/disposal/emissions per unit, residues and balance error."""
+    """kpis.json has imports/exports/disposal/releases per unit, residues and balance error."""
     kpis = json.loads((run_folder / "kpis.json").read_text())
-    for name in ("imports", "exports", "disposal", "emissions"):
-        assert isinstance(kpis[f"{name}_t"], float)
-        assert isinstance(kpis[f"{name}_MWh"], float)
-    assert kpis["residues_generated_t"] > 0
-    assert 0 < kpis["residues_reused_t"] <= kpis["residues_generated_t"]
+    names = ("material_imports_t", "energy_imports_MWh", "exports_t", "energy_exports_MWh",
+             "disposal_t", "ghg_total_t_co2e", "other_releases_t", "water_released_t")  # fmt: skip
+    for name in names:
+        assert isinstance(kpis[name], float), name
+    assert kpis["residues_produced_t"] > 0
+    assert 0 < kpis["residues_consumed_t"] <= kpis["residues_produced_t"]
     assert 0.0 <= kpis["mass_balance_max_rel_error"] <= 1e-9
 
 
@@ -124,10 +125,12 @@ def test_kpis_are_derived_from_the_ledger(run_folder: Path) -> None:
     mats = pd.read_parquet(run_folder / "materials.parquet").set_index("id")
     tonnes = flows["quantity"] * flows["material"].astype(str).map(mats["mass_t_per_unit"])
     kind = flows["kind"].astype(str)
-    assert kpis["imports_t"] == pytest.approx(tonnes[kind == "import"].sum())
+    water = flows["material"].astype(str).map(mats["water"]).astype(bool)
+    assert kpis["material_imports_t"] == pytest.approx(tonnes[(kind == "import") & ~water].sum())
+    assert kpis["water_input_t"] == pytest.approx(tonnes[(kind == "import") & water].sum())
     assert kpis["exports_t"] == pytest.approx(tonnes[kind == "export"].sum())
     assert kpis["disposal_t"] == pytest.approx(tonnes[kind == "disposal"].sum())
-    assert min(kpis["imports_t"], kpis["exports_t"], kpis["disposal_t"]) > 0
+    assert min(kpis["material_imports_t"], kpis["exports_t"], kpis["disposal_t"]) > 0
 
 
 def test_manifest_records_provenance(run_folder: Path) -> None:
@@ -256,7 +259,8 @@ def test_cli_run_into_a_non_empty_out_exits_2_and_leaves_it_alone(
     stdout, stderr = capsys.readouterr()
     assert stdout == ""
     assert stderr == (
-        f"mfcsim: error: --out {out}: exists and is not empty (accepted: a new folder)\n"
+        f"mfcsim: error: --out {out}: exists and is not empty (accepted: a new folder, or an "
+        "empty one, in a folder you may write in)\n"
     )
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]

@@ -38,14 +38,23 @@ class ArcColumns:
 
 
 def _acceptances(
-    request_material: np.ndarray, substitutes: dict[int, list[tuple[int, float]]]
+    request_material: np.ndarray,
+    substitutes: dict[int, list[tuple[int, float]]],
+    accepts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every (request, accepted material, factor, slot), by request, own material first (slot 0)."""
+    """Every (request, accepted material, factor, slot), by request, own material first (slot 0).
+
+    Substitutes are offered only to the requests ``accepts`` marks (all if None).
+    """
     parts = []
     for m in np.unique(request_material).tolist():
         js = np.flatnonzero(request_material == m)
-        for slot, (material, factor) in enumerate([(m, 1.0), *substitutes.get(m, [])]):
-            parts.append((js, material, factor, slot))
+        parts.append((js, m, 1.0, 0))
+        subs = js if accepts is None else js[accepts[js]]
+        if not len(subs):
+            continue
+        for slot, (material, factor) in enumerate(substitutes.get(m, []), start=1):
+            parts.append((subs, material, factor, slot))
     if not parts:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0), empty
@@ -71,6 +80,7 @@ def nearest_arc_columns(
     k: int,
     positions_km: np.ndarray,
     neighbours: NeighbourIndex | None = None,
+    accepts: np.ndarray | None = None,
 ) -> ArcColumns:
     """Candidate arcs: for each request and each acceptable material, the k nearest offers.
 
@@ -96,8 +106,10 @@ def nearest_arc_columns(
         positions_km: Planar position (x, y in km) of every firm, by firm index.
         neighbours: Nearest offering firms kept across days (at most one offer per firm and
             material); None: a k-d tree over today's offers.
+        accepts: Per request: may a substitute serve it (the requesting firm's use of the
+            material accepts its group)? None: every request accepts.
     """
-    ask_j, ask_mat, ask_factor, _ = _acceptances(request_material, substitutes)
+    ask_j, ask_mat, ask_factor, _ = _acceptances(request_material, substitutes, accepts)
     live = np.flatnonzero(offer_quantity > 0.0)
     on_offer = np.bincount(offer_material[live], minlength=int(ask_mat.max(initial=-1)) + 1)
     asks = np.flatnonzero(on_offer[ask_mat] > 0) if len(ask_mat) else ask_mat

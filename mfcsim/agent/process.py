@@ -101,6 +101,7 @@ class RegionalAgent:
             offer_firm, offer_material, offer_quantity, req.firm, req.material,
             lambda o, r: self.routes.columns(offer_firm[o], req.firm[r], offer_material[o]),
             self.sim.substitutes, self.spec.k_nearest, self.positions_km, self.neighbours,
+            accepts=self.sim.accepts[req.firm, req.material],
         )  # fmt: skip
         return ProblemArrays(
             offer_firm, offer_material, offer_quantity, offer_leftover,
@@ -139,8 +140,8 @@ class RegionalAgent:
         """
         sim, kernel = self.sim, self.sim.kernel
         joined = sim.join_day <= day
-        need = kernel.target_cells(kernel.planned_for(day, joined))
-        need -= kernel.available_cells(sim.transport.pending)
+        want = kernel.target_cells(kernel.planned_for(day, joined))
+        need = want - kernel.available_cells(want, sim.transport.pending)
         rows = np.flatnonzero((joined & kernel.is_kernel)[kernel.cell_firm] & (need > 1e-9))
         f_idx, m_idx = kernel.cell_firm[rows], kernel.cell_material[rows]  # row-major
         order = np.lexsort((kernel.want_order[f_idx, m_idx], f_idx))
@@ -173,8 +174,10 @@ class RegionalAgent:
             return []
         pending = self.sim.transport.pending[firm.index]
         out = []
-        for m, want in firm.target_stock(day).items():
-            need = want - firm.available(m, extra=pending)
+        wanted = firm.wanted(day)
+        holdings = firm.holdings(wanted, extra=pending)
+        for m, want in wanted.items():
+            need = want - holdings[m]
             if need > 1e-9:
                 out.append(Request(firm.index, m, need))
         return out

@@ -19,12 +19,15 @@ of the day and the firm's state: keep no counters in them.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import math
+import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from mfcsim.errors import FirmHookError
+from mfcsim.errors import FirmHookError, short
 from mfcsim.firms.registry import register_firm_type
 from mfcsim.ledger import Kind
 
@@ -33,6 +36,41 @@ if TYPE_CHECKING:
     from mfcsim.simulation import Simulation
 
 REQUIRED = object()
+#: The hooks the engine calls, and the arguments it calls them with (after ``self``).
+HOOK_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "setup": (),
+    "planned_activity": ("day", "process"),
+    "target_stock": ("day",),
+    "produce": ("day",),
+}
+
+
+def _check_hook_signatures(cls: type) -> None:
+    """Refuse a firm type whose hooks cannot be called as the engine calls them.
+
+    Raises:
+        FirmHookError: Naming the type, the hook, its signature and the call it must take.
+    """
+    for hook, args in HOOK_ARGUMENTS.items():
+        function = cls.__dict__.get(hook)
+        if function is None or not callable(function):
+            continue
+        signature = inspect.signature(function)
+        try:
+            signature.bind(None, *args)
+        except TypeError:
+            raise FirmHookError(
+                "",
+                hook,
+                f"defined as {hook}{signature}, but the engine calls "
+                f"{hook}({', '.join(('self', *args))}) (accepted: that signature)",
+                firm_type=getattr(cls, "type_name", "") or cls.__name__,
+            ) from None
+
+
+def is_number(value: object) -> bool:
+    """A real number of Python or numpy (not a bool): what a hook may return as a quantity."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 @dataclass(frozen=True)
@@ -95,6 +133,8 @@ class Firm:
         super().__init_subclass__(**kwargs)
         if type_name is not None:
             cls.type_name = type_name
+        _check_hook_signatures(cls)
+        if type_name is not None:
             register_firm_type(type_name, cls)
 
     # ---- load time ------------------------------------------------------------------------
@@ -153,14 +193,39 @@ class Firm:
         #: Storage capacity per material index (set by the simulation from the spec).
         self.capacity = np.full(len(sim.materials), np.inf)
         #: Substitutes per material index: (material, units of it per unit of substitute).
+        #: A process draws on them when its own input runs out (the group's pool).
         self.alternatives = sim.substitutes
+        #: The substitutes this firm counts toward its needs and asks the agent for: those
+        #: of materials whose use here accepts them (set by the simulation, see
+        #: :func:`mfcsim.simulation.substitute_acceptance`).
+        self.accepted: dict[int, list[tuple[int, float]]] = {}
+        #: Column of the firm's first process in the simulation's activity record.
+        self.process_offset = 0
         self.active = False
         #: Outages in force (a counter, as outages may overlap).
         self.down = 0
         #: Shocks in force: disruption id -> (kind, factor).
         self.shocks: dict[str, tuple[str, float]] = {}
         self.plan_day = -1
-        self.setup()
+        self.call_hook("setup")
+
+    def call_hook(self, hook: str, *args: Any) -> Any:
+        """Call one of the firm's hooks; a failure becomes a FirmHookError naming the firm.
+
+        Raises:
+            FirmHookError: If the hook raises (the error's type and message are kept).
+        """
+        try:
+            return getattr(self, hook)(*args)
+        except FirmHookError:
+            raise
+        except Exception as exc:
+            raise FirmHookError(
+                self.id,
+                hook,
+                f"raised {exc.__class__.__name__}: {short(str(exc), 120)}",
+                firm_type=self.type_name,
+            ) from exc
 
     def _compile(self, pid: str, proc: ProcessSpec) -> Process:
         idx = self.sim.material_index
@@ -246,16 +311,54 @@ class Firm:
         scale = self.shock_factor("yield_shock") * self.shock_factor("demand_shock")
         out = []
         for proc in self.processes:
-            value = self.planned_activity(day, proc)
-            if not isinstance(value, int | float) or not 0.0 <= value < float("inf"):
+            value = self.call_hook("planned_activity", day, proc)
+            if not is_number(value) or not 0.0 <= float(value) < math.inf:
                 raise FirmHookError(
                     self.id,
                     "planned_activity",
-                    f"returned {value!r} for process {proc.id!r} "
+                    f"returned {short(value)} for process {proc.id!r} "
                     f"on day {day} (accepted: a finite number >= 0)",
+                    firm_type=self.type_name,
                 )
             out.append(float(value) * scale)
         return out
+
+    def wanted(self, day: int) -> dict[int, float]:
+        """The ``target_stock`` hook's answer for ``day``, checked, by material index.
+
+        Keys may be material indices or ids; values finite numbers >= 0.
+
+        Raises:
+            FirmHookError: If the hook raises or returns anything else.
+        """
+        answer = self.call_hook("target_stock", day)
+        if not isinstance(answer, dict):
+            raise self._bad_target(day, f"returned {short(answer)} (accepted: a dict)")
+        out: dict[int, float] = {}
+        n = len(self.sim.materials)
+        for key, value in answer.items():
+            m = self.sim.material_index.get(key) if isinstance(key, str) else key
+            if isinstance(m, numbers.Integral) and not isinstance(m, bool) and 0 <= m < n:
+                m = int(m)
+            else:
+                raise self._bad_target(
+                    day,
+                    f"key {short(key)} is no material (accepted: a material index 0 to "
+                    f"{n - 1} or a material id)",
+                )
+            if not is_number(value) or not 0.0 <= float(value) < math.inf:
+                raise self._bad_target(
+                    day,
+                    f"{short(value)} for {self.sim.materials[m]!r} (accepted: a finite "
+                    "number >= 0)",
+                )
+            out[m] = out.get(m, 0.0) + float(value)
+        return out
+
+    def _bad_target(self, day: int, problem: str) -> FirmHookError:
+        return FirmHookError(
+            self.id, "target_stock", f"on day {day}: {problem}", firm_type=self.type_name
+        )
 
     def plan(self, day: int) -> None:
         """Fix today's planned activity of every process."""
@@ -263,29 +366,64 @@ class Firm:
         self.plan_day = day
 
     def available(self, m: int, extra: np.ndarray | None = None) -> float:
-        """Units of material ``m`` on hand, counting substitutes at their ratio.
+        """Units of material ``m`` on hand, counting accepted substitutes at their ratio.
+
+        Every substitute's whole stock is counted; where the firm needs several members of
+        one group, :meth:`holdings` shares the stock out so no unit counts twice.
 
         Args:
             m: Material index.
             extra: Per-material quantities to add (e.g. goods on their way).
         """
         total = float(self.stock[m]) + (float(extra[m]) if extra is not None else 0.0)
-        for alt, factor in self.alternatives.get(m, ()):
+        for alt, factor in self.accepted.get(m, ()):
             have = float(self.stock[alt]) + (float(extra[alt]) if extra is not None else 0.0)
             total += have * factor
         return total
 
+    def holdings(self, want: dict[int, float], extra: np.ndarray | None = None) -> dict[int, float]:
+        """Units on hand toward each wanted material, each unit counted toward one need only.
+
+        A material's own stock counts first. What a group member holds beyond its own want
+        is then shared out, in the order of the substitution groups (member, then its
+        substitutes), to the members still short whose use here accepts a substitute. The
+        vectorised kernels do the same, operation for operation
+        (:meth:`mfcsim.kernel.Kernel.available_cells`).
+
+        Args:
+            want: Units wanted per material index (``target_stock``).
+            extra: Per-material quantities to add (e.g. goods on their way).
+        """
+
+        def own(m: int) -> float:
+            return float(self.stock[m]) + (float(extra[m]) if extra is not None else 0.0)
+
+        have = {m: own(m) for m in want}
+        excess: dict[int, float] = {}
+        for m, alts in self.sim.substitutes.items():
+            if m not in want or m not in self.accepted:
+                continue
+            for alt, factor in alts:
+                if alt not in excess:
+                    excess[alt] = max(own(alt) - want.get(alt, 0.0), 0.0)
+                rest = max(want[m] - have[m], 0.0)
+                take = min(excess[alt], rest / factor)
+                excess[alt] -= take
+                have[m] += take * factor
+        return have
+
     def produce(self, day: int) -> None:
         """Run each process at its planned activity, limited by the inputs on hand."""
         ledger, t, node = self.sim.ledger, float(day), self.index
-        stock = self.stock
-        for proc, planned in zip(self.processes, self.planned, strict=True):
+        stock, realised = self.stock, self.sim.activity_realised[day]
+        for i, (proc, planned) in enumerate(zip(self.processes, self.planned, strict=True)):
             activity = planned
             for pool, per_activity in proc.limits:
                 have = sum(float(stock[m]) * weight for m, weight in pool)
                 activity = min(activity, have / per_activity)
             if activity <= 0.0:
                 continue
+            realised[self.process_offset + i] = activity
             for m, q in proc.from_environment:
                 ledger.add(t, self.sim.environment_node, node, m, q * activity, Kind.EXTRACTION)
                 ledger.add(t, node, node, m, q * activity, Kind.CONSUMPTION)

@@ -13,15 +13,24 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mfcsim.indicators import (  # noqa: F401  (importing registers the indicators)
+    boundary,
     climate,
     food,
     nutrients,
     people,
     planet,
     profit,
+    service,
 )
+from mfcsim.indicators.comparisons import baseline_comparisons, period_comparisons
 from mfcsim.indicators.periods import Period, default_periods, evaluation_periods
-from mfcsim.indicators.registry import INDICATORS, IndicatorSpec, indicator, value_rows
+from mfcsim.indicators.registry import (
+    INDICATORS,
+    PER_DAY,
+    IndicatorSpec,
+    indicator,
+    value_rows,
+)
 from mfcsim.indicators.scorecard import print_scorecard, scorecard, scorecard_json
 from mfcsim.indicators.window import Window
 
@@ -35,6 +44,7 @@ __all__ = [
     "IndicatorSpec",
     "Period",
     "Window",
+    "baseline_comparisons",
     "compute_indicators",
     "default_periods",
     "indicator",
@@ -48,12 +58,12 @@ def _periods(
     results: Results, periods: Mapping[str, tuple[float, float]] | Sequence[Period] | None
 ) -> list[Period]:
     horizon_day = results.scenario.horizon_day
+    evaluation = results.scenario.evaluation
     if periods is None:
-        evaluation = getattr(results.scenario, "evaluation", None)
-        periods = evaluation.period_days() if evaluation is not None else None
+        periods = evaluation.period_days()
     if periods and not isinstance(periods, Mapping):
         periods = {p.name: (p.start_day, p.end_day) for p in periods}
-    return evaluation_periods(horizon_day, periods)
+    return evaluation_periods(horizon_day, periods, int(evaluation.warm_up))
 
 
 def compute_indicators(
@@ -69,16 +79,20 @@ def compute_indicators(
 
     Returns:
         Columns ``indicator, scope, period, value, unit``; scope ``cluster``,
-        ``firm:<id>`` or ``material:<id>``.
+        ``firm:<id>`` or ``material:<id>``. Additive indicators come with their per-day
+        rate (``<name>_per_day``); the ``compared_to`` rows (period ``end_vs_start_diff``,
+        ...) follow the periods' rows (:mod:`.comparisons`).
     """
     rows, shared = [], {}
-    for period in _periods(results, periods):
+    chosen = _periods(results, periods)
+    for period in chosen:
         window = Window(results, period, shared)
         for spec in INDICATORS.values():
-            rows.extend(
-                (spec.name, scope, period.name, value, unit)
-                for scope, value, unit in value_rows(spec, spec.function(window))
-            )
+            for scope, value, unit in value_rows(spec, spec.function(window)):
+                rows.append((spec.name, scope, period.name, value, unit))
+                if spec.additive:
+                    rate = value / period.days
+                    rows.append((spec.name + PER_DAY, scope, period.name, rate, f"{unit}/d"))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["value"] = frame["value"].astype("float64")
-    return frame
+    return pd.concat([frame, period_comparisons(frame, chosen)], ignore_index=True)

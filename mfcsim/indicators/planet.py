@@ -3,7 +3,8 @@
 The other planet indicators are in :mod:`.climate` (CO2e), :mod:`.food` and :mod:`.nutrients`.
 
 Material indicators count mass (t) of materials of kind product, raw_material and residue,
-water excepted (:data:`~mfcsim.indicators.window.MATERIAL_KINDS`, ``WATER_IDS``): energy,
+water excepted (:data:`~mfcsim.indicators.window.MATERIAL_KINDS`; materials declaring ``water:
+true``): energy,
 emissions and environmental exchanges (oxygen, crop uptake, food eaten) are not material
 inputs, and water, which outweighs everything else, is reported on its own (``water_input_t``).
 """
@@ -16,7 +17,6 @@ import pandas as pd
 from mfcsim.coded import groupby_sums, is_in, recode, union_names
 from mfcsim.indicators.registry import SCOPES_ALL, SCOPES_FIRM, indicator
 from mfcsim.indicators.window import (
-    WATER_IDS,
     Scoped,
     Window,
     by_scope,
@@ -167,13 +167,13 @@ for _name, _column, _definition in (
 
 
 @indicator(
-    "residue_valorisation_rate",
+    "residue_valorisation_share",
     unit="share",
     pillar="planet",
     definition="Of the residues that met an end in the period, the share used as an input (in "
     "the region, chain rule, or exported) rather than disposed or released.",
 )
-def residue_valorisation_rate(window: Window) -> float:
+def residue_valorisation_share(window: Window) -> float:
     """``valorised / (valorised + disposed + released)`` residue mass of the cluster.
 
     A share of the residues' ends, not of what was generated: residues left in stock or on
@@ -250,7 +250,7 @@ def _inbound(window: Window, *, water: bool) -> pd.DataFrame:
     flows = window.flows
     chosen = is_in(flows["kind"], ("import", "extraction"))
     if water:
-        return flows[chosen & is_in(flows["material"], WATER_IDS)]
+        return flows[chosen & is_in(flows["material"], window.ids_where("water", True))]
     mats = window.materials
     virgin = mats.index[mats["is_material"] & mats["kind"].isin(("raw_material", "product"))]
     return flows[chosen & is_in(flows["material"], [str(m) for m in virgin])]

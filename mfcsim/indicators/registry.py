@@ -41,6 +41,8 @@ class IndicatorSpec:
         definition: One line: what it measures and how.
         scopes: The scopes it reports, for the documentation (``cluster``, ``firm``, ...).
         function: Computes the values from one window.
+        additive: True for totals that grow with the period's length (t, EUR, t CO2e, ...):
+            they are also reported per day, as ``<name>_per_day``.
     """
 
     name: str
@@ -49,10 +51,15 @@ class IndicatorSpec:
     definition: str
     scopes: tuple[str, ...]
     function: IndicatorFunction
+    additive: bool = False
 
 
 #: Every registered indicator by name, in registration order.
 INDICATORS: dict[str, IndicatorSpec] = {}
+#: Units of totals over a period (reported per day too, unless an indicator says otherwise).
+ADDITIVE_UNITS = ("t", "MWh", "EUR", "t*km", "t CO2e")
+#: Suffix of the per-day rate of an additive indicator.
+PER_DAY = "_per_day"
 
 
 def indicator(
@@ -62,8 +69,11 @@ def indicator(
     pillar: Pillar,
     definition: str,
     scopes: tuple[str, ...] = ("cluster",),
+    additive: bool | None = None,
 ) -> Callable[[IndicatorFunction], IndicatorFunction]:
     """Register a function of a :class:`Window` as an indicator (the function is returned).
+
+    ``additive`` (default: the unit is one of :data:`ADDITIVE_UNITS`) adds a per-day rate.
 
     Raises:
         RegistryError: If the name is taken or the pillar is unknown.
@@ -74,7 +84,8 @@ def indicator(
         raise RegistryError(f"indicator {name!r} is registered already")
 
     def register(function: IndicatorFunction) -> IndicatorFunction:
-        INDICATORS[name] = IndicatorSpec(name, unit, pillar, definition, scopes, function)
+        adds = unit in ADDITIVE_UNITS if additive is None else additive
+        INDICATORS[name] = IndicatorSpec(name, unit, pillar, definition, scopes, function, adds)
         return function
 
     return register

@@ -8,7 +8,13 @@ from typing import Any
 import pandas as pd
 
 from mfcsim.indicators.periods import ALL
-from mfcsim.indicators.registry import INDICATORS, PILLARS
+from mfcsim.indicators.registry import INDICATORS, PER_DAY, PILLARS
+
+
+def pillar_of(name: str) -> str | None:
+    """The pillar of an indicator, or of the indicator a ``_per_day`` rate is of."""
+    spec = INDICATORS.get(name) or INDICATORS.get(name.removesuffix(PER_DAY))
+    return spec.pillar if spec is not None else None
 
 
 def scorecard(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -23,7 +29,8 @@ def scorecard(indicators: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """
     cluster = indicators[indicators["scope"] == "cluster"]
     periods = [ALL, *(p for p in pd.unique(cluster["period"]) if p != ALL)]
-    pillar = cluster["indicator"].map({name: spec.pillar for name, spec in INDICATORS.items()})
+    names = pd.unique(cluster["indicator"])
+    pillar = cluster["indicator"].map({name: pillar_of(name) for name in names})
     tables = {}
     for name in PILLARS:
         rows = cluster[(pillar == name).to_numpy()]
@@ -56,7 +63,7 @@ def scorecard_json(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
 
 def _cell(value: float) -> str:
     if math.isnan(value):
-        return "n/a"
+        return "–"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 

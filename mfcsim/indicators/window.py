@@ -27,8 +27,6 @@ Scoped = dict[str, float]
 
 #: Material kinds that count as material (mass) in the material indicators.
 MATERIAL_KINDS = ("product", "raw_material", "residue")
-#: Material ids that are water: counted as water use, not as material.
-WATER_IDS = ("water",)
 #: The time column of each frame that a window slices.
 TIME_COLUMNS = {"shipments": "dispatch_t_day"}
 
@@ -102,6 +100,14 @@ class Window:
             memo[kind, material_only] = flows[mask]
         return memo[kind, material_only]
 
+    def ids_where(self, column: str, value: object) -> list[str]:
+        """Ids of the materials whose ``column`` (``water``, ``ghg``, ...) equals ``value``."""
+        if ("ids_where", column, value) not in self.shared:
+            mats = self.materials
+            chosen = mats.index[(mats[column] == value).to_numpy()]
+            self.shared["ids_where", column, value] = [str(m) for m in chosen]
+        return list(self.shared["ids_where", column, value])
+
     def ids_of_kind(self, kind: str) -> list[str]:
         """Ids of the materials of one kind (``residue``, ``product``, ...)."""
         if ("ids_of_kind", kind) not in self.shared:
@@ -135,10 +141,13 @@ def per_run(function: Callable[[Window], T]) -> Callable[[Window], T]:
 @per_run
 def _materials(window: Window) -> pd.DataFrame:
     mats = window.results.materials.set_index("id")
+    defaults = {"water": False, "harvested": False, "ghg": "", "ghg_category": ""}
+    for column, value in defaults.items():  # a run folder written before materials had them
+        if column not in mats:
+            mats[column] = value
+    mats["water"] = mats["water"].astype(bool)
     mats["is_material"] = (
-        mats["kind"].isin(MATERIAL_KINDS)
-        & ~mats.index.isin(WATER_IDS)
-        & (mats["mass_t_per_unit"] > 0)
+        mats["kind"].isin(MATERIAL_KINDS) & ~mats["water"] & (mats["mass_t_per_unit"] > 0)
     )
     return mats
 

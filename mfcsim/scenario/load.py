@@ -8,6 +8,8 @@ with the file, the line and the dotted field path, e.g.
 from __future__ import annotations
 
 import copy
+import difflib
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import UnionType
@@ -16,7 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from mfcsim.errors import RegistryError, ScenarioError
+from mfcsim.errors import RegistryError, ScenarioError, short
 from mfcsim.scenario.schema import FieldProblem, Scenario
 
 Path_ = tuple[str | int, ...]
@@ -24,15 +26,58 @@ Path_ = tuple[str | int, ...]
 LineMap = dict[Path_, tuple[str, int]]
 
 
+#: The largest scenario (or extended) file read, in bytes.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: The most values (mappings, lists and scalars) a file may expand to, aliases followed.
+MAX_YAML_NODES = 200_000
+#: The deepest nesting of mappings and lists a file may have.
+MAX_YAML_DEPTH = 64
+
+
 class _YamlProblem(Exception):
     def __init__(self, message: str, line: int) -> None:
         self.message, self.line = message, line
 
 
-def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any:
-    """Build Python objects from a composed YAML node, recording the line of every path."""
-    lines[path] = (source, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Builds Python objects from composed YAML nodes, within the expansion limits.
+
+    Records the line of every field path; refuses recursive aliases, more than
+    ``MAX_YAML_NODES`` values after following aliases (an alias bomb) and nesting deeper
+    than ``MAX_YAML_DEPTH``.
+    """
+
+    def __init__(self, lines: LineMap, source: str) -> None:
+        self.lines, self.source, self.count = lines, source, 0
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: Path_, lines: LineMap | None = None) -> Any:
+        """The value of ``node`` at field path ``path``, its lines recorded in ``lines``."""
+        where = self.lines if lines is None else lines
+        line = node.start_mark.line + 1
+        self.count += 1
+        if self.count > MAX_YAML_NODES:
+            raise _YamlProblem(
+                f"the file expands to more than {MAX_YAML_NODES:,} values (aliases followed; "
+                "accepted: a smaller file, fewer nested aliases)",
+                line,
+            )
+        if len(path) > MAX_YAML_DEPTH:
+            raise _YamlProblem(f"nested deeper than {MAX_YAML_DEPTH} levels", line)
+        if id(node) in self.active:
+            raise _YamlProblem("an alias refers to a value that contains it (recursive)", line)
+        where[path] = (self.source, line)
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return _scalar(node)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(v, (*path, i), lines) for i, v in enumerate(node.value)]
+            return self._mapping(node, path, where)
+        finally:
+            self.active.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_, lines: LineMap) -> dict[str, Any]:
         out: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -42,7 +87,7 @@ def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any
                 )
                 merged_lines: LineMap = {}
                 for src in reversed(sources):
-                    value = _construct(src, path, merged_lines, source)
+                    value = self.build(src, path, merged_lines)
                     if not isinstance(value, dict):
                         raise _YamlProblem(
                             "a merge key (<<) takes a mapping or a list of mappings",
@@ -54,13 +99,10 @@ def _construct(node: yaml.Node, path: Path_, lines: LineMap, source: str) -> Any
                 continue
             key = str(_scalar(key_node))
             if key in out:
-                raise _YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
-            out[key] = _construct(value_node, (*path, key), lines, source)
-            lines[(*path, key)] = (source, key_node.start_mark.line + 1)
+                raise _YamlProblem(f"duplicate key {short(key)}", key_node.start_mark.line + 1)
+            out[key] = self.build(value_node, (*path, key), lines)
+            lines[(*path, key)] = (self.source, key_node.start_mark.line + 1)
         return {**merged, **out}
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), lines, source) for i, v in enumerate(node.value)]
-    return _scalar(node)
 
 
 _SCALARS = yaml.SafeLoader("")
@@ -72,39 +114,73 @@ def _scalar(node: yaml.Node) -> Any:
     return _SCALARS.construct_object(node)
 
 
-def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
-    """Read one YAML mapping and the line of every field path in it.
+def read_text(path: Path) -> str:
+    """The text of a scenario file: a regular file of at most ``MAX_FILE_BYTES``, UTF-8.
 
     Raises:
-        ScenarioError: If the file is missing, is not YAML, has a duplicate key, or is not a
-            mapping at the top level.
+        ScenarioError: If the file is missing, not a regular file, too large or unreadable.
     """
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError(source, "not a regular file (accepted: a YAML file)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                source,
+                f"the file has {info.st_size:,} bytes (accepted: at most {MAX_FILE_BYTES:,})",
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError(source, f"the file has more than {MAX_FILE_BYTES:,} bytes")
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(source, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, f"cannot read the file ({exc.__class__.__name__})") from None
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
+    """Read one YAML mapping and the line of every field path in it.
+
+    Raises:
+        ScenarioError: If the file is missing, is not YAML, has a duplicate key, expands
+            beyond the limits, or is not a mapping at the top level.
+    """
+    source = str(path)
+    text = read_text(path)
     try:
         node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError(source, f"YAML syntax error: {problem}", line=line) from None
+        raise ScenarioError(source, f"YAML syntax error: {_yaml_problem(exc)}",
+                            line=_yaml_line(exc)) from None  # fmt: skip
+    except RecursionError:
+        raise ScenarioError(source, f"nested deeper than {MAX_YAML_DEPTH} levels") from None
     if node is None:
         raise ScenarioError(source, "the file is empty (accepted: a YAML mapping of fields)")
     lines: LineMap = {}
     try:
-        data = _construct(node, (), lines, source)
+        data = _Builder(lines, source).build(node, ())
     except _YamlProblem as bad:
         raise ScenarioError(source, bad.message, line=bad.line) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(source, f"YAML error: {exc}") from None
+        raise ScenarioError(source, f"YAML error: {_yaml_problem(exc)}",
+                            line=_yaml_line(exc)) from None  # fmt: skip
     if not isinstance(data, dict):
         raise ScenarioError(source, "the top level must be a mapping of fields", line=1)
     return data, lines
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """What a YAML error says is wrong, on one line, without its marks."""
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    return " ".join(str(problem).split())
+
+
+def _yaml_line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,10 +246,20 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 def apply_overrides(
     data: dict[str, Any], overrides: Iterable[str], lines: LineMap
 ) -> dict[str, Any]:
-    """Apply ``--set`` overrides after merging; each path is marked as coming from ``--set``."""
+    """Apply ``--set`` overrides after merging; each path is marked as coming from ``--set``.
+
+    A path may name any field the schema defines (written in the file or not), a parameter
+    of the firm's type, a process or other entry the firm's type builds, or a new entry of a
+    map of amounts; it never creates an entity (a firm, material, process, contract, ...):
+    a misspelt id is refused with the nearest existing ones.
+
+    Raises:
+        ScenarioError: At ``--set`` if a path names no such field or crosses a value.
+    """
     out = copy.deepcopy(data)
     for text in overrides:
         keys, value = parse_override(text)
+        check_override_path(out, keys)
         node: Any = out
         for i, key in enumerate(keys[:-1]):
             nxt = node.get(key) if isinstance(node, dict) else None
@@ -186,6 +272,118 @@ def apply_overrides(
         node[keys[-1]] = value
         lines[tuple(keys)] = ("--set", 0)
     return out
+
+
+def check_override_path(data: dict[str, Any], keys: list[str]) -> None:
+    """Refuse a ``--set`` path that would invent structure (see :func:`apply_overrides`).
+
+    Raises:
+        ScenarioError: Naming the path, the unknown key and the nearest existing keys.
+    """
+    node: Any = data
+    for i, key in enumerate(keys):
+        loc = tuple(keys[:i])
+        if i == 4 and keys[0] == "firms" and keys[2] == "params":
+            return  # inside a parameter's value: the type checks it
+        existing = _keys_here(data, loc, node)
+        if key in existing:
+            node = node.get(key) if isinstance(node, dict) else None
+            continue
+        kind, fields = _schema_kind(loc)
+        if kind == "params":
+            fields = _parameter_names(data, keys[1])
+        if kind == "model" and key in fields:
+            node = {}
+            continue
+        if kind == "params" and (fields is None or key in fields):
+            return
+        if kind in ("values", "other") or (kind == "entities" and i == len(keys) - 1):
+            return  # an amount, a free value, or a whole new entry given in full
+        known = sorted(set(existing) | set(fields or ()))
+        near = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {', '.join(near)}?"
+            if near
+            else f"accepted: {', '.join(known[:20])}"
+            if known
+            else "accepted: entries written in the file; --set does not create them"
+        )
+        if kind == "model":
+            hint = f"accepted: {', '.join(fields or ())}" + (
+                f"; did you mean {', '.join(near)}?" if near else ""
+            )
+            raise ScenarioError("--set", f"unknown field ({hint})", field=".".join(keys))
+        where = ".".join(keys[:i]) or "the top level"
+        raise ScenarioError(
+            "--set", f"no entry {short(key)} in {where} ({hint})", field=".".join(keys)
+        )
+
+
+def _keys_here(data: dict[str, Any], loc: Path_, node: Any) -> list[str]:
+    """The keys at ``loc``: written in the data, or built by the firm's type."""
+    keys = list(node) if isinstance(node, dict) else []
+    if len(loc) >= 2 and loc[0] == "firms":
+        built: Any = _type_defaults(data, str(loc[1]))
+        for part in loc[2:]:
+            built = built.get(part) if isinstance(built, dict) else None
+        if isinstance(built, dict):
+            keys += [k for k in built if k not in keys]
+    return keys
+
+
+def _parameter_names(data: dict[str, Any], fid: str) -> list[str] | None:
+    """The parameters the firm's type declares (None: it takes any)."""
+    from mfcsim.firms.registry import resolve_firm_type
+
+    firm = (data.get("firms") or {}).get(fid)
+    try:
+        cls = resolve_firm_type(str(firm["type"])) if isinstance(firm, dict) else None
+    except (RegistryError, KeyError):
+        return None
+    names = getattr(cls, "PARAMETERS", None)
+    return None if names is None else sorted(names)
+
+
+def _type_defaults(data: dict[str, Any], fid: str) -> dict[str, Any]:
+    """What the firm's type builds from its parameters (empty if that fails: reported later)."""
+    from mfcsim.firms.registry import resolve_firm_type
+
+    firm = (data.get("firms") or {}).get(fid)
+    if not isinstance(firm, dict) or "type" not in firm:
+        return {}
+    try:
+        return resolve_firm_type(str(firm["type"])).defaults(dict(firm.get("params") or {}))
+    except (RegistryError, *_PARAM_ERRORS):
+        return {}
+
+
+def _schema_kind(loc: Path_) -> tuple[str, list[str] | None]:
+    """What the schema has at ``loc``.
+
+    A model and its fields, a map of entities, a map of values, the params of a firm (with
+    its type's parameter names), or something else.
+    """
+    if len(loc) == 3 and loc[0] == "firms" and loc[2] == "params":
+        return "params", None
+    annotation: Any = Scenario
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if _is_model(annotation):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return "other", None
+            annotation = field.annotation
+        elif get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]
+        else:
+            return "other", None
+    annotation = _unwrap(annotation)
+    if _is_model(annotation):
+        return "model", sorted(annotation.model_fields)
+    if get_origin(annotation) is dict:
+        inner = _unwrap(get_args(annotation)[-1])
+        return ("entities", []) if _is_model(inner) else ("values", None)
+    return "other", None
 
 
 def _line_of(path: Path_, lines: LineMap, default: str) -> tuple[str, int | None]:

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from mfcsim.ghg import GhgGas, GwpSet, IpccCategory
 from mfcsim.scenario.agent_schema import (
     AgentSpec,
     Disruption,
@@ -27,6 +28,7 @@ from mfcsim.scenario.agent_schema import (
     check_substitution,
 )
 from mfcsim.scenario.evaluation_schema import EvaluationSpec, check_evaluation
+from mfcsim.scenario.ghg_schema import check_ghg
 from mfcsim.scenario.schema_base import (
     QUANTITY_JSON,
     FieldProblem,
@@ -53,6 +55,8 @@ EurPerTkm = Annotated[NonNegativeFloat, quantity("EUR/(t*km)")]
 Co2ePerTkm = Annotated[NonNegativeFloat, quantity("t_CO2e/(t*km)")]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 Amounts = dict[str, Annotated[NonNegativeFloat, QUANTITY_JSON]]
+#: A storage capacity: a finite amount, or unlimited ('unlimited', or infinity from Python).
+StorageAmount = Annotated[float, Field(ge=0, allow_inf_nan=True), QUANTITY_JSON]
 Money = Annotated[float, QUANTITY_JSON]
 
 
@@ -85,6 +89,18 @@ class MaterialSpec(Spec):
     replaces: list[ReplacementSpec] = Field(
         default_factory=list,
         description="virgin materials it stands in for when consumed (for avoided emissions)",
+    )
+    water: bool = Field(
+        False, description="water: reported on its own, not as material input or emission"
+    )
+    harvested: bool = Field(
+        False, description="a crop or fodder taken off the field: an output of the soil balance"
+    )
+    ghg: GhgGas | None = Field(
+        None, description="the greenhouse gas it is (co2e from the scenario's gwp set)"
+    )
+    ghg_category: IpccCategory | None = Field(
+        None, description="IPCC source category its releases are reported under"
     )
     description: str = ""
 
@@ -197,7 +213,9 @@ class FirmSpec(Spec):
     location: LocationSpec
     params: dict[str, Any] = Field(default_factory=dict)
     processes: dict[str, ProcessSpec] = Field(default_factory=dict)
-    storage: Amounts = Field(default_factory=dict, description="capacity per material")
+    storage: dict[str, StorageAmount] = Field(
+        default_factory=dict, description="capacity per material ('unlimited' for no limit)"
+    )
     initial_stock: Amounts = Field(default_factory=dict)
     demand: Amounts = Field(default_factory=dict, description="daily orders per material")
     seasonality: SeasonalitySpec = Field(default_factory=SeasonalitySpec)
@@ -208,6 +226,12 @@ class FirmSpec(Spec):
     buyer: bool = Field(False, description="its daily orders come first; fill rate recorded")
     fte: float = Field(0.0, ge=0.0, description="jobs at the firm, full-time equivalents")
     land_ha: float = Field(0.0, ge=0.0, description="land the firm farms or covers, hectares")
+    markup: float | None = Field(
+        None,
+        ge=0.0,
+        description="trade margin on goods it resells (not its recipes' outputs), as a share "
+        "of their purchase cost; default: resold at the material's price",
+    )
     description: str = ""
 
 
@@ -320,6 +344,11 @@ class Scenario(Spec):
     substitution: dict[str, Group] = Field(default_factory=dict)
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    gwp: GwpSet = Field("AR6-GWP100", description="GWP set for the materials' ghg declarations")
+    markups: dict[str, NonNegativeFloat] = Field(
+        default_factory=dict,
+        description="firm type -> markup on resold goods, for its firms without their own",
+    )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
 
     @model_validator(mode="before")
@@ -333,6 +362,13 @@ class Scenario(Spec):
     def _check(self) -> Scenario:
         if self.horizon < 1 or not float(self.horizon).is_integer():
             raise FieldProblem(("horizon",), f"{self.horizon:g} days is not a whole number >= 1")
+        if self.horizon > MAX_HORIZON_DAY:
+            raise FieldProblem(
+                ("horizon",),
+                f"{self.horizon:.6g} days is too long (accepted: at most {MAX_HORIZON_DAY:,} "
+                "days, 200 years)",
+            )
+        _check_firm_ids(self)
         for check in (_check_firm_materials, _check_recipes, _check_network, _check_contracts):
             check(self)
         _check_boundary(self)
@@ -340,12 +376,34 @@ class Scenario(Spec):
         check_disruptions(self)
         check_evaluation(self)
         check_transfer(self)
+        check_ghg(self)
+        _check_markups(self)
         return self
 
     @property
     def horizon_day(self) -> int:
         """The horizon in whole days."""
         return int(self.horizon)
+
+
+#: The longest horizon a scenario may have: 200 years of days.
+MAX_HORIZON_DAY = 73_050
+#: Node names the engine uses for itself (the boundary), besides the disposal routes.
+RESERVED_NODES = (
+    "in_transit", "import", "export", "environment", "air", "water", "soil", "consumption",
+)  # fmt: skip
+
+
+def _check_firm_ids(scn: Scenario) -> None:
+    """No firm may take the name of a node of the boundary or a disposal route."""
+    reserved = (*RESERVED_NODES, *scn.boundary.disposal)
+    for fid in scn.firms:
+        if fid in reserved:
+            raise FieldProblem(
+                ("firms", fid),
+                f"firm id {fid!r} is reserved (reserved: {', '.join(reserved)}; accepted: "
+                "another id)",
+            )
 
 
 _FIRM_MATERIAL_MAPS = ("storage", "initial_stock", "demand")
@@ -494,7 +552,9 @@ def _convert_map(
             known = ", ".join(sorted(units))
             raise FieldProblem((*path, mid), f"unknown material {mid!r} (accepted: {known})")
         unit = units.get(mid)
-        if isinstance(value, str) and unit in ("t", "MWh", "m3"):
+        if path[-1] == "storage" and value == "unlimited":
+            value = math.inf
+        elif isinstance(value, str) and unit in ("t", "MWh", "m3"):
             target = f"{unit}/day" if per_day else unit
             value = convert(value, target, (*path, mid))
         out[mid] = value
@@ -562,6 +622,12 @@ def _recipe_masses(scn: Scenario, proc: ProcessSpec) -> str:
 def _check_recipes(scn: Scenario) -> None:
     for fid, firm in scn.firms.items():
         for pid, proc in firm.processes.items():
+            if not proc.inputs and not proc.outputs:
+                raise FieldProblem(
+                    ("firms", fid, "processes", pid),
+                    "a process with no inputs and no outputs (accepted: a recipe with inputs "
+                    "or outputs; a misspelt process id in a --set or an override creates one)",
+                )
             diff = recipe_mass_difference_t(scn, proc)
             scale = max(
                 sum(q * scn.materials[m].mass_t_per_unit for m, q in proc.inputs.items()),
@@ -642,4 +708,15 @@ def _check_boundary(scn: Scenario) -> None:
             raise FieldProblem(
                 ("materials", mid, "disposal"),
                 f"unknown disposal route {mat.disposal!r} (accepted: {routes})",
+            )
+
+
+def _check_markups(scn: Scenario) -> None:
+    """Every firm type given a markup is the type of a firm of the scenario."""
+    used = sorted({f.type for f in scn.firms.values()})
+    for name in scn.markups:
+        if name not in used:
+            raise FieldProblem(
+                ("markups", name),
+                f"no firm of type {name!r} (accepted: a type in use: {', '.join(used)})",
             )

@@ -29,9 +29,9 @@ QUANTITY_JSON = WithJsonSchema(
 
 
 class Spec(BaseModel):
-    """Base of every spec: unknown fields are errors and specs are immutable."""
+    """Base of every spec: unknown fields are errors, numbers finite, specs immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def convert(value: Any, target: str, path: tuple[str | int, ...]) -> float:

@@ -35,6 +35,39 @@ def check_transfer(scn: Any) -> None:
                         f"transfer coefficients of {substance!r} in process {pid!r} of firm "
                         f"{fid!r} sum to {total:.6g} (accepted: shares that sum to 1)",
                     )
+            if proc.transfer:
+                _check_closure(scn, proc, ("firms", fid, "processes", pid, "transfer"))
+
+
+def _check_closure(scn: Any, proc: Any, path: tuple[str, ...]) -> None:
+    """No output is certain to carry more substance than its own mass.
+
+    With the inputs at their declared compositions, each output receives its transfer shares
+    of the inputs' substances and its declared composition of the others; where that weighs
+    more than the output, every run of the process would break closure.
+    """
+    mats = scn.materials
+    held = {
+        s: math.fsum(q * mats[m].mass_t_per_unit * mats[m].composition.get(s, 0.0)
+                     for m, q in proc.inputs.items())
+        for s in proc.transfer
+    }  # fmt: skip
+    for mid, q in {**proc.outputs, **proc.to_environment}.items():
+        mass = q * mats[mid].mass_t_per_unit
+        parts = {s: held[s] * shares.get(mid, 0.0) for s, shares in proc.transfer.items()}
+        parts.update(
+            {s: x * mass for s, x in mats[mid].composition.items() if s not in proc.transfer}
+        )
+        carried = math.fsum(parts.values())
+        if mass > 0 and carried > mass * (1 + TRANSFER_SUM_TOL):
+            listed = ", ".join(f"{s} {v:.6g} t" for s, v in parts.items() if v > 0)
+            raise FieldProblem(
+                path,
+                f"{mid!r} would carry {carried:.6g} t of substances in {mass:.6g} t per unit of "
+                f"activity ({listed}, with the inputs at their declared compositions) "
+                "(accepted: shares and compositions that leave an output no heavier in "
+                "substances than itself)",
+            )
 
 
 def _check_targets(scn: Any, proc: Any, path: tuple[str, ...], shares: dict[str, float]) -> None:

@@ -56,6 +56,13 @@ def _with_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _wide(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """A column per period, a row per key in order of appearance (all-NaN rows kept)."""
+    long = rows.drop_duplicates([*keys, "period"]).set_index([*keys, "period"])["value"]
+    order = rows.drop_duplicates(keys).set_index(keys).index
+    return long.unstack("period").reindex(order)
+
+
 def scorecard_table(
     indicators: pd.DataFrame,
     pillars: Mapping[str, str],
@@ -65,6 +72,9 @@ def scorecard_table(
 ) -> pd.DataFrame:
     """One row per indicator: ``pillar, indicator, unit`` and a column per period.
 
+    The unit is that of the indicator's first period (``all``); a comparison period such as
+    ``end_vs_start_ratio`` may carry its own (``ratio``), which its column's name tells.
+
     A further column of the long frame (such as ``compared_to``) names rows too, so its rows
     stay apart.
 
@@ -72,14 +82,12 @@ def scorecard_table(
     ``<period> Δ`` = this run − the baseline.
     """
     rows = _with_keys(indicators[indicators["scope"] == scope])
-    keys = row_keys(rows)
+    keys = row_keys(rows)[:-1]  # a row per indicator; its unit is that of its first period
     periods = list(dict.fromkeys(rows["period"]))
-    wide = rows.pivot_table(index=keys, columns="period", values="value", aggfunc="first",
-                            sort=False).reindex(columns=periods)  # fmt: skip
+    wide = _wide(rows, keys).reindex(columns=periods)
+    wide.insert(0, "unit", rows.groupby(keys, sort=False)["unit"].first().reindex(wide.index))
     if baseline is not None:
-        base = _with_keys(baseline[baseline["scope"] == scope])
-        base = base.pivot_table(index=keys, columns="period", values="value", aggfunc="first",
-                                sort=False)  # fmt: skip
+        base = _wide(_with_keys(baseline[baseline["scope"] == scope]), keys)
         for p in periods:
             wide[f"{p} Δ"] = wide[p] - base.reindex(wide.index).get(p, math.nan)
     wide = wide.reset_index()

@@ -1,0 +1,124 @@
+"""Service levels at the order and at the use, from a run's frames.
+
+Two places a service can be judged (see docs/indicators.md, "Service levels"):
+
+- **at the order** (the service frame, buyers only): *order fill* = (ordered − shortfall) /
+  ordered, a β service level (Silver, Pyke and Thomas 2017); *regional fill* = delivered /
+  ordered, the share of the need met from what regional firms delivered (or stock on hand)
+  rather than by the buyer's own imports;
+- **at the use** (the activity frame, every firm): *use fill* = realised / planned activity
+  of the firm's processes, each weighed by the mass of its inputs per unit of activity, so
+  that for the city it is food eaten / diet; *days short* = days on which some process ran
+  below plan, and the cycle service level α = the share of days with none.
+
+Pure functions of frames (no simulation, no indicators); the indicators of
+:mod:`mfcsim.indicators.service` (and through them ``kpis.json``) compute each figure here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from mfcsim.scenario.schema import Scenario
+
+#: A process is short on a day when it realised less than (1 - SHORT_RTOL) of its plan.
+SHORT_RTOL = 1e-9
+
+
+def process_weights_t(scenario: Scenario, materials: pd.DataFrame) -> pd.Series:
+    """Mass through each process per unit of activity (t), indexed by (firm, process).
+
+    The mass of its inputs; for a process without mass inputs, of what it takes from the
+    environment; then of its outputs. 0 for a process that moves energy only (such a
+    process counts in its own use fill, not in its firm's or the cluster's).
+    """
+    mass = materials.set_index("id")["mass_t_per_unit"].astype(float)
+    weights = {}
+    for fid, firm in scenario.firms.items():
+        for pid, proc in firm.processes.items():
+            weight = 0.0
+            for side in (proc.inputs, proc.from_environment, proc.outputs):
+                weight = sum(q * float(mass.get(m, 0.0)) for m, q in side.items())
+                if weight > 0.0:
+                    break
+            weights[fid, pid] = weight
+    index = pd.MultiIndex.from_tuples(list(weights), names=["firm", "process"])
+    return pd.Series(list(weights.values()), index=index, dtype=float)
+
+
+def use_table(activity: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
+    """Per (firm, process): planned and realised activity, and both as mass (t) by weight."""
+    keys = [activity["firm"].astype(str), activity["process"].astype(str)]
+    sums = activity[["planned", "realised"]].groupby(keys).sum()
+    sums.index.names = ["firm", "process"]
+    weight = weights.reindex(sums.index, fill_value=0.0)
+    sums["planned_t"] = sums["planned"] * weight
+    sums["realised_t"] = sums["realised"] * weight
+    return sums
+
+
+def fill(realised: float, planned: float) -> float:
+    """``realised / planned``; NaN when nothing was planned."""
+    return realised / planned if planned > 0.0 else math.nan
+
+
+def use_fill(table: pd.DataFrame, firms: list[str] | None = None) -> float:
+    """Mass-weighted use fill over the processes of ``firms`` (all if None)."""
+    rows = table if firms is None else table[table.index.get_level_values("firm").isin(firms)]
+    return fill(float(rows["realised_t"].sum()), float(rows["planned_t"].sum()))
+
+
+def short_days(activity: pd.DataFrame) -> pd.Series:
+    """Per firm: the days on which one of its processes realised less than planned."""
+    planned, realised = activity["planned"].to_numpy(), activity["realised"].to_numpy()
+    short = realised < planned * (1.0 - SHORT_RTOL)
+    rows = activity.loc[short, ["firm", "t_day"]].astype({"firm": str})
+    return rows.drop_duplicates().groupby("firm").size().astype(float)
+
+
+def planned_days(activity: pd.DataFrame) -> pd.Series:
+    """Per firm: the days on which it planned some activity."""
+    rows = activity.loc[activity["planned"].to_numpy() > 0.0, ["firm", "t_day"]]
+    return rows.astype({"firm": str}).drop_duplicates().groupby("firm").size().astype(float)
+
+
+def order_fills(service: pd.DataFrame) -> tuple[float, float]:
+    """(order fill, regional fill) of the service frame's rows, NaN when nothing was ordered."""
+    ordered = float(service["ordered"].sum()) if len(service) else 0.0
+    if ordered <= 0.0:
+        return math.nan, math.nan
+    shortfall, delivered = float(service["shortfall"].sum()), float(service["delivered"].sum())
+    return (ordered - shortfall) / ordered, delivered / ordered
+
+
+def buyers(scenario: Scenario) -> list[str]:
+    """Ids of the buyers (firms whose ``buyer`` flag is set; the city type sets it)."""
+    return [fid for fid, firm in scenario.firms.items() if firm.buyer]
+
+
+def order_shares(service: pd.DataFrame) -> tuple[float, float]:
+    """(substituted share of what was delivered, imported share of what was ordered)."""
+    ordered = float(service["ordered"].sum()) if len(service) else 0.0
+    if ordered <= 0.0:
+        return math.nan, math.nan
+    delivered = float(service["delivered"].sum())
+    substituted = float(service["substituted"].sum()) / delivered if delivered > 0 else 0.0
+    return substituted, float(service["imported"].sum()) / ordered
+
+
+__all__ = [
+    "SHORT_RTOL",
+    "buyers",
+    "fill",
+    "order_fills",
+    "order_shares",
+    "planned_days",
+    "process_weights_t",
+    "short_days",
+    "use_fill",
+    "use_table",
+]
