@@ -79,18 +79,55 @@ def _frame(root: Path, name: str) -> pd.DataFrame:
 
 def _locations(root: Path, nodes: pd.DataFrame) -> pd.DataFrame:
     """Add ``lat, lon, x_km, y_km`` from scenario.resolved.yaml where nodes.parquet lacks them."""
-    if {"x_km", "lat"} & set(nodes.columns) or not (root / "scenario.resolved.yaml").exists():
+    if {"x_km", "lat"} & set(nodes.columns):
         return nodes
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        firms = yaml.load((root / "scenario.resolved.yaml").read_text(), Loader=loader)["firms"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return nodes
+    firms = _scenario_dict(root).get("firms") or {}
     out = nodes.copy()
     for key in ("lat", "lon", "x_km", "y_km"):
         out[key] = [(firms.get(str(n), {}).get("location") or {}).get(key) for n in out["node"]]
         out[key] = pd.to_numeric(out[key], errors="coerce")
     return out
+
+
+def daily_fill(service: pd.DataFrame) -> pd.DataFrame:
+    """Order fill and regional fill per day, for all buyers ("") and each buyer."""
+    from mfcsim.service_levels import order_fills
+
+    rows: list[tuple[float, str, str, float]] = []
+    if service.empty:
+        return pd.DataFrame(rows, columns=["t_day", "buyer", "measure", "value"])
+    day = service["t_day"].floordiv(1.0)
+    groups = [(("",), service.groupby(day)), (None, service.groupby([day, "buyer"], observed=True))]
+    for fixed, grouped in groups:
+        for key, part in grouped:
+            t, buyer = (key, "") if fixed else (key[0], str(key[1]))
+            t = t[0] if isinstance(t, tuple) else t
+            order, regional = order_fills(part)
+            rows += [
+                (float(t), buyer, "order_fill", order),
+                (float(t), buyer, "regional_fill", regional),
+            ]
+    return pd.DataFrame(rows, columns=["t_day", "buyer", "measure", "value"])
+
+
+def evaluation_periods(raw: dict[str, Any], days: int) -> pd.DataFrame:
+    """``period, start_day, end_day`` of the run's evaluation periods (as the indicators use)."""
+    from mfcsim.indicators.periods import evaluation_periods as periods_of
+
+    evaluation = raw.get("evaluation") or {}
+    given = {n: (p["start"], p["end"]) for n, p in (evaluation.get("periods") or {}).items()}
+    chosen = periods_of(days, given or None, int(evaluation.get("warm_up") or 0))
+    return pd.DataFrame([(p.name, p.start_day, p.end_day) for p in chosen],
+                        columns=["period", "start_day", "end_day"])  # fmt: skip
+
+
+def _scenario_dict(root: Path) -> dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        raw = yaml.load((root / "scenario.resolved.yaml").read_text(), Loader=loader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
 
 
 def read_run(folder: str | Path, label: str | None = None) -> RunData:
@@ -108,7 +145,12 @@ def read_run(folder: str | Path, label: str | None = None) -> RunData:
     frames["nodes"] = _locations(root, frames["nodes"])
     extra = {n: _frame(root, n) for n in OPTIONAL if (root / f"{n}.parquet").exists()}
     info = {k: manifest[k] for k in INFO_KEYS if k in manifest}
-    return RunData(label or root.name, **frames, **extra, info=info, pillars=pillars())
+    raw = _scenario_dict(root)
+    days = int(manifest.get("days") or frames["stocks"]["t_day"].max())
+    fill = daily_fill(extra.get("service", pd.DataFrame()))
+    periods = evaluation_periods(raw, days)
+    return RunData(label or root.name, **frames, **extra, daily_fill=fill, periods=periods,
+                   info=info, pillars=pillars())  # fmt: skip
 
 
 def read_comparison(folder: str | Path) -> ComparisonData:

@@ -137,3 +137,23 @@ def test_scorecard_keeps_rows_named_by_a_further_column(tiny: RunData) -> None:
     assert list(rows["compared_to"]) == ["", "start"]
     assert rows.iloc[1]["all"] == 2.0
     assert len(table) == tiny.indicators.query("scope == 'cluster'")["indicator"].nunique() + 1
+
+
+def test_fill_shows_order_fill_per_day_and_use_fill_per_period(tiny: RunData) -> None:
+    """Daily order fill is the service levels' own figure for that day; use fill, as the
+    indicator computes it, is drawn over each evaluation period."""
+    from mfcsim.service_levels import order_fills
+
+    panel = panels.series_panels(tiny, panels.Choice())[2]
+    daily = panel.data.dropna(subset=["t_day"])
+    day = tiny.service[tiny.service["t_day"].floordiv(1.0) == 12.0]
+    got = daily[(daily["t_day"] == 12.0) & (daily["measure"] == "order_fill")]["value"]
+    assert got.tolist() == [order_fills(day)[0]]
+    names = {t.name for t in panel.figure.data}
+    assert {"order_fill", "regional_fill", "use_fill (per period)"} <= names
+    use = tiny.indicators.query("indicator == 'use_fill' and scope == 'cluster'")
+    use = use.set_index("period")["value"]
+    level = next(t for t in panel.figure.data if t.name == "use_fill (per period)")
+    start = tiny.periods.set_index("period").loc["start"]
+    assert level.x[:2] == (start["start_day"], start["end_day"])
+    assert level.y[:2] == (use["start"], use["start"])

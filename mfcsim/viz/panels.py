@@ -151,11 +151,17 @@ def series_panels(data: RunData, choice: Choice) -> list[Panel]:
     stocks = timeseries.stock_series(data, firms=choice.firms, materials=choice.materials)
     flows = timeseries.flows_by_kind(data, layer=choice.layer)
     fill = timeseries.fill_series(data, buyers=choice.firms)
+    levels = timeseries.fill_by_period(data, buyers=choice.firms)
     unit = layers.layer_unit(choice.layer)
     return [
         Panel("stocks", "Stocks", timeseries.stocks_figure(stocks, bands), stocks),
         Panel("flows", "Daily flows", timeseries.flows_figure(flows, bands, unit=unit), flows),
-        Panel("fill", "Service", timeseries.fill_figure(fill, bands), fill),
+        Panel(
+            "fill",
+            "Service",
+            timeseries.fill_figure(fill, levels, bands),
+            pd.concat([fill, levels], ignore_index=True),
+        ),
     ]
 
 

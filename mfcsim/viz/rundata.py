@@ -29,6 +29,10 @@ class RunData:
         events: Disruptions as they happened (may be empty).
         indicators: The long frame ``indicator, scope, period, value, unit`` (may be empty).
         substance_flows: The ledger per substance (may be empty).
+        daily_fill: ``t_day, buyer, measure, value``: order fill and regional fill per day, for
+            all buyers (``buyer`` "") and each buyer, as :mod:`mfcsim.service_levels` defines
+            them (may be empty).
+        periods: ``period, start_day, end_day`` of the evaluation periods (may be empty).
         info: Scenario name, seed, days and firms (nothing that changes between two runs
             of the same seed).
         pillars: Indicator name to pillar (people, planet, profit); others go to "other".
@@ -45,6 +49,8 @@ class RunData:
     events: pd.DataFrame = field(default_factory=_empty)
     indicators: pd.DataFrame = field(default_factory=_empty)
     substance_flows: pd.DataFrame = field(default_factory=_empty)
+    daily_fill: pd.DataFrame = field(default_factory=_empty)
+    periods: pd.DataFrame = field(default_factory=_empty)
     info: Mapping[str, Any] = field(default_factory=dict)
     pillars: Mapping[str, str] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)

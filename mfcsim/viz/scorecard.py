@@ -114,7 +114,9 @@ def scorecard_figure(table: pd.DataFrame, *, title: str = "Scorecard") -> go.Fig
     """The table of :func:`scorecard_table` or :func:`comparison_table`, rows by pillar."""
     cells = [[_fmt(v) if isinstance(v, float) else str(v) for v in table[c]] for c in table.columns]
     fill = [with_alpha(color_of(p), 0.12) for p in table["pillar"]]
+    widths = [0.6, 2.4, *[0.9] * (len(table.columns) - 2)]  # whole indicator names
     trace = go.Table(
+        columnwidth=widths,
         header={"values": [f"<b>{c}</b>" for c in table.columns], "fill_color": "#E8E8E8",
                 "align": "left", "font": {"size": 12}},
         cells={"values": cells, "fill_color": [fill], "align": "left", "font": {"size": 11},

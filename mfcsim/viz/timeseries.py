@@ -52,25 +52,35 @@ def flows_by_kind(data: RunData, *, layer: str = "mass") -> pd.DataFrame:
 
 
 def fill_series(data: RunData, *, buyers: Collection[str] | None = None) -> pd.DataFrame:
-    """Per day: ``order_fill`` (share of order lines served in full) and ``quantity_fill``.
+    """``t_day, measure, value``: order fill and regional fill per day (``data.daily_fill``).
 
-    Further ratio columns that the service frame carries (``use_fill`` and the like: any
-    column whose name ends in ``_fill`` or ``fill_rate``) are averaged per day too.
+    For one buyer when ``buyers`` names exactly one that has orders; else for all buyers.
     """
-    s = data.service
-    if s.empty:
+    daily = data.daily_fill
+    if daily.empty:
         return pd.DataFrame(columns=["t_day", "measure", "value"])
-    if buyers is not None:
-        s = s[s["buyer"].astype(str).isin(set(buyers))]
-    day = s["t_day"].floordiv(1.0)
-    g = s.assign(t_day=day).groupby("t_day")
-    out = pd.DataFrame({"order_fill": g["in_full"].mean()})
-    ordered = g["ordered"].sum()
-    out["quantity_fill"] = (1.0 - g["shortfall"].sum() / ordered).where(ordered > 0)
-    for c in s.columns:
-        if c.endswith(("_fill", "fill_rate")) and pd.api.types.is_numeric_dtype(s[c]):
-            out[c] = s.assign(t_day=day).groupby("t_day")[c].mean()
-    return out.reset_index().melt(id_vars="t_day", var_name="measure", value_name="value")
+    chosen = next(iter(buyers)) if buyers is not None and len(buyers) == 1 else ""
+    rows = daily[daily["buyer"] == chosen]
+    if rows.empty:
+        rows = daily[daily["buyer"] == ""]
+    return rows[["t_day", "measure", "value"]].reset_index(drop=True)
+
+
+def fill_by_period(data: RunData, *, buyers: Collection[str] | None = None) -> pd.DataFrame:
+    """``indicator, period, start_day, end_day, value``: every fill indicator per period.
+
+    The registered indicators whose name has ``fill`` (order_fill, use_fill, fill_rate, ...),
+    at the cluster, or at the one buyer chosen, over the evaluation periods' days (``all``
+    is in the scorecard).
+    """
+    cols = ["indicator", "period", "start_day", "end_day", "value"]
+    ind, periods = data.indicators, data.periods
+    if ind.empty or periods.empty:
+        return pd.DataFrame(columns=cols)
+    scope = f"firm:{next(iter(buyers))}" if buyers is not None and len(buyers) == 1 else "cluster"
+    rows = ind[ind["indicator"].str.contains("fill") & (ind["scope"] == scope)]
+    out = rows.merge(periods[periods["period"] != "all"], on="period")
+    return out[cols].sort_values(["indicator", "start_day"], ignore_index=True)
 
 
 def disruption_bands(events: pd.DataFrame, horizon_day: float) -> pd.DataFrame:
@@ -135,10 +145,18 @@ def flows_figure(series: pd.DataFrame, bands: pd.DataFrame, *, unit: str = "t") 
     return fig
 
 
-def fill_figure(series: pd.DataFrame, bands: pd.DataFrame) -> go.Figure:
-    """Buyers' fill per day: order lines served in full, quantity served, use fill if known."""
+def fill_figure(series: pd.DataFrame, periods: pd.DataFrame, bands: pd.DataFrame) -> go.Figure:
+    """Order and regional fill per day, and each fill indicator as a level over its periods."""
     fig = _lines(series.assign(k=series["measure"]), ["measure"], "value", "k")
+    for name, rows in periods.groupby("indicator", sort=True):
+        x = [v for r in rows.itertuples() for v in (r.start_day, r.end_day, None)]
+        y = [v for r in rows.itertuples() for v in (r.value, r.value, None)]
+        text = [f"{name}, {r.period}: {r.value:.4g}" for r in rows.itertuples() for _ in "abc"]
+        line = {"color": color_of(str(name)), "dash": "dot", "width": 3}
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=f"{name} (per period)",
+                                 text=text, hoverinfo="text", line=line))  # fmt: skip
     _add_bands(fig, bands)
-    fig.update_layout(title="Buyers' fill per day", height=380, xaxis_title="day",
+    fig.update_layout(title="Buyers' fill: per day, and the fill indicators per period",
+                      height=380, xaxis_title="day",
                       yaxis={"title": "fill (share, 0–1)", "range": [0, 1.05]})  # fmt: skip
     return fig
