@@ -28,7 +28,7 @@ dashboard: install
 screenshot: install
 	rm -rf runs/screenshot
 	$(BIN)/mfcsim run scenarios/default.yaml --out runs/screenshot/default --quiet
-	$(BIN)/python -m dashboards.browser runs/screenshot/default/report.html docs/report.png 1500
+	$(BIN)/python -m dashboards.browser runs/screenshot/default/report.html docs/report.png 1000
 
 test: install
 	$(BIN)/python -m pytest -q

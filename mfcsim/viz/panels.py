@@ -174,12 +174,16 @@ def scorecard_panel(data: RunData, baseline: RunData | None = None) -> Panel:
 
 
 def run_panels(data: RunData, baseline: RunData | None = None) -> list[Panel]:
-    """Every panel of the standalone report of one run (and its baseline)."""
+    """Every panel of the standalone report of one run (and its baseline).
+
+    Flows first, then the map, the (long) scorecard and the time series.
+    """
     choice = Choice()
-    panels = [scorecard_panel(data, baseline), sankey_panel(data, choice), layers_panel(data)]
+    panels = [sankey_panel(data, choice), layers_panel(data)]
     if baseline is not None:
         panels.append(difference_panel(data, baseline, Choice(level="sector")))
-    return [*panels, map_panel(data), *series_panels(data, choice)]
+    return [*panels, map_panel(data), scorecard_panel(data, baseline),
+            *series_panels(data, choice)]  # fmt: skip
 
 
 def comparison_panels(comparison: ComparisonData) -> list[Panel]:

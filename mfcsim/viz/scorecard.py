@@ -123,6 +123,6 @@ def scorecard_figure(table: pd.DataFrame, *, title: str = "Scorecard") -> go.Fig
                "height": 22},
     )  # fmt: skip
     fig = go.Figure(trace)
-    fig.update_layout(title=title, height=min(1400, 110 + 23 * len(table)),
+    fig.update_layout(title=title, height=min(900, 110 + 23 * len(table)),
                       margin={"l": 10, "r": 10, "t": 50, "b": 10})  # fmt: skip
     return fig
