@@ -89,25 +89,39 @@ def _locations(root: Path, nodes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Daily fill per buyer is kept for this many buyers (the largest by quantity ordered).
+BUYERS_PER_DAY = 20
+
+
 def daily_fill(service: pd.DataFrame) -> pd.DataFrame:
-    """Order fill and regional fill per day, for all buyers ("") and each buyer."""
+    """Order fill and regional fill per day, for all buyers ("") and the largest buyers.
+
+    Each value is :func:`mfcsim.service_levels.order_fills` of that day's order lines (one
+    definition); per buyer only for the :data:`BUYERS_PER_DAY` largest, so that a region of
+    hundreds of buyers is read in seconds.
+    """
+    columns = ["t_day", "buyer", "measure", "value"]
+    if service.empty:
+        return pd.DataFrame(columns=columns)
+    day = service["t_day"].floordiv(1.0).rename("day")
+    ordered = service.groupby("buyer", observed=True)["ordered"].sum()
+    largest = ordered.sort_values(ascending=False, kind="stable").index[:BUYERS_PER_DAY]
+    mine = service["buyer"].isin(largest)
+    parts = [("", service.groupby(day))]
+    parts += [(None, service[mine].groupby([day[mine], "buyer"], observed=True))]
+    rows = []
+    for fixed, grouped in parts:
+        for key, lines in grouped:
+            t, buyer = (key, fixed) if fixed is not None else (key[0], str(key[1]))
+            rows += _fills(float(t[0] if isinstance(t, tuple) else t), buyer, lines)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _fills(t_day: float, buyer: str, lines: pd.DataFrame) -> list[tuple[float, str, str, float]]:
     from mfcsim.service_levels import order_fills
 
-    rows: list[tuple[float, str, str, float]] = []
-    if service.empty:
-        return pd.DataFrame(rows, columns=["t_day", "buyer", "measure", "value"])
-    day = service["t_day"].floordiv(1.0)
-    groups = [(("",), service.groupby(day)), (None, service.groupby([day, "buyer"], observed=True))]
-    for fixed, grouped in groups:
-        for key, part in grouped:
-            t, buyer = (key, "") if fixed else (key[0], str(key[1]))
-            t = t[0] if isinstance(t, tuple) else t
-            order, regional = order_fills(part)
-            rows += [
-                (float(t), buyer, "order_fill", order),
-                (float(t), buyer, "regional_fill", regional),
-            ]
-    return pd.DataFrame(rows, columns=["t_day", "buyer", "measure", "value"])
+    order, regional = order_fills(lines)
+    return [(t_day, buyer, "order_fill", order), (t_day, buyer, "regional_fill", regional)]
 
 
 def evaluation_periods(raw: dict[str, Any], days: int) -> pd.DataFrame:

@@ -157,3 +157,20 @@ def test_fill_shows_order_fill_per_day_and_use_fill_per_period(tiny: RunData) ->
     start = tiny.periods.set_index("period").loc["start"]
     assert level.x[:2] == (start["start_day"], start["end_day"])
     assert level.y[:2] == (use["start"], use["start"])
+
+
+def test_daily_fill_per_buyer_only_for_the_largest_buyers() -> None:
+    """All buyers every day; per buyer for the 20 largest by quantity ordered."""
+    from mfcsim.runfiles import BUYERS_PER_DAY, daily_fill
+
+    n = BUYERS_PER_DAY + 5
+    service = pd.DataFrame({"t_day": [0.0, 1.0] * n,
+                            "buyer": [f"b{i:02d}" for i in range(n) for _ in (0, 1)],
+                            "ordered": [float(i + 1) for i in range(n) for _ in (0, 1)],
+                            "delivered": [float(i + 1) for i in range(n) for _ in (0, 1)],
+                            "shortfall": [0.0] * 2 * n})  # fmt: skip
+    out = daily_fill(service)
+    assert set(out.loc[out["buyer"] == "", "t_day"]) == {0.0, 1.0}
+    kept = set(out["buyer"]) - {""}
+    assert kept == {f"b{i:02d}" for i in range(5, n)}
+    assert (out["value"] == 1.0).all()
