@@ -8,6 +8,7 @@ that says which folder, what is wrong and what is accepted.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def _locations(root: Path, nodes: pd.DataFrame) -> pd.DataFrame:
     """Add ``lat, lon, x_km, y_km`` from scenario.resolved.yaml where nodes.parquet lacks them."""
     if {"x_km", "lat"} & set(nodes.columns):
         return nodes
-    firms = _scenario_dict(root).get("firms") or {}
+    firms = _scenario_dict(root, "firms").get("firms") or {}
     out = nodes.copy()
     for key in ("lat", "lon", "x_km", "y_km"):
         out[key] = [(firms.get(str(n), {}).get("location") or {}).get(key) for n in out["node"]]
@@ -90,7 +91,7 @@ def _locations(root: Path, nodes: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Daily fill per buyer is kept for this many buyers (the largest by quantity ordered).
-BUYERS_PER_DAY = 20
+BUYERS_PER_DAY = 10
 
 
 def daily_fill(service: pd.DataFrame) -> pd.DataFrame:
@@ -135,10 +136,19 @@ def evaluation_periods(raw: dict[str, Any], days: int) -> pd.DataFrame:
                         columns=["period", "start_day", "end_day"])  # fmt: skip
 
 
-def _scenario_dict(root: Path) -> dict[str, Any]:
+def _scenario_dict(root: Path, only: str | None = None) -> dict[str, Any]:
+    """The resolved scenario as a mapping; with ``only``, just that top-level entry.
+
+    Reading one entry takes its block of lines (a top-level key starts a line): the resolved
+    scenario of a 1,000-firm region is most of a megabyte of firms.
+    """
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        raw = yaml.load((root / "scenario.resolved.yaml").read_text(), Loader=loader)
+        text = (root / "scenario.resolved.yaml").read_text()
+        if only is not None:
+            match = re.search(rf"^{re.escape(only)}:.*?(?=^\S|\Z)", text, re.M | re.S)
+            text = match.group(0) if match else ""
+        raw = yaml.load(text, Loader=loader)
     except (OSError, yaml.YAMLError):
         return {}
     return raw if isinstance(raw, dict) else {}
@@ -159,7 +169,7 @@ def read_run(folder: str | Path, label: str | None = None) -> RunData:
     frames["nodes"] = _locations(root, frames["nodes"])
     extra = {n: _frame(root, n) for n in OPTIONAL if (root / f"{n}.parquet").exists()}
     info = {k: manifest[k] for k in INFO_KEYS if k in manifest}
-    raw = _scenario_dict(root)
+    raw = _scenario_dict(root, "evaluation")
     days = int(manifest.get("days") or frames["stocks"]["t_day"].max())
     fill = daily_fill(extra.get("service", pd.DataFrame()))
     periods = evaluation_periods(raw, days)

@@ -160,7 +160,7 @@ def test_fill_shows_order_fill_per_day_and_use_fill_per_period(tiny: RunData) ->
 
 
 def test_daily_fill_per_buyer_only_for_the_largest_buyers() -> None:
-    """All buyers every day; per buyer for the 20 largest by quantity ordered."""
+    """All buyers every day; per buyer for the largest by quantity ordered."""
     from mfcsim.runfiles import BUYERS_PER_DAY, daily_fill
 
     n = BUYERS_PER_DAY + 5
@@ -174,3 +174,13 @@ def test_daily_fill_per_buyer_only_for_the_largest_buyers() -> None:
     kept = set(out["buyer"]) - {""}
     assert kept == {f"b{i:02d}" for i in range(5, n)}
     assert (out["value"] == 1.0).all()
+
+
+def test_a_scenarios_own_periods_are_read(tmp_path) -> None:
+    """The evaluation periods of the resolved scenario give the fill levels their days."""
+    from tests.viz_fixtures import write_tiny
+
+    periods = "evaluation.periods={pilot: {start: 0 d, end: 10 d}, later: {start: 10 d, end: 20 d}}"
+    data = runfiles.read_run(write_tiny(tmp_path / "run", periods, days=20))
+    assert data.periods.values.tolist() == [["all", 0.0, 20.0], ["pilot", 0.0, 10.0],
+                                            ["later", 10.0, 20.0]]  # fmt: skip

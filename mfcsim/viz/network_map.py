@@ -49,12 +49,12 @@ def network_edges(data: RunData) -> pd.DataFrame:
     ship = layers.shipments(data, "mass")
     if ship.empty:
         return pd.DataFrame(columns=EDGE_COLUMNS)
-    mode = data.shipments["mode"].astype(str).to_numpy()
-    ship = ship.assign(pipeline=mode == "pipeline", source=layers.plain(ship["source"]),
-                       target=layers.plain(ship["target"]),
-                       material=layers.plain(ship["material"]))  # fmt: skip
-    grouped = ship.groupby(["source", "target", "pipeline"], sort=True)
-    out = grouped.agg(
+    ship = ship.assign(pipeline=(data.shipments["mode"] == "pipeline").to_numpy(dtype=bool))
+    keys = ["source", "target", "pipeline"]
+    per = ship.groupby([*keys, "material"], observed=True)["value"].sum().reset_index()
+    for c in ("source", "target", "material"):
+        per[c] = layers.plain(per[c])
+    out = per.groupby(keys, sort=True).agg(
         tonnes=("value", "sum"), materials=("material", lambda m: ", ".join(sorted(set(m))))
     )
     return out.reset_index()[EDGE_COLUMNS]

@@ -32,11 +32,10 @@ def stock_series(
     s = s[s["node"].isin(set(firms) if firms is not None else set(data.firms))]
     if materials is not None:
         s = s[s["material"].isin(set(materials))]
+    peak = s.groupby(["node", "material"], observed=True)["quantity"].max()
+    kept = peak.sort_values(ascending=False, kind="stable").index[:limit]
+    s = s[pd.MultiIndex.from_arrays([s["node"], s["material"]]).isin(kept)]
     s = s.assign(node=layers.plain(s["node"]), material=layers.plain(s["material"]))
-    peak = s.groupby(["node", "material"])["quantity"].max().sort_values(ascending=False)
-    kept = set(peak.index[:limit])
-    mask = [k in kept for k in zip(s["node"], s["material"], strict=True)]
-    s = s[pd.Series(mask, index=s.index, dtype=bool)]
     units = data.materials.set_index(data.materials["id"].astype(str))["unit"].astype(str)
     return s.assign(unit=s["material"].map(units))[["t_day", "node", "material", "quantity",
                                                      "unit"]]  # fmt: skip
