@@ -377,6 +377,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click_exception as exc:
         typer.echo(f"mfcsim: error: {' '.join(exc.format_message().split())}", err=True)
         return exc.exit_code
+    except MassBalanceError as exc:
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
+        return 1
+    except MfcsimError as exc:  # before RuntimeError: FirmHookError is one too
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
+        return 2
     except RuntimeError as exc:
         if type(exc).__name__ != "Abort":  # click's Abort: Ctrl-C at a prompt or in a run
             raise
@@ -384,12 +390,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # sys.exit inside a command
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except MassBalanceError as exc:
-        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
-        return 1
-    except MfcsimError as exc:
-        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
-        return 2
     return code if isinstance(code, int) else 0
 
 

@@ -190,6 +190,22 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def finite_or_none(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (also in lists and dicts) made None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Strict JSON (RFC 8259: no NaN or Infinity; those are null), indented, one file."""
+    return json.dumps(finite_or_none(value), indent=2, allow_nan=False) + "\n"
+
+
 #: Logger of notes a run leaves for its user (stale folders removed, ...); the CLI prints them.
 log = logging.getLogger("mfcsim")
 
@@ -482,12 +498,9 @@ class Results:
             frame.to_parquet(folder / f"{name}.parquet", index=False)
         self.indicators.to_parquet(folder / "indicators.parquet", index=False)
         self.substance_flows.to_parquet(folder / "substance_flows.parquet", index=False)
-        kpis = {
-            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.kpis.items()
-        }
-        (folder / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n")
-        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
-        (folder / "scorecard.json").write_text(json.dumps(card, indent=2) + "\n")
+        (folder / "kpis.json").write_text(json_text(self.kpis))
+        (folder / "manifest.json").write_text(json_text(self.manifest))
+        (folder / "scorecard.json").write_text(json_text(card))
         (folder / "scenario.resolved.yaml").write_text(self.scenario_yaml)
 
     @classmethod
