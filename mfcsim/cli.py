@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import math
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -408,6 +409,13 @@ def _print_notes() -> None:
         logger.propagate = False
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM: unwind (exit 143), so a run folder being written removes its temporary one."""
+    typer.echo("mfcsim: terminated; an unfinished run folder is removed", err=True)
+    raise SystemExit(128 + signum)
+
+
 def console() -> None:
-    """Console-script wrapper: exit with :func:`main`'s code."""
+    """Console-script wrapper: exit with :func:`main`'s code (SIGTERM cleans up first)."""
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())

@@ -91,7 +91,9 @@ def mini(tmp_path: Path, **changes: Any) -> Path:
 # ---- crashes -------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", [*RESERVED_NODES, "landfill"])
 def test_a_firm_named_like_a_node_of_the_boundary_is_refused(tmp_path: Path, name: str) -> None:
-    text = MINI_YAML.replace("  bakery:", f"  {name}:").replace("receiver: bakery", f"receiver: {name}")
+    text = MINI_YAML.replace("  bakery:", f"  {name}:").replace(
+        "receiver: bakery", f"receiver: {name}"
+    )
     write(tmp_path / "s.yaml", text)
     code = main(["validate", str(tmp_path / "s.yaml")])
     assert code == 2
@@ -375,4 +377,27 @@ def test_plug_ins_are_not_read_from_the_working_directory(
     assert "evil" in [ep.name for ep in installed_entry_points("mfcsim.firms")]
 
 
-
+def test_sigterm_while_a_run_folder_is_written_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The signal arrives after the first file is written: the temporary folder goes."""
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        "from mfcsim import results\n"
+        "def write(self, folder):\n"
+        "    (folder / 'flows.parquet').write_text('half')\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "results.Results._write_files = write\n"
+        "sys.argv = ['mfcsim', 'run', sys.argv[1], '--quiet', '--out', sys.argv[2]]\n"
+        "from mfcsim.cli import console\n"
+        "console()\n"
+    )
+    scenario, out = mini(tmp_path), tmp_path / "o"
+    done = subprocess.run(
+        [sys.executable, str(script), str(scenario), str(out)], capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 143, done.stderr
+    assert done.stderr == "mfcsim: terminated; an unfinished run folder is removed\n"
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".o.")] == []

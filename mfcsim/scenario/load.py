@@ -441,7 +441,9 @@ def _message(err: Mapping[str, Any], loc: Path_) -> str:
     if kind == "literal_error":
         return f"{msg} (got {short(err.get('input'))})"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
-        return f"{msg} (got {short(err.get('input'))}; accepted: a number, or a quantity like '12 t')"
+        return (
+            f"{msg} (got {short(err.get('input'))}; accepted: a number, or a quantity like '12 t')"
+        )
     if kind in _BOUNDS:
         key, sign = _BOUNDS[kind]
         bound = err.get("ctx", {}).get(key)
