@@ -61,8 +61,10 @@ def assert_refused(argv: list[str], cwd: Path, *needles: str) -> str:
     before = set(cwd.iterdir())
     code, stdout, stderr, seconds, peak = cli(argv, cwd)
     assert code == 2, (code, stderr[-2000:])
-    assert stderr.count("\n") == 1 and stderr.startswith("mfcsim"), stderr[:2000]
-    assert "Traceback" not in stderr and stdout == ""
+    assert stderr.count("\n") == 1, stderr[:2000]
+    assert stderr.startswith("mfcsim"), stderr[:2000]
+    assert "Traceback" not in stderr
+    assert stdout == ""
     for needle in needles:
         assert needle in stderr, stderr
     assert seconds < SECONDS, seconds
@@ -153,11 +155,13 @@ def test_the_loser_of_two_runs_into_one_folder_exits_2_and_the_winner_stays(
     tmp_path: Path,
 ) -> None:
     final = tmp_path / "run"
-    with pytest.raises(UsageError, match="another run wrote it first"):  # noqa: PT012
-        with atomic_folder(final) as tmp:
-            (tmp / "mine.txt").write_text("loser")
-            final.mkdir()  # the other run renames its folder into place meanwhile
-            (final / "kpis.json").write_text("winner")
+    with (  # noqa: PT012
+        pytest.raises(UsageError, match="another run wrote it first"),
+        atomic_folder(final) as tmp,
+    ):
+        (tmp / "mine.txt").write_text("loser")
+        final.mkdir()  # the other run renames its folder into place meanwhile
+        (final / "kpis.json").write_text("winner")
     assert [p.name for p in final.iterdir()] == ["kpis.json"]
     assert (final / "kpis.json").read_text() == "winner"
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folder left
@@ -166,7 +170,7 @@ def test_the_loser_of_two_runs_into_one_folder_exits_2_and_the_winner_stays(
 def test_a_hook_with_a_wrong_signature_is_refused_when_the_type_is_defined() -> None:
     with pytest.raises(FirmHookError, match=r"planned_activity\(self, day, process\)"):
 
-        class Lazy(Firm):  # noqa: F841 - defining it is the test
+        class Lazy(Firm):
             def planned_activity(self, day):  # type: ignore[override]
                 return 1.0
 
@@ -325,7 +329,8 @@ def test_every_error_is_one_short_line(
     write(tmp_path / "s.yaml", text)
     assert main(["validate", str(tmp_path / "s.yaml")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and needle in err
+    assert err.count("\n") == 1
+    assert needle in err
     assert len(err) < 700
 
 
@@ -346,7 +351,8 @@ def test_a_dead_runs_temporary_folder_is_removed_with_a_note(
     alive = tmp_path / f".o.{os.getpid()}.def456.tmp"  # a run still going: left alone
     alive.mkdir()
     assert main(["run", str(mini(tmp_path)), "--quiet", "--out", str(tmp_path / "o")]) == 0
-    assert not stale.exists() and alive.exists()
+    assert not stale.exists()
+    assert alive.exists()
     assert "mfcsim: note: removed" in capsys.readouterr().err
 
 

@@ -14,7 +14,6 @@ import contextlib
 import copy
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,7 +114,8 @@ def test_a_mutated_scenario_runs_or_is_refused_on_one_line(
     assert code in (0, 2), (code, stderr[-3000:])
     assert "Traceback" not in stderr
     if code == 2:
-        assert stderr.count("\n") == 1 and stderr.startswith("mfcsim"), stderr[:3000]
+        assert stderr.count("\n") == 1, stderr[:3000]
+        assert stderr.startswith("mfcsim"), stderr[:3000]
         assert not out.exists()
     else:
         assert (out / "kpis.json").exists()
