@@ -407,3 +407,21 @@ def test_sigterm_while_a_run_folder_is_written_leaves_nothing_behind(tmp_path: P
     assert done.stderr == "mfcsim: terminated; an unfinished run folder is removed\n"
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".o.")] == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("firms__mill__location__x_km", 1e308),
+        ("firms__mill__location__y_km", -1e300),
+        ("seed", 10**40),
+        ("firms__mill__processes__grind__capacity", "1e20 / d"),
+    ],
+)
+def test_numbers_too_large_to_compute_with_are_refused(
+    tmp_path: Path, field: str, value: Any
+) -> None:
+    """A greenhouse 1e308 km away overflowed distances and costs (found by the property test)."""
+    scenario = mini(tmp_path, **{field: value})
+    with pytest.raises(Exception, match="too large"):
+        load_scenario(scenario)
