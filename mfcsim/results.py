@@ -45,6 +45,29 @@ if TYPE_CHECKING:
     from mfcsim.substances import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
+#: Version of the run folder's layout (``manifest.json``'s ``format_version``): 2 since
+#: v0.2 (activity.parquet, kpis from the indicator registry); folders without it are v0.1's.
+FORMAT_VERSION = 2
+
+
+def check_format_version(root: Path, manifest: dict[str, Any]) -> int:
+    """The folder's format version; refuse one newer than this mfcsim reads.
+
+    Raises:
+        ResultsError: If the version is not a whole number or newer than ``FORMAT_VERSION``.
+    """
+    version = manifest.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ResultsError(f"{root}: manifest.json format_version {version!r} is not valid "
+                           f"(accepted: a whole number from 1 to {FORMAT_VERSION})")  # fmt: skip
+    if version > FORMAT_VERSION:
+        raise ResultsError(
+            f"{root}: written by a newer mfcsim (run folder format {version}; this one reads "
+            f"formats 1 to {FORMAT_VERSION})"
+        )
+    return version
+
+
 #: Frames written when present: the agent's shipments, buyers' service, disruption events
 #: and the planned and realised activity of every process.
 EXTRA_FRAMES = ("shipments", "service", "events", "activity")
@@ -425,6 +448,7 @@ class Results:
         }
         manifest = {
             "scenario": sim.scenario.name,
+            "format_version": FORMAT_VERSION,
             "seed": sim.seed,
             "days": sim.horizon_day,
             "firms": len(sim.firms),
@@ -520,6 +544,7 @@ class Results:
             text = (root / "scenario.resolved.yaml").read_text()
         except (OSError, ValueError) as exc:
             raise ResultsError(f"{root}: not a complete run folder ({exc})") from None
+        check_format_version(root, manifest)
         kpis = {k: (math.nan if v is None else v) for k, v in kpis.items()}
         extra = {
             n: pd.read_parquet(root / f"{n}.parquet")
