@@ -13,6 +13,7 @@ import itertools
 import json
 import logging
 import math
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -420,6 +421,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click_exception as exc:
         typer.echo(f"mfcsim: error: {' '.join(exc.format_message().split())}", err=True)
         return exc.exit_code
+    except MassBalanceError as exc:
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
+        return 1
+    except MfcsimError as exc:  # before RuntimeError: FirmHookError is one too
+        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
+        return 2
     except RuntimeError as exc:
         if type(exc).__name__ != "Abort":  # click's Abort: Ctrl-C at a prompt or in a run
             raise
@@ -427,12 +434,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # sys.exit inside a command
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except MassBalanceError as exc:
-        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
-        return 1
-    except MfcsimError as exc:
-        typer.echo(f"mfcsim: error: {one_line(str(exc))}", err=True)
-        return 2
     return code if isinstance(code, int) else 0
 
 
@@ -451,6 +452,13 @@ def _print_notes() -> None:
         logger.propagate = False
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM: unwind (exit 143), so a run folder being written removes its temporary one."""
+    typer.echo("mfcsim: terminated; an unfinished run folder is removed", err=True)
+    raise SystemExit(128 + signum)
+
+
 def console() -> None:
-    """Console-script wrapper: exit with :func:`main`'s code."""
+    """Console-script wrapper: exit with :func:`main`'s code (SIGTERM cleans up first)."""
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())

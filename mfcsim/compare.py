@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.errors import MassBalanceError
-from mfcsim.results import Results, atomic_folder
+from mfcsim.results import Results, atomic_folder, json_text
 from mfcsim.scenario.schema import Scenario
 from mfcsim.simulation import Simulation
 
@@ -405,5 +405,5 @@ def write_replications(
             "seed_rule": "seed of replication r = seed + r (replication 0 is the plain run)",
             "folders": [replication_name(r, reps) for r in range(reps)],
         }
-        (tmp / "replications.json").write_text(json.dumps(about, indent=2) + "\n")
+        (tmp / "replications.json").write_text(json_text(about))
     return frame

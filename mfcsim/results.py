@@ -45,6 +45,29 @@ if TYPE_CHECKING:
     from mfcsim.substances import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
+#: Version of the run folder's layout (``manifest.json``'s ``format_version``): 2 since
+#: v0.2 (activity.parquet, kpis from the indicator registry); folders without it are v0.1's.
+FORMAT_VERSION = 2
+
+
+def check_format_version(root: Path, manifest: dict[str, Any]) -> int:
+    """The folder's format version; refuse one newer than this mfcsim reads.
+
+    Raises:
+        ResultsError: If the version is not a whole number or newer than ``FORMAT_VERSION``.
+    """
+    version = manifest.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ResultsError(f"{root}: manifest.json format_version {version!r} is not valid "
+                           f"(accepted: a whole number from 1 to {FORMAT_VERSION})")  # fmt: skip
+    if version > FORMAT_VERSION:
+        raise ResultsError(
+            f"{root}: written by a newer mfcsim (run folder format {version}; this one reads "
+            f"formats 1 to {FORMAT_VERSION})"
+        )
+    return version
+
+
 #: Frames written when present: the agent's shipments, buyers' service, disruption events
 #: and the planned and realised activity of every process.
 EXTRA_FRAMES = ("shipments", "service", "events", "activity")
@@ -201,6 +224,22 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             out[name] = "unknown"
     return out
+
+
+def finite_or_none(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (also in lists and dicts) made None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Strict JSON (RFC 8259: no NaN or Infinity; those are null), indented, one file."""
+    return json.dumps(finite_or_none(value), indent=2, allow_nan=False) + "\n"
 
 
 #: Logger of notes a run leaves for its user (stale folders removed, ...); the CLI prints them.
@@ -422,6 +461,7 @@ class Results:
         }
         manifest = {
             "scenario": sim.scenario.name,
+            "format_version": FORMAT_VERSION,
             "seed": sim.seed,
             "days": sim.horizon_day,
             "firms": len(sim.firms),
@@ -500,12 +540,9 @@ class Results:
             frame.to_parquet(folder / f"{name}.parquet", index=False)
         self.indicators.to_parquet(folder / "indicators.parquet", index=False)
         self.substance_flows.to_parquet(folder / "substance_flows.parquet", index=False)
-        kpis = {
-            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.kpis.items()
-        }
-        (folder / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n")
-        (folder / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
-        (folder / "scorecard.json").write_text(json.dumps(card, indent=2) + "\n")
+        (folder / "kpis.json").write_text(json_text(self.kpis))
+        (folder / "manifest.json").write_text(json_text(self.manifest))
+        (folder / "scorecard.json").write_text(json_text(card))
         (folder / "scenario.resolved.yaml").write_text(self.scenario_yaml)
 
     @classmethod
@@ -525,6 +562,7 @@ class Results:
             text = (root / "scenario.resolved.yaml").read_text()
         except (OSError, ValueError) as exc:
             raise ResultsError(f"{root}: not a complete run folder ({exc})") from None
+        check_format_version(root, manifest)
         kpis = {k: (math.nan if v is None else v) for k, v in kpis.items()}
         extra = {
             n: pd.read_parquet(root / f"{n}.parquet")

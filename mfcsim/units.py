@@ -76,6 +76,8 @@ def _normalise(text: str) -> str:
     return text
 
 
+#: The largest size of a number mfcsim accepts (beyond it, sums and distances overflow).
+MAX_NUMBER = 1e15
 #: The longest quantity string accepted (characters).
 MAX_QUANTITY_CHARS = 100
 #: A number: optional sign, digits with an optional decimal part, optional exponent.
@@ -133,6 +135,8 @@ def to_base(value: Any, target: str) -> float:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{short(value)} is not a finite number (accepted: a finite number)")
+    if abs(number) > MAX_NUMBER:
+        raise ValueError(f"{short(value)} is too large (accepted: at most {MAX_NUMBER:g} in size)")
     return number
 
 

@@ -289,6 +289,28 @@ def test_soil_balance_per_hectare_and_year() -> None:
     assert "firm:town" not in set(losses["scope"])  # a household
 
 
+def test_soil_balance_adds_the_declared_deposition_and_fixation() -> None:
+    """As above, plus 20 kg N/ha/yr of deposition and 10 of fixation on the farm's 50 ha:
+    (20 + 10) x 50 x (3 / 365) / 1000 t more over the 3 days."""
+    results = run_scenario(
+        LOOP,
+        overrides=(
+            "materials.digestate.composition={N: 0.01}",
+            "materials.applied_to_soil.composition={N: 0.01}",
+            "materials.grain.composition={N: 0.02}",
+            "materials.grain.harvested=true",
+            "firms.farm.soil_inputs_kg_per_ha_yr={N: {deposition: 20, fixation: 10}}",
+        ),
+    )
+    extra_t = 30 * 50 * (3 / 365) / 1000
+    assert cluster(results, "n_soil_balance_t") == pytest.approx(3 * (0.036 - 0.2) + extra_t)
+    per_ha_yr = (3 * (0.036 - 0.2) + extra_t) * 1000 / 50 / (3 / 365)
+    assert cluster(results, "n_soil_balance_kg_per_ha_yr") == pytest.approx(per_ha_yr)
+    assert cluster(results, "p_soil_balance_t") == pytest.approx(
+        cluster(run_scenario(LOOP), "p_soil_balance_t")
+    )
+
+
 # --------------------------------------------------------------------------------- periods
 
 

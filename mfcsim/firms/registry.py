@@ -5,14 +5,22 @@ Classes register themselves by subclassing :class:`~mfcsim.firms.base.Firm` with
 
     [project.entry-points."mfcsim.firms"]
     insect_farm = "bsf_cluster.firms:InsectFarm"
+
+Entry points are read only from installed distributions: a ``.dist-info`` folder in the
+current directory (which ``python -m mfcsim`` puts on ``sys.path``) is not looked at. The
+module an entry point names is then imported as Python imports it, from ``sys.path``, where
+``python -m`` puts the current directory first: run ``mfcsim`` (the console script) rather
+than ``python -m mfcsim`` in a folder whose modules you do not trust.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import sys
+from importlib.metadata import EntryPoint, distributions
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mfcsim.errors import RegistryError
+from mfcsim.errors import MfcsimError, RegistryError
 
 if TYPE_CHECKING:
     from mfcsim.firms.base import Firm
@@ -40,9 +48,33 @@ def _load_entry_points() -> None:
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    for ep in entry_points(group="mfcsim.firms"):
+    for ep in installed_entry_points("mfcsim.firms"):
         if ep.name not in FIRM_TYPES:
-            ep.load()
+            try:
+                ep.load()
+            except MfcsimError:
+                raise
+            except Exception as exc:
+                raise RegistryError(
+                    f"the plug-in {ep.name!r} ({ep.value}) cannot be loaded: "
+                    f"{exc.__class__.__name__}: {exc}"
+                ) from exc
+
+
+def installed_entry_points(group: str) -> list[EntryPoint]:
+    """The entry points of ``group`` of distributions installed on ``sys.path``.
+
+    The current directory (``''`` or the working directory, as ``python -m`` adds it) is
+    left out, so a stray ``.dist-info`` folder there cannot add a plug-in.
+    """
+    here = Path.cwd().resolve()
+    paths = [p for p in sys.path if p not in ("", ".") and Path(p).resolve() != here]
+    found: dict[str, EntryPoint] = {}
+    for dist in distributions(path=paths):
+        for ep in dist.entry_points:
+            if ep.group == group and ep.name not in found:
+                found[ep.name] = ep
+    return list(found.values())
 
 
 def resolve_firm_type(name: str) -> type[Firm]:

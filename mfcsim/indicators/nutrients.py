@@ -78,8 +78,20 @@ def _soil_balance(window: Window, substance: str) -> pd.Series:
         land = pd.Series(_land_ha(window), dtype=float)
         farms = [f for f in land.index[land > 0] if f in _farmland(window)]
         balance = (rows["quantity"] * rows["sign"]).groupby(rows["source"].astype(str)).sum()
-        memo[substance] = balance.reindex(farms, fill_value=0.0)
+        balance = balance.reindex(farms, fill_value=0.0)
+        memo[substance] = balance + _unmaterial_inputs_t(window, substance, farms)
     return memo[substance]
+
+
+def _unmaterial_inputs_t(window: Window, substance: str, farms: list[str]) -> pd.Series:
+    """Deposition and fixation on each farm's land over the period (t), as declared."""
+    years = window.period.days / DAYS_PER_YEAR
+    out = {}
+    for fid in farms:
+        firm = window.scenario.firms[fid]
+        rates = firm.soil_inputs_kg_per_ha_yr.get(substance, {})
+        out[fid] = sum(rates.values()) * firm.land_ha * years / 1000.0
+    return pd.Series(out, dtype=float).reindex(farms, fill_value=0.0)
 
 
 @per_run
@@ -110,8 +122,9 @@ def _register(substance: str) -> None:
         scopes=("cluster", "firm"),
         definition=f"OECD gross {substance} balance on farmland: {substance} worked into the "
         "soil (mineral and organic fertilisers, manure: releases to the soil sink) − in "
-        "harvested crops and fodder (materials declaring harvested: true), per farm (firms "
-        "with land that apply or harvest); deposition and fixation are not modelled",
+        "harvested crops and fodder (materials declaring harvested: true), plus atmospheric "
+        "deposition and biological fixation as the farm declares them "
+        "(soil_inputs_kg_per_ha_yr), per farm (firms with land that apply or harvest)",
     )
     def soil_balance_t(window: Window) -> dict[str, float]:
         return by_scope(_soil_balance(window, substance), "firm")

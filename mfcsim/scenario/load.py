@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from mfcsim.errors import RegistryError, ScenarioError, short
 from mfcsim.scenario.schema import FieldProblem, Scenario
+from mfcsim.units import MAX_NUMBER
 
 Path_ = tuple[str | int, ...]
 #: Where each field path was written: (file, line).
@@ -30,6 +32,8 @@ LineMap = dict[Path_, tuple[str, int]]
 MAX_FILE_BYTES = 10 * 1024 * 1024
 #: The most values (mappings, lists and scalars) a file may expand to, aliases followed.
 MAX_YAML_NODES = 200_000
+#: The largest size of a number in a scenario (beyond it, sums and distances overflow).
+MAX_MAGNITUDE = MAX_NUMBER
 #: The deepest nesting of mappings and lists a file may have.
 MAX_YAML_DEPTH = 64
 
@@ -439,14 +443,16 @@ def _message(err: Mapping[str, Any], loc: Path_) -> str:
     msg = str(err["msg"])
     msg = msg.removeprefix("Value error, ")
     if kind == "literal_error":
-        return f"{msg} (got {err.get('input')!r})"
+        return f"{msg} (got {short(err.get('input'))})"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
-        return f"{msg} (got {err.get('input')!r}; accepted: a number, or a quantity like '12 t')"
+        return (
+            f"{msg} (got {short(err.get('input'))}; accepted: a number, or a quantity like '12 t')"
+        )
     if kind in _BOUNDS:
         key, sign = _BOUNDS[kind]
         bound = err.get("ctx", {}).get(key)
         shown = f"{bound:g}" if isinstance(bound, int | float) else bound
-        return f"{msg} (got {err.get('input')!r}; accepted: a number {sign} {shown})"
+        return f"{msg} (got {short(err.get('input'))}; accepted: a number {sign} {shown})"
     return msg
 
 
@@ -541,11 +547,40 @@ def scenario_from_dict(
         ScenarioError: With the file, line and field path of the first problem.
     """
     lines = {} if lines is None else lines
+    _check_magnitudes(data, (), lines, source)
     expanded = expand_firm_types(dict(data), lines, source)
     try:
         return Scenario.model_validate(expanded)
     except ValidationError as exc:
         raise _flatten(exc, lines, source, expanded) from None
+
+
+def _check_magnitudes(node: Any, path: Path_, lines: LineMap, source: str) -> None:
+    """Refuse a number beyond ``MAX_MAGNITUDE`` anywhere (overflow in distances and costs).
+
+    Raises:
+        ScenarioError: At the number's file, line and field path.
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _check_magnitudes(value, (*path, key), lines, source)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_magnitudes(value, (*path, i), lines, source)
+    elif _too_large(node):
+        src, line = _line_of(path, lines, source)
+        raise ScenarioError(
+            src,
+            f"{short(node)} is too large (accepted: numbers of at most {MAX_MAGNITUDE:g} in size)",
+            line=line,
+            field=".".join(map(str, path)),
+        )
+
+
+def _too_large(value: Any) -> bool:
+    """A finite number beyond ``MAX_MAGNITUDE`` (non-finite ones are the schema's to refuse)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and math.isfinite(value) and abs(value) > MAX_MAGNITUDE
 
 
 def load_scenario(

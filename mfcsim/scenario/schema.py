@@ -226,6 +226,13 @@ class FirmSpec(Spec):
     buyer: bool = Field(False, description="its daily orders come first; fill rate recorded")
     fte: float = Field(0.0, ge=0.0, description="jobs at the firm, full-time equivalents")
     land_ha: float = Field(0.0, ge=0.0, description="land the firm farms or covers, hectares")
+    soil_inputs_kg_per_ha_yr: dict[
+        str, dict[Literal["deposition", "fixation"], NonNegativeFloat]
+    ] = Field(
+        default_factory=dict,
+        description="substance -> {deposition, fixation}: kg per ha of land_ha per year that "
+        "reach the farm's soil without a material carrying them (OECD balance inputs)",
+    )
     markup: float | None = Field(
         None,
         ge=0.0,
