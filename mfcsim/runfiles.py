@@ -16,10 +16,9 @@ import pandas as pd
 import yaml
 
 from mfcsim.errors import ResultsError
+from mfcsim.results import check_format_version
 from mfcsim.viz.rundata import ComparisonData, RunData
 
-#: The run folder format this reader knows (``format_version`` in manifest.json; absent = 1).
-FORMAT_VERSION = 1
 REQUIRED = ("flows", "stocks", "nodes", "materials")
 OPTIONAL = ("shipments", "service", "events", "indicators", "substance_flows")
 INFO_KEYS = ("scenario", "seed", "days", "firms")
@@ -60,11 +59,9 @@ def _manifest(root: Path) -> dict[str, Any]:
         manifest = json.loads((root / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
         raise ResultsError(f"{root}: manifest.json is unreadable ({exc})") from None
-    version = manifest.get("format_version", FORMAT_VERSION) if isinstance(manifest, dict) else -1
-    if version != FORMAT_VERSION:
-        raise ResultsError(
-            f"{root}: run folder format_version {version} (accepted: {FORMAT_VERSION})"
-        )
+    if not isinstance(manifest, dict):
+        raise ResultsError(f"{root}: manifest.json is not a mapping ({ACCEPTED})")
+    check_format_version(root, manifest)  # the run folder's own rule (1 to FORMAT_VERSION)
     return manifest
 
 

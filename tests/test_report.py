@@ -102,7 +102,7 @@ def _broken(root: Path) -> dict[str, tuple[Path, str]]:
     future = root / "future"
     shutil.copytree(root.parent / "src", future)
     manifest = json.loads((future / "manifest.json").read_text())
-    (future / "manifest.json").write_text(json.dumps({**manifest, "format_version": 2}))
+    (future / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}))
     bad = root / "bad-parquet"
     shutil.copytree(root.parent / "src", bad)
     (bad / "stocks.parquet").write_text("not parquet")
@@ -111,7 +111,7 @@ def _broken(root: Path) -> dict[str, tuple[Path, str]]:
         "nothing-here": (root / "nothing-here", "no such folder"),
         "empty": (root / "empty", "is empty"),
         "missing-flows": (missing, "flows.parquet is missing"),
-        "future": (future, "format_version 2"),
+        "future": (future, "run folder format 99"),
         "bad-parquet": (bad, "stocks.parquet is unreadable"),
     }
 
