@@ -15,7 +15,7 @@ in :mod:`mfcsim.kernel_produce` and :mod:`mfcsim.kernel_surplus`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,19 @@ if TYPE_CHECKING:
 __all__ = ["Kernel", "flat_cells", "surplus", "vectorisable"]
 
 _HOOKS = ("planned_activity", "target_stock", "produce", "plan", "plan_for", "setup")
+
+
+#: Below this share of the order, a difference of two stocks is rounding, not a substitute.
+SUBSTITUTED_RTOL = 1e-9
+
+
+def substituted_part(regional: Any, own: Any, want: Any) -> Any:
+    """What a substitute covered of an order line: ``regional - own``, rounding left out.
+
+    Numbers or arrays alike (the per-firm path and the kernels share it).
+    """
+    part = np.maximum(regional - own, 0.0)
+    return np.where(part > SUBSTITUTED_RTOL * want, part, 0.0)
 
 
 def vectorisable(firm: Firm) -> bool:
@@ -234,7 +247,7 @@ class Kernel:
         regional = np.minimum(h, w)
         block = np.empty((8, len(sel)))
         block[0], block[1], block[2], block[3], block[4] = day, fs, ms, w, regional
-        block[5] = np.maximum(regional - own, 0.0)  # substituted
+        block[5] = substituted_part(regional, own, w)
         block[6], block[7] = b, np.maximum(w - regional - b, 0.0)  # bought, shortfall
         sim.service_blocks.append(block)
 

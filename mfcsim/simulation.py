@@ -41,7 +41,7 @@ from mfcsim.disruptions import Disruptions
 from mfcsim.errors import UsageError
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
-from mfcsim.kernel import Kernel
+from mfcsim.kernel import Kernel, substituted_part
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.market import Market
 from mfcsim.network import Route, TransportNetwork
@@ -448,7 +448,7 @@ class Simulation:
                         m,
                         want,
                         regional,
-                        max(regional - own, 0.0),
+                        float(substituted_part(regional, own, want)),
                         bought,
                         max(want - regional - bought, 0.0),
                     )

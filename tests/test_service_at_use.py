@@ -232,3 +232,13 @@ def test_every_run_records_planned_and_realised_activity_per_process() -> None:
     assert (activity["realised"] <= activity["planned"] * (1 + 1e-12)).all()
     again = compute_indicators(results)
     assert again.equals(results.indicators)
+
+
+def test_rounding_is_not_reported_as_substitution() -> None:
+    """Without the agent nothing stands in for anything: substituted is 0, not 1e-16."""
+    results = run(str(VEG_HUB), "none")
+    assert (results.extra["service"]["substituted"] == 0.0).all()
+    assert indicator(results, "substituted_share") == 0.0
+    fed = run(str(VEG_HUB), "greedy").extra["service"]
+    city = fed[(fed["buyer"] == "city") & (fed["material"] == "sweet_peppers")]
+    assert city["substituted"].sum() == pytest.approx(3.0 * 28)  # tomatoes for peppers
