@@ -32,6 +32,11 @@ app = typer.Typer(
 )
 
 
+#: Help of ``--workers`` and ``--scheduler`` (every parallel run goes through Dask).
+WORKERS_HELP = "Dask worker processes on a LocalCluster on this machine (1: run here)."
+SCHEDULER_HELP = "Address of a running Dask scheduler (tcp://HOST:8786) instead of a LocalCluster."
+
+
 def default_out(name: str, seed: int, root: Path = Path("runs")) -> Path:
     """``runs/<name>/<UTC timestamp>-seed<N>``, with a suffix if that exists already."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -91,7 +96,8 @@ def run(
         int | None,
         typer.Option(help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(help="A run folder to compare with, period by period (same periods)."),
@@ -110,7 +116,9 @@ def run(
         raise UsageError("--baseline with --reps: not both (accepted: one of them)")
     base_frame = _baseline_indicators(baseline) if baseline is not None else None
     if reps is not None:
-        _run_replications(scn, folder, reps, workers=workers, strict=strict, quiet=quiet)
+        _run_replications(
+            scn, folder, reps, workers=workers, scheduler=scheduler, strict=strict, quiet=quiet
+        )
         return
     bar, tick = _progress(scn.horizon_day, not quiet and sys.stderr.isatty())
     sim = Simulation(scn, progress=tick)
@@ -190,7 +198,14 @@ def _counting(total: int, label: str, enabled: bool) -> tuple[Any, Any]:
 
 
 def _run_replications(
-    scn: Any, folder: Path, reps: int, *, workers: int, strict: bool, quiet: bool
+    scn: Any,
+    folder: Path,
+    reps: int,
+    *,
+    workers: int,
+    scheduler: str | None,
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """``mfcsim run --reps N``: the replications' folder, then a summary across them."""
     from mfcsim.compare import write_replications
@@ -198,7 +213,14 @@ def _run_replications(
     bar, each = _counting(reps, "replications", not quiet and sys.stderr.isatty())
     with bar:
         frame = write_replications(
-            scn, folder, reps, workers=workers, strict=strict, each=each, warn=_warn
+            scn,
+            folder,
+            reps,
+            workers=workers,
+            scheduler=scheduler,
+            strict=strict,
+            each=each,
+            warn=_warn,
         )
     typer.echo(str(folder))
     if quiet:
@@ -263,7 +285,8 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default runs/compare/<A>-vs-<B>/...).")
     ] = None,
-    workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
         False
     ),
@@ -292,7 +315,9 @@ def compare(
     check_out_folder(folder)
     bar, each = _counting(2 * reps, "replications", not quiet and sys.stderr.isatty())
     with atomic_folder(folder) as tmp, bar:
-        comparison = run_comparison(var_a, var_b, reps, seed=seed, workers=workers, each=each)
+        comparison = run_comparison(
+            var_a, var_b, reps, seed=seed, workers=workers, scheduler=scheduler, each=each
+        )
         comparison.write_files(tmp)
     typer.echo(str(folder))
     if not quiet:
