@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | validate | schema | types``.
+"""The command line: ``mfcsim run | compare | sweep | validate | schema | types``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -378,6 +378,152 @@ def types() -> None:
         typer.echo(f"{name}: {doc}")
         for pname, param in (cls.PARAMETERS or {}).items():
             typer.echo(f"    {pname}: {param.description}")
+
+
+sweep_app = typer.Typer(
+    no_args_is_help=True, help="Sweeps: many runs over a design of parameter values, on Dask."
+)
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    vary: Annotated[
+        list[str] | None,
+        typer.Option("--vary", help="A factor: path=a,b,c or path=lo:hi:step (repeatable)."),
+    ] = None,
+    reps: Annotated[int, typer.Option(help="Replications of each variant (seeds seed+r).")] = 1,
+    days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default the scenario's).")] = (
+        None
+    ),
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a field in every run.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Sweep folder (new, empty, or this sweep's to resume).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Dask worker processes on this machine (default: CPUs).")
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
+    batch: Annotated[int | None, typer.Option(help="Runs per Dask task (default: auto).")] = None,
+    headline: Annotated[
+        bool, typer.Option(help="Keep only the headline figures (kpis.json), not every indicator.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="Print only the sweep folder's path.")] = False,
+) -> None:
+    """Run the full factorial design of the --vary factors, --reps times each (resumable)."""
+    from mfcsim.compare import headline_indicators, indicators_of
+    from mfcsim.results import check_out_folder
+    from mfcsim.sweep.design import check_factors, parse_vary, read_base, variants
+    from mfcsim.sweep.runner import run_sweep
+
+    _check_counts(reps=reps, workers=workers, batch=batch)
+    factors = [parse_vary(text) for text in vary or []]
+    base = read_base(scenario, set_ or [], days)
+    check_factors(base, factors)
+    first = base.scenario(variants(factors)[0])  # a value refused by every variant: exit 2 now
+    base_seed = first.seed if seed is None else seed
+    folder = out if out is not None else default_out(first.name, base_seed, Path("runs") / "sweep")
+    if not (folder.is_dir() and (folder / "sweep.json").is_file()):
+        check_out_folder(folder)
+    bar, tick = _sweep_progress(not quiet and sys.stderr.isatty())
+    measure = headline_indicators if headline else indicators_of
+    with bar:
+        report = run_sweep(
+            base,
+            factors,
+            reps,
+            base_seed,
+            folder,
+            workers=workers,
+            scheduler=scheduler,
+            batch=batch,
+            measure=measure,
+            progress=tick,
+        )
+    typer.echo(str(folder))
+    if report.failed:
+        _warn(f"{report.failed} run(s) failed; 'mfcsim sweep status {folder}' lists them")
+    if not quiet:
+        typer.echo(
+            f"{report.total} run(s): {report.finished} finished now, {report.failed} failed, "
+            f"{report.skipped} finished before; {report.batch} run(s) per Dask task, "
+            f"{report.seconds:.1f} s"
+        )
+
+
+def _sweep_progress(enabled: bool) -> tuple[Any, Any]:
+    """A progress bar of a sweep (finished, failed, running, remaining, time left)."""
+    if not enabled:
+        return contextlib.nullcontext(), None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), transient=True
+    )
+    task = bar.add_task("sweep", total=None)
+
+    def tick(finished: int, failed: int, running: int, remaining: int) -> None:
+        text = f"{finished} finished, {failed} failed, {running} running, {remaining} remaining"
+        total = finished + failed + running + remaining
+        bar.update(task, description=text, total=total, completed=finished + failed)
+
+    return bar, tick
+
+
+@sweep_app.command("status")
+def sweep_status(folder: Annotated[Path, typer.Argument(help="A sweep folder.")]) -> None:
+    """How far a sweep is: finished, failed (with their errors), remaining."""
+    from mfcsim.sweep.analysis import status
+
+    about = status(folder)
+    typer.echo(
+        f"{about['runs']} run(s): {about['finished']} finished, {about['failed']} failed, "
+        f"{about['remaining']} remaining"
+    )
+    for record in about["failures"]:
+        typer.echo(
+            f"failed: {record['run_id']} variant {record['variant']} replication "
+            f"{record['replication']} seed {record['seed']}: {record['error']}"
+        )
+
+
+@sweep_app.command("summarize")
+def sweep_summarize(
+    folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
+    all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
+        False
+    ),
+) -> None:
+    """Per variant: mean and 95 % CI of every indicator (written to summary.parquet)."""
+    from mfcsim.sweep.analysis import summarize
+
+    table = summarize(folder)
+    table.to_parquet(folder / "summary.parquet", index=False)
+    typer.echo(str(folder / "summary.parquet"))
+    rows = table if all_ else table[(table["scope"] == "cluster") & (table["period"] == "all")]
+    params = list(table.columns[1 : table.columns.get_loc("indicator")])
+    header = ("variant", *params, "indicator", "unit", "n", "mean", "95 % CI")
+    _print_rows(
+        header,
+        [
+            (
+                str(r["variant"]),
+                *(str(r[p]) for p in params),
+                r["indicator"],
+                r["unit"],
+                str(r["n"]),
+                r["mean"],
+                "n/a"
+                if math.isnan(r["ci_low"])
+                else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+            )
+            for _, r in rows.iterrows()
+        ],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
