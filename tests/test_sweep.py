@@ -1,0 +1,263 @@
+"""Sweeps on Dask: real LocalClusters of 2 workers, real processes killed, no mocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mfcsim.cli import main
+from mfcsim.compare import indicators_of
+from mfcsim.simulation import Simulation
+from mfcsim.sweep import store
+from mfcsim.sweep.analysis import status, summarize
+from mfcsim.sweep.design import check_factors, parse_vary, read_base, runs, variants
+from mfcsim.sweep.runner import run_sweep
+
+#: Day-to-day variation, so that replications differ.
+NOISE = "firms.dairy.variability.activity_cv=0.2"
+CAPACITY = "firms.digester.params.capacity_t_per_day"
+
+
+def sweep_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    """`python -m mfcsim sweep run ARGS` in a real process, in its own process group."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mfcsim", "sweep", "run", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finished_parts(folder: Path) -> list[Path]:
+    return sorted((folder / "runs").glob("part-*.parquet")) if folder.is_dir() else []
+
+
+def wait_for(condition: object, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def assert_every_run_once(folder: Path, expected: set[str]) -> pd.DataFrame:
+    """Every run id of the design exactly once in runs/, and its indicators exactly once."""
+    table = store.read_table(folder, "runs")
+    assert sorted(table["run_id"]) == sorted(expected)
+    indicators = store.read_table(folder, "indicators")
+    per_run = indicators.groupby("run_id").size()
+    assert set(per_run.index) == expected
+    assert per_run.nunique() == 1  # no run's rows twice
+    assert not indicators.duplicated(["run_id", "indicator", "scope", "period"]).any()
+    return table
+
+
+def design_ids(folder: Path) -> set[str]:
+    about = json.loads((folder / "sweep.json").read_text())
+    base = read_base(Path(about["scenario"]["file"]), about["set"], about["days"])
+    factors = [
+        parse_vary(f"{f['path']}={','.join(map(str, f['values']))}")
+        for f in about["design"]["factors"]
+    ]
+    return {r.run_id for r in runs(base, variants(factors), about["reps"], about["seed"])}
+
+
+def test_a_sweep_on_two_dask_workers_equals_the_runs_made_one_by_one(
+    tiny_path: Path, tmp_path: Path
+) -> None:
+    """2 variants x 2 replications on a LocalCluster of 2: indicators equal to the bit."""
+    base = read_base(tiny_path, [NOISE], 3)
+    factors = [parse_vary(f"{CAPACITY}=6,9")]
+    check_factors(base, factors)
+    folder = tmp_path / "sweep"
+    report = run_sweep(base, factors, 2, 7, folder, workers=2, batch=1)
+    assert (report.total, report.finished, report.failed) == (4, 4, 0)
+    got = store.read_table(folder, "indicators")
+    assert list(got.columns[:5]) == ["run_id", "variant", CAPACITY, "replication", "seed"]
+    for run in runs(base, variants(factors), 2, 7):
+        alone = indicators_of(Simulation(base.scenario(run.params), seed=run.seed).run())
+        mine = got[got["run_id"] == run.run_id].drop(columns=got.columns[:5])
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), alone, check_exact=True)
+        assert (run.seed, mine.shape[0] > 0) == (7 + run.replication, True)
+    values = got[(got["indicator"] == "material_imports_t") & (got["scope"] == "cluster")]
+    assert values.groupby("replication")["seed"].unique().tolist() == [[7], [8]]  # CRN
+    assert values["value"].nunique() > 2  # the noise and the capacity both matter
+    about = json.loads((folder / "sweep.json").read_text())
+    assert (about["runs"], about["seeds"], about["design"]["factors"][0]["values"]) == (
+        4,
+        [7, 8],
+        [6, 9],
+    )
+    again = run_sweep(base, factors, 2, 7, folder, workers=2)  # resume: nothing left to run
+    assert (again.skipped, again.finished) == (4, 0)
+    summary = summarize(folder)
+    rows = summary[summary["indicator"] == "material_imports_t"]
+    rows = rows[(rows["scope"] == "cluster") & (rows["period"] == "all")]
+    assert (rows["n"].tolist(), rows[CAPACITY].tolist()) == ([2, 2], [6, 9])
+    assert (rows["ci_low"] <= rows["mean"]).all()
+    assert (rows["mean"] <= rows["ci_high"]).all()
+
+
+def test_a_client_killed_with_sigkill_resumes_and_runs_each_id_once(
+    tiny_path: Path, tmp_path: Path
+) -> None:
+    """SIGKILL the client after some runs: the same command finishes the rest only."""
+    args = [str(tiny_path), "--days", "3", "--set", NOISE, "--vary", f"{CAPACITY}=5:9:1"]
+    args += ["--reps", "3", "--workers", "2", "--batch", "1", "--quiet", "--out", "sw"]
+    folder = tmp_path / "sw"
+    proc = sweep_cli(*args, cwd=tmp_path)
+    try:
+        wait_for(lambda: len(finished_parts(folder)) >= 3 or proc.poll() is not None)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the client and its workers
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    before = {p.name: p.stat().st_mtime_ns for p in finished_parts(folder)}
+    done = store.finished_ids(folder)
+    assert 3 <= len(done) < 15
+    proc = sweep_cli(*args, cwd=tmp_path)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert out == "sw\n"
+    assert_every_run_once(folder, design_ids(folder))
+    after = {p.name: p.stat().st_mtime_ns for p in finished_parts(folder)}
+    assert {k: after[k] for k in before} == before  # finished parts untouched, not re-run
+    assert len(after) - len(before) == 15 - len(done)
+    assert status(folder)["remaining"] == 0
+
+
+def test_a_failing_run_is_recorded_and_the_others_finish(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value refused when its variant loads fails that variant's runs, not the sweep."""
+    out = tmp_path / "sw"
+    args = ["sweep", "run", str(tiny_path), "--days", "2", "--vary", f"{CAPACITY}=8,-1,6"]
+    assert main([*args, "--reps", "2", "--workers", "2", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == f"{out}\n"
+    assert "2 run(s) failed" in printed.err
+    about = status(out)
+    assert (about["finished"], about["failed"], about["remaining"]) == (4, 2, 0)
+    assert {f["variant"] for f in about["failures"]} == {1}
+    assert all("greater than or equal to 0" in f["error"] for f in about["failures"])
+    assert sorted(store.read_table(out, "runs")["variant"]) == [0, 0, 2, 2]
+    assert main(["sweep", "status", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "6 run(s): 4 finished, 2 failed, 0 remaining"
+    assert len(lines) == 3
+    assert lines[1].startswith("failed: ")
+
+
+def test_a_worker_killed_mid_sweep_the_sweep_completes_with_every_run_once(
+    tiny_path: Path, tmp_path: Path
+) -> None:
+    """SIGKILL one Dask worker process while runs are going: Dask reruns its task."""
+    args = [str(tiny_path), "--days", "3", "--vary", f"{CAPACITY}=5:9:1", "--reps", "2"]
+    args += ["--workers", "2", "--batch", "1", "--quiet", "--out", "sw"]
+    folder = tmp_path / "sw"
+    proc = sweep_cli(*args, cwd=tmp_path)
+    try:
+        wait_for(lambda: len(finished_parts(folder)) >= 1 or proc.poll() is not None)
+        workers = _spawned_children(proc.pid)
+        assert workers, "no worker process found"
+        os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert_every_run_once(folder, design_ids(folder))
+    assert status(folder)["failed"] == 0
+    assert len(finished_parts(folder)) == 10
+
+
+def _spawned_children(pid: int) -> list[int]:
+    """The worker processes a client started (multiprocessing spawn children of ``pid``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and "spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--vary", "firms.digester.params.capacity_t_per_dax=1,2"],
+            "mfcsim: error: --vary: firms.digester.params.capacity_t_per_dax: no entry "
+            "'capacity_t_per_dax' in firms.digester.params (did you mean capacity_t_per_day?)",
+        ),
+        (
+            ["--vary", "firms.nope.params.x=1"],
+            "mfcsim: error: --vary: firms.nope.params.x: no entry 'nope' in firms (",
+        ),
+        (
+            ["--vary", f"{CAPACITY}=9:1:2"],
+            f"mfcsim: error: --vary {CAPACITY}=9:1:2: not a range (accepted: step > 0",
+        ),
+        (
+            ["--vary", f"{CAPACITY}=1:x:2"],
+            f"mfcsim: error: --vary {CAPACITY}=1:x:2: not a range (accepted: lo:hi:step",
+        ),
+        (["--vary", f"{CAPACITY}=1,1"], f"mfcsim: error: --vary {CAPACITY}: a value is listed"),
+        (["--vary", "seed=1,2"], "mfcsim: error: --vary seed: not a parameter to vary"),
+        (["--vary", f"{CAPACITY}=-1"], "greater than or equal to 0"),
+        (["--reps", "0"], "mfcsim: error: --reps 0: too small"),
+    ],
+)
+def test_bad_sweep_input_is_one_line_exit_2_and_nothing_written(
+    tiny_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "sw"
+    assert main(["sweep", "run", str(tiny_path), *extra, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("mfcsim: error: ")
+    assert message in err
+    assert not out.exists()
+
+
+def test_an_out_folder_of_another_sweep_or_of_anything_else_is_refused(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sw"
+    base = read_base(tiny_path, [], 2)
+    run_sweep(base, [parse_vary(f"{CAPACITY}=6")], 1, 7, out, workers=1)
+    before = sorted(p.name for p in out.rglob("*"))
+    args = ["sweep", "run", str(tiny_path), "--days", "3", "--vary", f"{CAPACITY}=6"]
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"mfcsim: error: --out {out}: holds another sweep (its days differs; accepted: a new "
+        "or empty folder, or this same sweep's folder to resume it)\n"
+    )
+    assert sorted(p.name for p in out.rglob("*")) == before
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    assert main([*args, "--out", str(other)]) == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
