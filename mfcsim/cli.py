@@ -388,12 +388,14 @@ app.add_typer(sweep_app, name="sweep")
 
 @sweep_app.command("run")
 def sweep_run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or a sweep file.")],
     vary: Annotated[
         list[str] | None,
         typer.Option("--vary", help="A factor: path=a,b,c or path=lo:hi:step (repeatable)."),
     ] = None,
-    reps: Annotated[int, typer.Option(help="Replications of each variant (seeds seed+r).")] = 1,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications of each variant (seeds seed+r; default 1).")
+    ] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default the scenario's).")] = (
         None
@@ -414,17 +416,29 @@ def sweep_run(
     ] = False,
     quiet: Annotated[bool, typer.Option(help="Print only the sweep folder's path.")] = False,
 ) -> None:
-    """Run the full factorial design of the --vary factors, --reps times each (resumable)."""
+    """Run the factorial design of the --vary factors (or a sweep file's), --reps times each."""
     from mfcsim.compare import headline_indicators, indicators_of
     from mfcsim.results import check_out_folder
-    from mfcsim.sweep.design import check_factors, parse_vary, read_base, variants
+    from mfcsim.sweep.design import Factor, check_factors, factorial, parse_vary, read_base
     from mfcsim.sweep.runner import run_sweep
+    from mfcsim.sweep.sampling import design_of, is_sweep_file, read_sweep_file
 
     _check_counts(reps=reps, workers=workers, batch=batch)
-    factors = [parse_vary(text) for text in vary or []]
-    base = read_base(scenario, set_ or [], days)
-    check_factors(base, factors)
-    first = base.scenario(variants(factors)[0])  # a value refused by every variant: exit 2 now
+    overrides = list(set_ or [])
+    if scenario.is_file() and is_sweep_file(scenario):
+        if vary:
+            raise UsageError(f"--vary with the sweep file {scenario}: not both (it has the design)")
+        spec = read_sweep_file(scenario)
+        scenario, overrides = spec.scenario, [*spec.overrides, *overrides]
+        days, seed = spec.days if days is None else days, spec.seed if seed is None else seed
+        reps = spec.reps if reps is None else reps
+        design = design_of(spec)
+    else:
+        design = factorial([parse_vary(text) for text in vary or []])
+    reps = 1 if reps is None else reps
+    base = read_base(scenario, overrides, days)
+    check_factors(base, [Factor(path, ()) for path in design.paths])
+    first = base.scenario(design.variants[0])  # a value refused by every variant: exit 2 now
     base_seed = first.seed if seed is None else seed
     folder = out if out is not None else default_out(first.name, base_seed, Path("runs") / "sweep")
     if not (folder.is_dir() and (folder / "sweep.json").is_file()):
@@ -434,7 +448,7 @@ def sweep_run(
     with bar:
         report = run_sweep(
             base,
-            factors,
+            design,
             reps,
             base_seed,
             folder,
@@ -521,6 +535,40 @@ def sweep_summarize(
                 if math.isnan(r["ci_low"])
                 else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
             )
+            for _, r in rows.iterrows()
+        ],
+    )
+
+
+@sweep_app.command("sensitivity")
+def sweep_sensitivity(
+    folder: Annotated[Path, typer.Argument(help="A finished sweep of a Morris or Sobol sample.")],
+    all_: Annotated[bool, typer.Option("--all", help="Show N/4 and N/2 too, not only N.")] = (
+        False
+    ),
+) -> None:
+    """Morris (mu*, sigma) or Sobol (S1, ST) indices per indicator, with bootstrap intervals."""
+    from mfcsim.sweep.analysis import sensitivity
+
+    table = sensitivity(folder)
+    table.to_parquet(folder / "sensitivity.parquet", index=False)
+    typer.echo(str(folder / "sensitivity.parquet"))
+    if table.empty:
+        typer.echo("no indicator varies across the sample")
+        return
+    rows = table if all_ else table[table["n"] == table["n"].max()]
+    sobol = "S1" in table.columns
+    names = ("S1", "ST") if sobol else ("mu_star", "sigma")
+    header = ("indicator", "parameter", "n", *names)
+
+    def shown(row: Any, name: str) -> str:
+        conf = row.get(f"{name}_conf")
+        return _fmt(row[name]) + ("" if conf is None else f" ± {_fmt(conf)}")
+
+    _print_rows(
+        header,
+        [
+            (r["indicator"], r["parameter"], str(r["n"]), *(shown(r, n) for n in names))
             for _, r in rows.iterrows()
         ],
     )

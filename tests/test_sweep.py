@@ -18,7 +18,7 @@ from mfcsim.compare import indicators_of
 from mfcsim.simulation import Simulation
 from mfcsim.sweep import store
 from mfcsim.sweep.analysis import status, summarize
-from mfcsim.sweep.design import check_factors, parse_vary, read_base, runs, variants
+from mfcsim.sweep.design import check_factors, factorial, parse_vary, read_base, runs, variants
 from mfcsim.sweep.runner import run_sweep
 
 #: Day-to-day variation, so that replications differ.
@@ -79,7 +79,7 @@ def test_a_sweep_on_two_dask_workers_equals_the_runs_made_one_by_one(
     factors = [parse_vary(f"{CAPACITY}=6,9")]
     check_factors(base, factors)
     folder = tmp_path / "sweep"
-    report = run_sweep(base, factors, 2, 7, folder, workers=2, batch=1)
+    report = run_sweep(base, factorial(factors), 2, 7, folder, workers=2, batch=1)
     assert (report.total, report.finished, report.failed) == (4, 4, 0)
     got = store.read_table(folder, "indicators")
     assert list(got.columns[:5]) == ["run_id", "variant", CAPACITY, "replication", "seed"]
@@ -97,7 +97,9 @@ def test_a_sweep_on_two_dask_workers_equals_the_runs_made_one_by_one(
         [7, 8],
         [6, 9],
     )
-    again = run_sweep(base, factors, 2, 7, folder, workers=2)  # resume: nothing left to run
+    again = run_sweep(
+        base, factorial(factors), 2, 7, folder, workers=2
+    )  # resume: nothing left to run
     assert (again.skipped, again.finished) == (4, 0)
     summary = summarize(folder)
     rows = summary[summary["indicator"] == "material_imports_t"]
@@ -245,7 +247,7 @@ def test_an_out_folder_of_another_sweep_or_of_anything_else_is_refused(
 ) -> None:
     out = tmp_path / "sw"
     base = read_base(tiny_path, [], 2)
-    run_sweep(base, [parse_vary(f"{CAPACITY}=6")], 1, 7, out, workers=1)
+    run_sweep(base, factorial([parse_vary(f"{CAPACITY}=6")]), 1, 7, out, workers=1)
     before = sorted(p.name for p in out.rglob("*"))
     args = ["sweep", "run", str(tiny_path), "--days", "3", "--vary", f"{CAPACITY}=6"]
     assert main([*args, "--out", str(out)]) == 2
@@ -261,3 +263,84 @@ def test_an_out_folder_of_another_sweep_or_of_anything_else_is_refused(
     assert main([*args, "--out", str(other)]) == 2
     assert "exists and is not empty" in capsys.readouterr().err
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+SOBOL_FILE = """\
+scenario: {tiny}
+days: 2
+reps: 1
+set: [firms.dairy.variability.activity_cv=0.2]
+sample:
+  method: sobol
+  n: 4
+  seed: 3
+  factors:
+    firms.digester.params.capacity_t_per_day: [4, 12]
+    firms.town.params.population: [3000, 8000]
+"""
+
+
+def test_a_sobol_sweep_file_runs_its_sample_and_gives_indices_with_convergence(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sweep file with a SALib Sobol sample: N (D + 2) variants, S1/ST at N/4.. N."""
+    sweep_file = tmp_path / "sobol.yaml"
+    sweep_file.write_text(SOBOL_FILE.format(tiny=tiny_path))
+    out = tmp_path / "sw"
+    args = ["sweep", "run", str(sweep_file), "--workers", "2", "--headline", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    capsys.readouterr()
+    about = json.loads((out / "sweep.json").read_text())
+    assert (about["design"]["kind"], about["variants"], len(about["design"]["samples"])) == (
+        "sobol",
+        16,
+        16,
+    )
+    runs_table = store.read_table(out, "runs")
+    assert sorted(runs_table["variant"]) == list(range(16))
+    assert runs_table["firms.town.params.population"].between(3000, 8000).all()
+    assert main(["sweep", "sensitivity", str(out)]) == 0
+    table = pd.read_parquet(out / "sensitivity.parquet")
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(table.columns)
+    assert sorted(table["n"].unique()) == [2, 4]  # N/4 = 1 base sample is too few
+    food = table[(table["indicator"] == "final_consumption_t") & (table["n"] == 4)]
+    by = food.set_index("parameter")["ST"]
+    assert by["firms.town.params.population"] > 0.9  # the town eats what it has people for
+    assert "final_consumption_t" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "scenario: {tiny}\nsample: {{method: grid, n: 4, factors: {{a: [0, 1]}}}}\n",
+            "sample.method: 'grid' (accepted: latin, sobol, morris)",
+        ),
+        (
+            "scenario: {tiny}\nsample: {{method: sobol, n: 6, factors: {{a: [0, 1]}}}}\n",
+            "sample.n: 6: Sobol needs a power of 2",
+        ),
+        (
+            "scenario: {tiny}\nsample: {{method: latin, n: 4, factors: {{a: [1, 0]}}}}\n",
+            "sample.factors.a: must be [low, high] with low < high",
+        ),
+        ("scenario: {tiny}\nreps: 0\n", "reps: must be 1 or more"),
+        ("scenario: {tiny}\nrepz: 2\n", "repz: unknown key"),
+        (
+            "scenario: {tiny}\nsample: {{method: latin, n: 4, factors: {{firms.no.x: [0, 1]}}}}\n",
+            "--vary: firms.no.x: no entry 'no' in firms",
+        ),
+    ],
+)
+def test_a_bad_sweep_file_is_one_line_exit_2_and_nothing_written(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    sweep_file = tmp_path / "bad.yaml"
+    sweep_file.write_text(text.format(tiny=tiny_path))
+    out = tmp_path / "sw"
+    assert main(["sweep", "run", str(sweep_file), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("mfcsim: error: ")
+    assert message in err
+    assert not out.exists()

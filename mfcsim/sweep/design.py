@@ -8,7 +8,7 @@ slowest. Each variant runs ``reps`` replications; replication ``r`` of every var
 with seed ``seed + r`` (common random numbers, the rule of :mod:`mfcsim.compare`).
 
 A run's id is a hash of what makes its result: the scenario file's bytes, the ``--set``
-overrides, the horizon, the variant's values, the seed and the mfcsim version.
+overrides, the horizon, the variant (its number and values), the seed and the mfcsim version.
 """
 
 from __future__ import annotations
@@ -208,6 +208,37 @@ def check_factors(base: Base, factors: Sequence[Factor]) -> None:
             raise as_vary_error(exc) from None
 
 
+#: One variant: the values of the varied paths, in the design's order.
+Params = tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Design:
+    """The variants of a sweep and how they were made (for ``sweep.json``).
+
+    Attributes:
+        kind: ``factorial``, or a SALib sample: ``latin``, ``sobol``, ``morris``.
+        paths: The varied paths, one column each in the datasets.
+        variants: Every variant's values, numbered by position.
+        about: What the manifest records of the design (factors, values, samples, ...).
+    """
+
+    kind: str
+    paths: tuple[str, ...]
+    variants: tuple[Params, ...]
+    about: dict[str, Any]
+
+
+def factorial(factors: Sequence[Factor]) -> Design:
+    """The full factorial design of ``factors``."""
+    about = {
+        "kind": "factorial",
+        "factors": [{"path": f.path, "values": list(f.values)} for f in factors],
+    }
+    paths = tuple(f.path for f in factors)
+    return Design("factorial", paths, tuple(variants(factors)), about)
+
+
 def variants(factors: Sequence[Factor]) -> list[tuple[tuple[str, Any], ...]]:
     """Every combination of the factors' values (full factorial), the first slowest."""
     paths = [f.path for f in factors]
@@ -217,9 +248,14 @@ def variants(factors: Sequence[Factor]) -> list[tuple[tuple[str, Any], ...]]:
     ]
 
 
-def run_id(base: Base, params: Sequence[tuple[str, Any]], seed: int) -> str:
-    """The id of a run: a hash of the resolved parameters, the seed and the mfcsim version."""
+def run_id(base: Base, variant: int, params: Sequence[tuple[str, Any]], seed: int) -> str:
+    """The id of a run: a hash of the resolved parameters, the seed and the mfcsim version.
+
+    The variant's number is part of it: a sample may draw the same point twice (Morris
+    trajectories cross), and each variant has its own runs.
+    """
     identity = {
+        "variant": variant,
         "scenario_sha256": base.sha256,
         "set": list(base.overrides),
         "days": base.days,
@@ -237,4 +273,4 @@ def runs(
     """The runs of a design: every variant's ``reps`` replications, variant by variant."""
     for index, params in enumerate(designs):
         for r in range(reps):
-            yield Run(run_id(base, params, seed + r), index, params, r, seed + r)
+            yield Run(run_id(base, index, params, seed + r), index, params, r, seed + r)

@@ -24,7 +24,7 @@ from mfcsim import __version__
 from mfcsim.compare import Measure, indicators_of
 from mfcsim.errors import one_line
 from mfcsim.sweep import store
-from mfcsim.sweep.design import Base, Factor, Run, runs, variants
+from mfcsim.sweep.design import Base, Design, Run, runs
 
 #: A progress callback: finished, failed, running and remaining runs of this invocation.
 Progress = Callable[[int, int, int, int], None]
@@ -59,14 +59,12 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
 
-def manifest(
-    base: Base, factors: Sequence[Factor], reps: int, seed: int, measure: Measure
-) -> dict[str, Any]:
-    """The ``sweep.json`` of a factorial sweep (design, seeds, versions, scenario hash)."""
+def manifest(base: Base, design: Design, reps: int, seed: int, measure: Measure) -> dict[str, Any]:
+    """The ``sweep.json`` of a sweep (design, seeds, versions, scenario hash)."""
     import dask
     import distributed
 
-    count = len(variants(factors))
+    count = len(design.variants)
     return {
         "kind": store.KIND,
         "format": 1,
@@ -74,19 +72,15 @@ def manifest(
         "set": list(base.overrides),
         "days": base.days,
         "seed": seed,
-        "design": {
-            "kind": "factorial",
-            "factors": [{"path": f.path, "values": list(f.values)} for f in factors],
-            "measure": measure.__name__,
-        },
+        "design": {**design.about, "measure": measure.__name__},
         "variants": count,
         "reps": reps,
         "runs": count * reps,
         "seeds": [seed + r for r in range(reps)],
         "seed_rule": SEED_RULE,
-        "run_id": "sha256 of (scenario sha256, --set, days, variant values, seed, mfcsim "
-        "version), first 20 hex digits",
-        "columns": ["run_id", "variant", *(f.path for f in factors), "replication", "seed"],
+        "run_id": "sha256 of (scenario sha256, --set, days, variant number and values, seed, "
+        "mfcsim version), first 20 hex digits",
+        "columns": ["run_id", "variant", *design.paths, "replication", "seed"],
         "versions": {
             "mfcsim": __version__,
             "dask": dask.__version__,
@@ -98,7 +92,7 @@ def manifest(
 
 def run_sweep(
     base: Base,
-    factors: Sequence[Factor],
+    design: Design,
     reps: int,
     seed: int,
     folder: Path,
@@ -109,11 +103,12 @@ def run_sweep(
     measure: Measure = indicators_of,
     progress: Progress | None = None,
 ) -> SweepReport:
-    """Run (or resume) a full factorial sweep into ``folder``.
+    """Run (or resume) a sweep into ``folder``.
 
     Args:
         base: The scenario as read, with the ``--set`` overrides and horizon of every run.
-        factors: The varied parameters (checked with :func:`design.check_factors`).
+        design: The variants (:func:`design.factorial` of factors checked with
+            :func:`design.check_factors`, or a sample of a sweep file).
         reps: Replications per variant; replication ``r`` runs on seed ``seed + r``.
         seed: The base seed.
         folder: The sweep folder: new, empty, or this sweep's (to resume it).
@@ -131,19 +126,19 @@ def run_sweep(
 
     from mfcsim.sweep.cluster import dask_client
 
-    about = manifest(base, factors, reps, seed, measure)
+    about = manifest(base, design, reps, seed, measure)
     done = store.open_folder(folder, about)
     store.write_manifest(folder, about)
-    designs = variants(factors)
-    pending = [r for r in runs(base, designs, reps, seed) if r.run_id not in done]
-    report = SweepReport(folder, len(designs) * reps, skipped=len(designs) * reps - len(pending))
+    total = len(design.variants) * reps
+    pending = [r for r in runs(base, design.variants, reps, seed) if r.run_id not in done]
+    report = SweepReport(folder, total, skipped=total - len(pending))
     if not pending:
         return report
     n_workers = workers or os.cpu_count() or 1
     size = batch or max(1, min(MAX_BATCH, len(pending) // (TASKS_PER_WORKER * n_workers)))
     report.batch = size
     batches = [pending[i : i + size] for i in range(0, len(pending), size)]
-    paths = [f.path for f in factors]
+    paths = list(design.paths)
     start = time.perf_counter()
     with dask_client(n_workers, scheduler) as client:
         threads = sum(client.nthreads().values()) or n_workers
