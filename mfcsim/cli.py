@@ -505,6 +505,12 @@ def sweep_status(folder: Annotated[Path, typer.Argument(help="A sweep folder.")]
         )
 
 
+def _save(table: Any, path: Path) -> None:
+    """Write a table of a sweep folder as Parquet and print its path."""
+    table.to_parquet(path, index=False)
+    typer.echo(str(path))
+
+
 @sweep_app.command("summarize")
 def sweep_summarize(
     folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
@@ -516,8 +522,7 @@ def sweep_summarize(
     from mfcsim.sweep.analysis import summarize
 
     table = summarize(folder)
-    table.to_parquet(folder / "summary.parquet", index=False)
-    typer.echo(str(folder / "summary.parquet"))
+    _save(table, folder / "summary.parquet")
     rows = table if all_ else table[(table["scope"] == "cluster") & (table["period"] == "all")]
     params = list(table.columns[1 : table.columns.get_loc("indicator")])
     header = ("variant", *params, "indicator", "unit", "n", "mean", "95 % CI")
@@ -551,8 +556,7 @@ def sweep_sensitivity(
     from mfcsim.sweep.analysis import sensitivity
 
     table = sensitivity(folder)
-    table.to_parquet(folder / "sensitivity.parquet", index=False)
-    typer.echo(str(folder / "sensitivity.parquet"))
+    _save(table, folder / "sensitivity.parquet")
     if table.empty:
         typer.echo("no indicator varies across the sample")
         return
