@@ -344,3 +344,47 @@ def test_a_bad_sweep_file_is_one_line_exit_2_and_nothing_written(
     assert err.startswith("mfcsim: error: ")
     assert message in err
     assert not out.exists()
+
+
+def test_an_existing_dask_cluster_given_by_scheduler_runs_sweeps_and_replications(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--scheduler ADDRESS: a running cluster's workers do the runs; same bytes as here."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        address = cluster.scheduler_address
+        args = ["run", str(tiny_path), "--days", "2", "--reps", "2", "--quiet", "--set", NOISE]
+        assert main([*args, "--out", str(tmp_path / "here")]) == 0
+        assert main([*args, "--scheduler", address, "--out", str(tmp_path / "there")]) == 0
+        sweep = ["sweep", "run", str(tiny_path), "--days", "2", "--vary", f"{CAPACITY}=6,9"]
+        assert main([*sweep, "--scheduler", address, "--quiet", "--out", str(tmp_path / "sw")]) == 0
+        done = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    capsys.readouterr()
+    for name in ("indicators.parquet", "rep-001/flows.parquet"):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "there" / name).read_bytes()
+    assert status(tmp_path / "sw")["finished"] == 2
+    assert done == ["replication", "run_batch"]  # both went through that scheduler
+
+
+def test_the_python_example_in_docs_sweep_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ```python block of docs/sweep.md runs as written."""
+    import re
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    text = (root / "docs" / "sweep.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "docs/sweep.md", "exec"), namespace)
+    table = namespace["table"]
+    assert set(table["variant"]) == {0, 1, 2}  # type: ignore[index]
