@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -373,18 +374,8 @@ def test_an_existing_dask_cluster_given_by_scheduler_runs_sweeps_and_replication
 
 
 def test_the_python_example_in_docs_sweep_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_doc_example: Callable[[str], dict[str, object]],
 ) -> None:
     """The ```python block of docs/sweep.md runs as written."""
-    import re
-    import shutil
-
-    root = Path(__file__).resolve().parents[1]
-    shutil.copytree(root / "scenarios", tmp_path / "scenarios")
-    monkeypatch.chdir(tmp_path)
-    text = (root / "docs" / "sweep.md").read_text()
-    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
-    namespace: dict[str, object] = {}
-    exec(compile(block, "docs/sweep.md", "exec"), namespace)
-    table = namespace["table"]
+    table = run_doc_example("sweep.md")["table"]
     assert set(table["variant"]) == {0, 1, 2}  # type: ignore[index]
