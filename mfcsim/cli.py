@@ -552,7 +552,7 @@ def sweep_sensitivity(
         False
     ),
 ) -> None:
-    """Morris (mu*, sigma) or Sobol (S1, ST) indices per indicator, with bootstrap intervals."""
+    """Morris (mu*, sigma) or Sobol (S1, ST) indices per indicator: table, Parquet, Plotly."""
     from mfcsim.sweep.analysis import sensitivity
 
     table = sensitivity(folder)
@@ -560,6 +560,10 @@ def sweep_sensitivity(
     if table.empty:
         typer.echo("no indicator varies across the sample")
         return
+    from mfcsim.sweep.figures import sensitivity_figure
+
+    sensitivity_figure(table).write_html(folder / "sensitivity.html", include_plotlyjs=True)
+    typer.echo(str(folder / "sensitivity.html"))
     rows = table if all_ else table[table["n"] == table["n"].max()]
     sobol = "S1" in table.columns
     names = ("S1", "ST") if sobol else ("mu_star", "sigma")

@@ -307,7 +307,12 @@ def test_a_sobol_sweep_file_runs_its_sample_and_gives_indices_with_convergence(
     food = table[(table["indicator"] == "final_consumption_t") & (table["n"] == 4)]
     by = food.set_index("parameter")["ST"]
     assert by["firms.town.params.population"] > 0.9  # the town eats what it has people for
-    assert "final_consumption_t" in capsys.readouterr().out
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == [str(out / "sensitivity.parquet"), str(out / "sensitivity.html")]
+    assert any(line.startswith("final_consumption_t") for line in printed)
+    html = (out / "sensitivity.html").read_text()
+    assert "final_consumption_t: total Sobol index ST" in html
+    assert html.count('"name":"N = 4"') == table["indicator"].nunique()
 
 
 @pytest.mark.parametrize(
