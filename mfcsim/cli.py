@@ -414,16 +414,22 @@ def sweep_run(
     headline: Annotated[
         bool, typer.Option(help="Keep only the headline figures (kpis.json), not every indicator.")
     ] = False,
+    keep: Annotated[
+        list[str] | None, typer.Option(help="Keep a further table of every run: flows.")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the sweep folder's path.")] = False,
 ) -> None:
     """Run the factorial design of the --vary factors (or a sweep file's), --reps times each."""
     from mfcsim.compare import headline_indicators, indicators_of
     from mfcsim.results import check_out_folder
     from mfcsim.sweep.design import Factor, check_factors, factorial, parse_vary, read_base
-    from mfcsim.sweep.runner import run_sweep
+    from mfcsim.sweep.runner import KEEPABLE, run_sweep
     from mfcsim.sweep.sampling import design_of, is_sweep_file, read_sweep_file
 
     _check_counts(reps=reps, workers=workers, batch=batch)
+    for name in keep or []:
+        if name not in KEEPABLE:
+            raise UsageError(f"--keep {name}: unknown table (accepted: {', '.join(KEEPABLE)})")
     overrides = list(set_ or [])
     if scenario.is_file() and is_sweep_file(scenario):
         if vary:
@@ -456,6 +462,7 @@ def sweep_run(
             scheduler=scheduler,
             batch=batch,
             measure=measure,
+            keep=sorted(set(keep or [])),
             progress=tick,
         )
     typer.echo(str(folder))

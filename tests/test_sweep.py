@@ -59,6 +59,12 @@ def assert_every_run_once(folder: Path, expected: set[str]) -> pd.DataFrame:
     assert set(per_run.index) == expected
     assert per_run.nunique() == 1  # no run's rows twice
     assert not indicators.duplicated(["run_id", "indicator", "scope", "period"]).any()
+    for kept in [p.name for p in folder.iterdir() if p.name == "flows"]:
+        owners = [
+            set(pd.read_parquet(p, columns=["run_id"])["run_id"])
+            for p in sorted((folder / kept).glob("part-*.parquet"))
+        ]
+        assert sorted(i for part in owners for i in part) == sorted(expected)  # one part each
     return table
 
 
@@ -116,6 +122,7 @@ def test_a_client_killed_with_sigkill_resumes_and_runs_each_id_once(
     """SIGKILL the client after some runs: the same command finishes the rest only."""
     args = [str(tiny_path), "--days", "3", "--set", NOISE, "--vary", f"{CAPACITY}=5:9:1"]
     args += ["--reps", "3", "--workers", "2", "--batch", "1", "--quiet", "--out", "sw"]
+    args += ["--keep", "flows"]
     folder = tmp_path / "sw"
     proc = sweep_cli(*args, cwd=tmp_path)
     try:
@@ -136,6 +143,8 @@ def test_a_client_killed_with_sigkill_resumes_and_runs_each_id_once(
     assert {k: after[k] for k in before} == before  # finished parts untouched, not re-run
     assert len(after) - len(before) == 15 - len(done)
     assert status(folder)["remaining"] == 0
+    flows = store.read_table(folder, "flows")
+    assert {"run_id", "variant", CAPACITY, "replication", "seed", "material"} <= set(flows.columns)
 
 
 def test_a_failing_run_is_recorded_and_the_others_finish(
@@ -225,6 +234,7 @@ def _spawned_children(pid: int) -> list[int]:
         (["--vary", "seed=1,2"], "mfcsim: error: --vary seed: not a parameter to vary"),
         (["--vary", f"{CAPACITY}=-1"], "greater than or equal to 0"),
         (["--reps", "0"], "mfcsim: error: --reps 0: too small"),
+        (["--keep", "stocks"], "mfcsim: error: --keep stocks: unknown table (accepted: flows)"),
     ],
 )
 def test_bad_sweep_input_is_one_line_exit_2_and_nothing_written(

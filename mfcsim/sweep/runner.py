@@ -26,6 +26,8 @@ from mfcsim.errors import one_line
 from mfcsim.sweep import store
 from mfcsim.sweep.design import Base, Design, Run, runs
 
+#: The tables ``--keep`` may add to the indicators, and what gives them from a run.
+KEEPABLE = {"flows": lambda results: results.flows}
 #: A progress callback: finished, failed, running and remaining runs of this invocation.
 Progress = Callable[[int, int, int, int], None]
 #: The most runs in one Dask task when the batch size is chosen automatically.
@@ -59,7 +61,14 @@ class SweepReport:
     errors: list[str] = field(default_factory=list)
 
 
-def manifest(base: Base, design: Design, reps: int, seed: int, measure: Measure) -> dict[str, Any]:
+def manifest(
+    base: Base,
+    design: Design,
+    reps: int,
+    seed: int,
+    measure: Measure,
+    keep: Sequence[str] = (),
+) -> dict[str, Any]:
     """The ``sweep.json`` of a sweep (design, seeds, versions, scenario hash)."""
     import dask
     import distributed
@@ -72,7 +81,7 @@ def manifest(base: Base, design: Design, reps: int, seed: int, measure: Measure)
         "set": list(base.overrides),
         "days": base.days,
         "seed": seed,
-        "design": {**design.about, "measure": measure.__name__},
+        "design": {**design.about, "measure": measure.__name__, "keep": sorted(keep)},
         "variants": count,
         "reps": reps,
         "runs": count * reps,
@@ -101,6 +110,7 @@ def run_sweep(
     scheduler: str | None = None,
     batch: int | None = None,
     measure: Measure = indicators_of,
+    keep: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> SweepReport:
     """Run (or resume) a sweep into ``folder``.
@@ -117,6 +127,7 @@ def run_sweep(
         batch: Runs per Dask task (default: up to :data:`MAX_BATCH`, about
             :data:`TASKS_PER_WORKER` tasks per worker).
         measure: What to keep of each run (default: every indicator).
+        keep: Further tables to keep of each run, each a dataset (``flows``: the ledger).
         progress: Called after each batch with finished, failed, running, remaining runs.
 
     Raises:
@@ -126,8 +137,8 @@ def run_sweep(
 
     from mfcsim.sweep.cluster import dask_client
 
-    about = manifest(base, design, reps, seed, measure)
-    done = store.open_folder(folder, about)
+    about = manifest(base, design, reps, seed, measure, keep)
+    done = store.open_folder(folder, about, ("indicators", *keep))
     store.write_manifest(folder, about)
     total = len(design.variants) * reps
     pending = [r for r in runs(base, design.variants, reps, seed) if r.run_id not in done]
@@ -143,7 +154,8 @@ def run_sweep(
     with dask_client(n_workers, scheduler) as client:
         threads = sum(client.nthreads().values()) or n_workers
         futures = {
-            client.submit(run_batch, base, b, paths, measure, pure=False): b for b in batches
+            client.submit(run_batch, base, b, paths, measure, tuple(keep), pure=False): b
+            for b in batches
         }
         remaining = len(pending)
         if progress is not None:
@@ -153,11 +165,11 @@ def run_sweep(
             if future.status == "error":
                 exc = future.exception()
                 failures = [_failure(r, paths, exc) for r in batch_runs]
-                indicators, finished = pd.DataFrame(), pd.DataFrame()
+                tables, finished = {}, pd.DataFrame()
             else:
-                indicators, finished, failures = future.result()
+                tables, finished, failures = future.result()
             future.release()
-            store.write_batch(folder, indicators, finished)
+            store.write_batch(folder, tables, finished)
             for record in failures:
                 store.write_failure(folder, record)
                 report.errors.append(f"run {record['run_id']}: {record['error']}")
@@ -172,18 +184,24 @@ def run_sweep(
 
 
 def run_batch(
-    base: Base, batch: Sequence[Run], paths: Sequence[str], measure: Measure
-) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
-    """Run a batch of runs (on a worker): their indicators, their rows, their failures.
+    base: Base,
+    batch: Sequence[Run],
+    paths: Sequence[str],
+    measure: Measure,
+    keep: Sequence[str] = (),
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[dict[str, Any]]]:
+    """Run a batch of runs (on a worker): their tables, their rows, their failures.
 
     Returns:
-        The indicators of the finished runs (``run_id, variant, <paths>, replication, seed``
-        then the measured columns), one row per finished run (the same first columns and
-        ``seconds``), and a record per run that raised.
+        The tables of the finished runs by name, ``indicators`` and those of ``keep``
+        (``run_id, variant, <paths>, replication, seed`` then the table's columns), one row
+        per finished run (the same first columns and ``seconds``), and a record per run
+        that raised.
     """
     from mfcsim.simulation import Simulation
 
-    frames, rows, failures = [], [], []
+    frames: dict[str, list[pd.DataFrame]] = {name: [] for name in ("indicators", *keep)}
+    rows, failures = [], []
     scenarios: dict[int, Any] = {}
     for run in batch:
         start = time.perf_counter()
@@ -191,17 +209,19 @@ def run_batch(
             if run.variant not in scenarios:
                 scenarios = {run.variant: base.scenario(run.params)}
             results = Simulation(scenarios[run.variant], seed=run.seed).run()
-            frame = measure(results)
+            made = {"indicators": measure(results)}
+            made.update({name: KEEPABLE[name](results).copy() for name in keep})
         except Exception as exc:  # a run that raises is recorded, the others go on
             failures.append(_failure(run, paths, exc))
             continue
         head = _head(run, paths)
-        for i, (name, value) in enumerate(head.items()):
-            frame.insert(i, name, value)
-        frames.append(frame)
+        for name, frame in made.items():
+            for i, (column, value) in enumerate(head.items()):
+                frame.insert(i, column, value)
+            frames[name].append(frame)
         rows.append({**head, "seconds": time.perf_counter() - start})
-    indicators = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return indicators, pd.DataFrame(rows), failures
+    tables = {k: pd.concat(v, ignore_index=True) for k, v in frames.items() if v}
+    return tables, pd.DataFrame(rows), failures
 
 
 def _head(run: Run, paths: Sequence[str]) -> dict[str, Any]:

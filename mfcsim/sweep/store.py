@@ -4,12 +4,13 @@ Layout::
 
     sweep.json                    the manifest: design, seeds, versions, the scenario's hash
     indicators/part-KEY.parquet   the indicators of the runs of one finished batch
+    flows/part-KEY.parquet        their ledgers (with ``--keep flows``)
     runs/part-KEY.parquet         one row per finished run of that batch (written last)
     failed/RUN_ID.json            a run that raised: its variant, seed and error
 
 Each part is written under a temporary name and renamed, and a batch's ``runs`` part is
-written after its ``indicators`` part: a run is finished when its id is in ``runs/``. On
-opening, indicator parts without their ``runs`` part (a client killed between the two
+written after its other parts: a run is finished when its id is in ``runs/``. On
+opening, parts without their ``runs`` part (a client killed between the two
 renames) and temporary files are removed, so every finished run is in each dataset exactly
 once and an unfinished one is run again.
 """
@@ -32,10 +33,13 @@ from mfcsim.results import json_text
 KIND = "mfcsim-sweep"
 #: The manifest's fields that must match for a folder to be resumed by a command.
 IDENTITY = ("scenario", "set", "days", "seed", "design")
-TABLES = ("indicators", "runs")
+#: The folders that are not a table's dataset.
+OTHER = ("runs", "failed")
 
 
-def open_folder(folder: Path, manifest: dict[str, Any]) -> set[str]:
+def open_folder(
+    folder: Path, manifest: dict[str, Any], tables: Sequence[str] = ("indicators",)
+) -> set[str]:
     """Make ``folder`` a sweep folder for ``manifest``, or resume it; its finished run ids.
 
     Raises:
@@ -58,9 +62,9 @@ def open_folder(folder: Path, manifest: dict[str, Any]) -> set[str]:
                 f"--out {folder}: holds another sweep (its {', '.join(differs) or 'kind'} "
                 f"differs; {accepted})"
             )
-        return _tidy(folder)
+        return _tidy(folder, tables)
     folder.mkdir(parents=True, exist_ok=True)
-    for table in (*TABLES, "failed"):
+    for table in (*tables, *OTHER):
         (folder / table).mkdir(exist_ok=True)
     write_manifest(folder, manifest)
     return set()
@@ -100,16 +104,17 @@ def failed_runs(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted((folder / "failed").glob("*.json"))]
 
 
-def _tidy(folder: Path) -> set[str]:
-    """Remove temporary files, orphan indicator parts and stale failures; the finished ids."""
-    for table in (*TABLES, "failed"):
+def _tidy(folder: Path, tables: Sequence[str]) -> set[str]:
+    """Remove temporary files, orphan parts and stale failures; the finished ids."""
+    for table in (*tables, *OTHER):
         (folder / table).mkdir(exist_ok=True)
         for tmp in (folder / table).glob(".*.tmp"):
             tmp.unlink()
     done = {p.name for p in (folder / "runs").glob("part-*.parquet")}
-    for part in (folder / "indicators").glob("part-*.parquet"):
-        if part.name not in done:
-            part.unlink()
+    for table in tables:
+        for part in (folder / table).glob("part-*.parquet"):
+            if part.name not in done:
+                part.unlink()
     ids = finished_ids(folder)
     for record in (folder / "failed").glob("*.json"):
         if record.stem in ids:
@@ -122,12 +127,13 @@ def part_key(run_ids: Iterable[str]) -> str:
     return hashlib.sha256(",".join(sorted(run_ids)).encode()).hexdigest()[:20]
 
 
-def write_batch(folder: Path, indicators: pd.DataFrame, runs: pd.DataFrame) -> None:
-    """Write one batch's finished runs: the indicators part first, then the runs part."""
+def write_batch(folder: Path, tables: dict[str, pd.DataFrame], runs: pd.DataFrame) -> None:
+    """Write one batch's finished runs: each table's part first, then the runs part."""
     if runs.empty:
         return
     name = f"part-{part_key(runs['run_id'])}.parquet"
-    _replace(folder / "indicators" / name, _parquet_bytes(indicators))
+    for table, frame in tables.items():
+        _replace(folder / table / name, _parquet_bytes(frame))
     _replace(folder / "runs" / name, _parquet_bytes(runs))
     for run_id in runs["run_id"]:
         (folder / "failed" / f"{run_id}.json").unlink(missing_ok=True)
