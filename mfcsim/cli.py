@@ -424,7 +424,7 @@ def sweep_run(
     from mfcsim.results import check_out_folder
     from mfcsim.sweep.design import Factor, check_factors, factorial, parse_vary, read_base
     from mfcsim.sweep.runner import KEEPABLE, run_sweep
-    from mfcsim.sweep.sampling import design_of, is_sweep_file, read_sweep_file
+    from mfcsim.sweep.sampling import bases_of, design_of, is_sweep_file, read_sweep_file
 
     _check_counts(reps=reps, workers=workers, batch=batch)
     for name in keep or []:
@@ -435,14 +435,15 @@ def sweep_run(
         if vary:
             raise UsageError(f"--vary with the sweep file {scenario}: not both (it has the design)")
         spec = read_sweep_file(scenario)
-        scenario, overrides = spec.scenario, [*spec.overrides, *overrides]
+        overrides = [*spec.overrides, *overrides]
         days, seed = spec.days if days is None else days, spec.seed if seed is None else seed
         reps = spec.reps if reps is None else reps
         design = design_of(spec)
+        base = bases_of(spec, scenario, overrides, days)
     else:
         design = factorial([parse_vary(text) for text in vary or []])
+        base = read_base(scenario, overrides, days)
     reps = 1 if reps is None else reps
-    base = read_base(scenario, overrides, days)
     check_factors(base, [Factor(path, ()) for path in design.paths])
     first = base.scenario(design.variants[0])  # a value refused by every variant: exit 2 now
     base_seed = first.seed if seed is None else seed

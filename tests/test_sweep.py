@@ -394,3 +394,28 @@ def test_the_python_example_in_docs_sweep_runs(
     """The ```python block of docs/sweep.md runs as written."""
     table = run_doc_example("sweep.md")["table"]
     assert set(table["variant"]) == {0, 1, 2}  # type: ignore[index]
+
+
+def test_several_scenario_files_are_one_factor_of_a_sweep_file(
+    tiny_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scenario: [a.yaml, b.yaml] crossed with vary: each variant runs its own file."""
+    text = tiny_path.read_text()
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text(text.replace("population: 5000", "population: 9000"))
+    sweep_file = tmp_path / "files.yaml"
+    sweep_file.write_text(f"scenario: [a.yaml, b.yaml]\ndays: 2\nvary:\n  {CAPACITY}: [6, 9]\n")
+    out = tmp_path / "sw"
+    args = ["sweep", "run", str(sweep_file), "--workers", "2", "--headline", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    capsys.readouterr()
+    got = store.read_table(out, "indicators")
+    assert list(got.columns[:4]) == ["run_id", "variant", "scenario", CAPACITY]
+    food = got[got["indicator"] == "final_consumption_t"].set_index(["scenario", CAPACITY])
+    assert food["value"].nunique() == 2  # the town's size, not the digester, sets it
+    assert food.loc[("a.yaml", 9), "value"] == food.loc[("a.yaml", 6), "value"]
+    alone = read_base(tmp_path / "b.yaml", [], 2).scenario([(CAPACITY, 9)])
+    kpis = Simulation(alone, seed=alone.seed).run().kpis
+    assert food.loc[("b.yaml", 9), "value"] == kpis["final_consumption_t"]
+    about = json.loads((out / "sweep.json").read_text())
+    assert about["design"]["factors"][0] == {"path": "scenario", "values": ["a.yaml", "b.yaml"]}

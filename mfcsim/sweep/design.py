@@ -99,6 +99,61 @@ class Base:
             data = apply_overrides(data, [f"horizon={self.days}"], lines)
         return scenario_from_dict(data, source=self.source, lines=lines)
 
+    def members(self) -> list[Base]:
+        """The scenario files of the sweep: this one."""
+        return [self]
+
+
+#: The factor of a sweep file that chooses among several scenario files.
+SCENARIO_FACTOR = "scenario"
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    """Several scenario files as one factor (``scenario:`` a list in a sweep file).
+
+    A variant's ``scenario`` value names the file (as written in the sweep file); the other
+    values apply to it. Everything else reads as for one :class:`Base`.
+    """
+
+    bases: dict[str, Base]
+
+    def members(self) -> list[Base]:
+        """The scenario files of the sweep."""
+        return list(self.bases.values())
+
+    @property
+    def sha256(self) -> str:
+        """A hash of every file's name and SHA-256."""
+        text = json.dumps({k: b.sha256 for k, b in self.bases.items()}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def source(self) -> str:
+        """The files, comma separated."""
+        return ", ".join(b.source for b in self.bases.values())
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The first file's data (its name names the sweep)."""
+        return self.members()[0].data
+
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """The ``--set`` overrides, shared."""
+        return self.members()[0].overrides
+
+    @property
+    def days(self) -> int | None:
+        """The horizon, shared."""
+        return self.members()[0].days
+
+    def scenario(self, params: Sequence[tuple[str, Any]]) -> Scenario:
+        """The validated scenario of one variant: its file, with its other values."""
+        name = dict(params)[SCENARIO_FACTOR]
+        rest = [(p, v) for p, v in params if p != SCENARIO_FACTOR]
+        return self.bases[name].scenario(rest)
+
 
 def read_base(path: Path, overrides: Sequence[str], days: int | None) -> Base:
     """Read the scenario file (with what it extends) once, for every run of the sweep.
@@ -184,13 +239,19 @@ def _yaml_value(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10**9).strip().removesuffix("\n...")
 
 
-def check_factors(base: Base, factors: Sequence[Factor]) -> None:
-    """Refuse a factor whose path ``--set`` would refuse, or a path varied twice.
+def check_factors(base: Base | Scenarios, factors: Sequence[Factor]) -> None:
+    """Refuse a factor whose path ``--set`` would refuse (in every file), or a path varied twice.
 
     Raises:
         ScenarioError: At ``--vary``, naming the path and what is accepted.
         UsageError: If two factors share a path.
     """
+    several = isinstance(base, Scenarios)
+    for member in base.members():
+        _check_paths(member, [f for f in factors if not (several and f.path == SCENARIO_FACTOR)])
+
+
+def _check_paths(base: Base, factors: Sequence[Factor]) -> None:
     seen: set[str] = set()
     data = apply_overrides(base.data, list(base.overrides), copy.copy(base.lines))
     for factor in factors:
@@ -248,7 +309,9 @@ def variants(factors: Sequence[Factor]) -> list[tuple[tuple[str, Any], ...]]:
     ]
 
 
-def run_id(base: Base, variant: int, params: Sequence[tuple[str, Any]], seed: int) -> str:
+def run_id(
+    base: Base | Scenarios, variant: int, params: Sequence[tuple[str, Any]], seed: int
+) -> str:
     """The id of a run: a hash of the resolved parameters, the seed and the mfcsim version.
 
     The variant's number is part of it: a sample may draw the same point twice (Morris
@@ -268,7 +331,7 @@ def run_id(base: Base, variant: int, params: Sequence[tuple[str, Any]], seed: in
 
 
 def runs(
-    base: Base, designs: Sequence[tuple[tuple[str, Any], ...]], reps: int, seed: int
+    base: Base | Scenarios, designs: Sequence[tuple[tuple[str, Any], ...]], reps: int, seed: int
 ) -> Iterator[Run]:
     """The runs of a design: every variant's ``reps`` replications, variant by variant."""
     for index, params in enumerate(designs):

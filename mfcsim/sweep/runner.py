@@ -24,7 +24,7 @@ from mfcsim import __version__
 from mfcsim.compare import Measure, indicators_of
 from mfcsim.errors import one_line
 from mfcsim.sweep import store
-from mfcsim.sweep.design import Base, Design, Run, runs
+from mfcsim.sweep.design import Base, Design, Run, Scenarios, runs
 
 #: The tables ``--keep`` may add to the indicators, and what gives them from a run.
 KEEPABLE = {"flows": lambda results: results.flows}
@@ -62,7 +62,7 @@ class SweepReport:
 
 
 def manifest(
-    base: Base,
+    base: Base | Scenarios,
     design: Design,
     reps: int,
     seed: int,
@@ -100,7 +100,7 @@ def manifest(
 
 
 def run_sweep(
-    base: Base,
+    base: Base | Scenarios,
     design: Design,
     reps: int,
     seed: int,
@@ -184,7 +184,7 @@ def run_sweep(
 
 
 def run_batch(
-    base: Base,
+    base: Base | Scenarios,
     batch: Sequence[Run],
     paths: Sequence[str],
     measure: Measure,

@@ -4,7 +4,7 @@ A sweep file names its scenario (relative to the file) and either ``vary`` (the 
 design of ``--vary``) or ``sample`` (a Latin hypercube, Sobol or Morris sample over ranges,
 drawn with SALib)::
 
-    scenario: ../scenarios/tiny.yaml
+    scenario: ../scenarios/tiny.yaml   # or a list of files: one factor (with vary only)
     days: 10                # optional: replaces the horizon
     reps: 2                 # optional: replications per variant (default 1)
     seed: 7                 # optional: base seed (default the scenario's)
@@ -28,7 +28,15 @@ from typing import Any
 import yaml
 
 from mfcsim.errors import UsageError
-from mfcsim.sweep.design import Design, Factor, factorial, parse_vary
+from mfcsim.sweep.design import (
+    SCENARIO_FACTOR,
+    Design,
+    Factor,
+    Scenarios,
+    factorial,
+    parse_vary,
+    read_base,
+)
 
 #: The sampling methods and the rows they draw for ``n`` and ``d`` factors.
 METHODS = {
@@ -45,6 +53,7 @@ class SweepFile:
     """What a sweep file declares."""
 
     scenario: Path
+    scenarios: tuple[str, ...]
     days: int | None
     reps: int | None
     seed: int | None
@@ -76,8 +85,23 @@ def read_sweep_file(path: Path) -> SweepFile:
     unknown = sorted(set(data) - KEYS)
     if unknown:
         raise bad(unknown[0], f"unknown key (accepted: {', '.join(sorted(KEYS))})")
-    if not isinstance(data.get("scenario"), str):
-        raise bad("scenario", "must be the path of a scenario file, relative to the sweep file")
+    named = data.get("scenario")
+    names = [named] if isinstance(named, str) else named
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) for n in names)
+        or len(set(names)) != len(names)
+    ):
+        raise bad(
+            "scenario",
+            "must be a scenario file, or a list of different ones, relative to the sweep file",
+        )
+    if len(names) > 1 and "sample" in data:
+        raise bad("scenario", "several scenario files go with vary (a factorial), not sample")
+    for name in names:
+        if not (path.parent / name).is_file():
+            raise bad("scenario", f"{name}: no such file (relative to the sweep file)")
     for key in ("days", "reps", "seed"):
         value = data.get(key)
         low = 0 if key == "seed" else 1
@@ -93,7 +117,8 @@ def read_sweep_file(path: Path) -> SweepFile:
     factors = _vary(data.get("vary") or {}, bad)
     sample = _sample(data["sample"], bad) if "sample" in data else None
     return SweepFile(
-        path.parent / data["scenario"],
+        path.parent / names[0],
+        tuple(names) if len(names) > 1 else (),
         data.get("days"),
         data.get("reps"),
         data.get("seed"),
@@ -184,5 +209,16 @@ def sampled(sample: dict[str, Any]) -> Design:
 
 
 def design_of(sweep: SweepFile) -> Design:
-    """The design a sweep file declares."""
-    return sampled(sweep.sample) if sweep.sample is not None else factorial(sweep.factors)
+    """The design a sweep file declares (several scenario files: the first factor)."""
+    if sweep.sample is not None:
+        return sampled(sweep.sample)
+    files = [Factor(SCENARIO_FACTOR, sweep.scenarios)] if sweep.scenarios else []
+    return factorial([*files, *sweep.factors])
+
+
+def bases_of(sweep: SweepFile, path: Path, overrides: list[str], days: int | None) -> Any:
+    """The :class:`Base` of the sweep file's scenario, or :class:`Scenarios` of several."""
+    if not sweep.scenarios:
+        return read_base(sweep.scenario, overrides, days)
+    folder = path.parent
+    return Scenarios({n: read_base(folder / n, overrides, days) for n in sweep.scenarios})
