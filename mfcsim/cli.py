@@ -404,7 +404,11 @@ def sweep_run(
         list[str] | None, typer.Option("--set", help="Override a field in every run.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Sweep folder (new, empty, or this sweep's to resume).")
+        Path | None,
+        typer.Option(
+            help="Sweep folder: new, empty, or this sweep's to resume (default "
+            "runs/sweep/<name>/<hash of the design>, so the same command resumes)."
+        ),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Dask worker processes on this machine (default: CPUs).")
@@ -423,8 +427,9 @@ def sweep_run(
     from mfcsim.compare import headline_indicators, indicators_of
     from mfcsim.results import check_out_folder
     from mfcsim.sweep.design import Factor, check_factors, factorial, parse_vary, read_base
-    from mfcsim.sweep.runner import KEEPABLE, run_sweep
+    from mfcsim.sweep.runner import KEEPABLE, manifest, run_sweep
     from mfcsim.sweep.sampling import bases_of, design_of, is_sweep_file, read_sweep_file
+    from mfcsim.sweep.store import identity_key
 
     _check_counts(reps=reps, workers=workers, batch=batch)
     for name in keep or []:
@@ -447,11 +452,13 @@ def sweep_run(
     check_factors(base, [Factor(path, ()) for path in design.paths])
     first = base.scenario(design.variants[0])  # a value refused by every variant: exit 2 now
     base_seed = first.seed if seed is None else seed
-    folder = out if out is not None else default_out(first.name, base_seed, Path("runs") / "sweep")
+    measure = headline_indicators if headline else indicators_of
+    kept = sorted(set(keep or []))
+    about = manifest(base, design, reps, base_seed, measure, kept)
+    folder = out if out is not None else Path("runs", "sweep", first.name, identity_key(about))
     if not (folder.is_dir() and (folder / "sweep.json").is_file()):
         check_out_folder(folder)
     bar, tick = _sweep_progress(not quiet and sys.stderr.isatty())
-    measure = headline_indicators if headline else indicators_of
     with bar:
         report = run_sweep(
             base,
@@ -463,7 +470,7 @@ def sweep_run(
             scheduler=scheduler,
             batch=batch,
             measure=measure,
-            keep=sorted(set(keep or [])),
+            keep=kept,
             progress=tick,
         )
     typer.echo(str(folder))

@@ -419,3 +419,23 @@ def test_several_scenario_files_are_one_factor_of_a_sweep_file(
     assert food.loc[("b.yaml", 9), "value"] == kpis["final_consumption_t"]
     about = json.loads((out / "sweep.json").read_text())
     assert about["design"]["factors"][0] == {"path": "scenario", "values": ["a.yaml", "b.yaml"]}
+
+
+def test_the_same_command_without_out_resumes_in_its_default_folder(
+    tiny_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No --out: runs/sweep/<name>/<hash of the design>, the same again for the same command."""
+    monkeypatch.chdir(tmp_path)
+    args = ["sweep", "run", str(tiny_path), "--vary", f"{CAPACITY}=6", "--workers", "1"]
+    assert main([*args, "--days", "2"]) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert main([*args, "--days", "2"]) == 0
+    second = capsys.readouterr().out.splitlines()
+    assert first[0] == second[0]
+    assert first[0].startswith("runs/sweep/tiny/")
+    assert second[1].startswith("1 run(s): 0 finished now, 0 failed, 1 finished before")
+    assert main([*args, "--days", "3"]) == 0  # another horizon: another folder
+    assert capsys.readouterr().out.splitlines()[0] != first[0]

@@ -70,6 +70,12 @@ def open_folder(
     return set()
 
 
+def identity_key(manifest: dict[str, Any]) -> str:
+    """A short hash of what makes a sweep this sweep (:data:`IDENTITY`): its default folder."""
+    text = json.dumps({k: manifest.get(k) for k in IDENTITY}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The ``sweep.json`` of a sweep folder.
 
