@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema clean bench golden
+.PHONY: install demo test lint format schema clean bench golden dashboard screenshot
 
 $(BIN)/mfcsim: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,8 +13,22 @@ $(BIN)/mfcsim: pyproject.toml
 
 install: $(BIN)/mfcsim
 
+# ends with the path of the run's HTML report
 demo: install
-	$(BIN)/mfcsim run $(SCENARIO)
+	@out=$$($(BIN)/mfcsim run $(SCENARIO) | tee /dev/stderr | sed -n 1p) && \
+	    echo "open the report: $$out/report.html"
+
+# the explorer over every run folder under runs/ (http://127.0.0.1:8050/)
+RUNS ?= runs
+PORT ?= 8050
+dashboard: install
+	$(BIN)/mfcsim dashboard $(RUNS) --port $(PORT)
+
+# docs/report.png, the README's picture of the report: the default scenario's year in Chromium
+screenshot: install
+	rm -rf runs/screenshot
+	$(BIN)/mfcsim run scenarios/default.yaml --out runs/screenshot/default --quiet
+	$(BIN)/python -m dashboards.browser runs/screenshot/default/report.html docs/report.png 1000
 
 test: install
 	$(BIN)/python -m pytest -q

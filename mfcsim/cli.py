@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | sweep | validate | schema | types``.
+"""The command line: ``mfcsim run | compare | sweep | report | dashboard | validate | ...``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -98,6 +98,9 @@ def run(
     ] = None,
     workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
     scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
+    report: Annotated[
+        bool, typer.Option(help="Write report.html into the run folder (not with --reps).")
+    ] = True,
     baseline: Annotated[
         Path | None,
         typer.Option(help="A run folder to compare with, period by period (same periods)."),
@@ -134,14 +137,14 @@ def run(
             _warn(warning)
     if base_frame is not None:
         _compare_with_baseline(results, base_frame)
-    path = results.write(folder)
+    path = results.write(folder, also=_report_writer(folder.name) if report else None)
     typer.echo(str(path))
     if not quiet:
         _warn_about_firms(results.manifest)
         from mfcsim.indicators import print_scorecard, scorecard
         from mfcsim.indicators.headline import headline_figures
 
-        typer.echo(f"report: {path / 'kpis.json'}")
+        typer.echo(f"report: {path / ('report.html' if report else 'kpis.json')}")
         _print_table(headline_figures(results.kpis, results.indicators))
         print_scorecard(scorecard(results.indicators))
 
@@ -174,6 +177,46 @@ def _warn_about_firms(manifest: dict[str, Any]) -> None:
     if manifest.get("per_firm_path_firms"):
         slow = ", ".join(manifest["per_firm_path_firms"])
         typer.echo(f"mfcsim: firms on the per-firm path (own hooks, slower): {slow}", err=True)
+
+
+def _report_writer(label: str) -> Any:
+    """Writes report.html into a run folder while it is still under its temporary name."""
+    from mfcsim.reporting import write_report
+
+    return lambda tmp: write_report(tmp, label=label)
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A run folder, or a comparison folder.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="The HTML file (default FOLDER/report.html).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A run folder to compare the run with (B − A).")
+    ] = None,
+) -> None:
+    """Write the standalone HTML report of a run (or a comparison) and print its path."""
+    from mfcsim.reporting import write_report
+
+    typer.echo(str(write_report(folder, out, baseline=baseline)))
+
+
+@app.command()
+def dashboard(
+    runs_dir: Annotated[Path, typer.Argument(help="A folder of run folders (e.g. runs).")],
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The port to serve on.")] = 8050,
+    host: Annotated[str, typer.Option(help="The address to bind (default: this machine only).")] = (
+        "127.0.0.1"
+    ),
+) -> None:
+    """Serve the Dash explorer over the run folders under RUNS_DIR."""
+    if not runs_dir.is_dir():
+        raise UsageError(f"{runs_dir}: no such folder (accepted: a folder that holds run folders)")
+    from dashboards.explorer import serve
+
+    typer.echo(f"mfcsim explorer: http://{host}:{port}/ (Ctrl-C stops it)", err=True)
+    serve(runs_dir, host=host, port=port)
 
 
 def _warn(message: str) -> None:

@@ -23,7 +23,7 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,29 @@ if TYPE_CHECKING:
     from mfcsim.substances import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
+#: Version of the run folder's layout (``manifest.json``'s ``format_version``): 2 since
+#: v0.2 (activity.parquet, kpis from the indicator registry); folders without it are v0.1's.
+FORMAT_VERSION = 2
+
+
+def check_format_version(root: Path, manifest: dict[str, Any]) -> int:
+    """The folder's format version; refuse one newer than this mfcsim reads.
+
+    Raises:
+        ResultsError: If the version is not a whole number or newer than ``FORMAT_VERSION``.
+    """
+    version = manifest.get("format_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ResultsError(f"{root}: manifest.json format_version {version!r} is not valid "
+                           f"(accepted: a whole number from 1 to {FORMAT_VERSION})")  # fmt: skip
+    if version > FORMAT_VERSION:
+        raise ResultsError(
+            f"{root}: written by a newer mfcsim (run folder format {version}; this one reads "
+            f"formats 1 to {FORMAT_VERSION})"
+        )
+    return version
+
+
 #: Frames written when present: the agent's shipments, buyers' service, disruption events
 #: and the planned and realised activity of every process.
 EXTRA_FRAMES = ("shipments", "service", "events", "activity")
@@ -68,15 +91,28 @@ def resolved_yaml(scenario: Scenario) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
+NODE_PLACE = ("lat", "lon", "x_km", "y_km")
+
+
 def _node_roles(sim: Simulation) -> pd.DataFrame:
-    """Every node with its role (firm, transit, boundary) and type (firm type or boundary kind)."""
+    """Every node with its role, type, sector and a firm's location.
+
+    Role: firm, transit or boundary; type: the firm type or the boundary kind; sector: a
+    firm's type for now; location: lat/lon or x_km/y_km, the other pair NaN.
+    """
     firms = [(f.id, "firm", f.type_name) for f in sim.firms]
     routes = set(sim.scenario.boundary.disposal)
     others = [
         (n, "transit" if n == "in_transit" else "boundary", "disposal" if n in routes else n)
         for n in sim.nodes[len(sim.firms) :]
     ]
-    return pd.DataFrame(firms + others, columns=["node", "role", "type"])
+    frame = pd.DataFrame(firms + others, columns=["node", "role", "type"])
+    frame["sector"] = frame["type"].where(frame["role"] == "firm")
+    places = [sim.scenario.firms[f.id].location for f in sim.firms]
+    for key in NODE_PLACE:
+        column = [getattr(p, key) for p in places] + [None] * len(others)
+        frame[key] = pd.to_numeric(pd.Series(column, dtype=object), errors="coerce")
+    return frame
 
 
 def _materials_frame(scenario: Scenario) -> pd.DataFrame:
@@ -425,6 +461,7 @@ class Results:
         }
         manifest = {
             "scenario": sim.scenario.name,
+            "format_version": FORMAT_VERSION,
             "seed": sim.seed,
             "days": sim.horizon_day,
             "firms": len(sim.firms),
@@ -478,14 +515,19 @@ class Results:
         check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
         return err
 
-    def write(self, folder: str | Path) -> Path:
+    def write(self, folder: str | Path, *, also: Callable[[Path], object] | None = None) -> Path:
         """Write the run folder atomically and return its path.
+
+        ``also`` is called with the folder under its temporary name once every file is in it,
+        to add files (the HTML report) before the folder is renamed.
 
         Raises:
             UsageError: If ``folder`` exists already and is not empty.
         """
         with atomic_folder(folder) as tmp:
             self._write_files(tmp)
+            if also is not None:
+                also(tmp)
         return Path(folder)
 
     def _write_files(self, folder: Path) -> None:
@@ -520,6 +562,7 @@ class Results:
             text = (root / "scenario.resolved.yaml").read_text()
         except (OSError, ValueError) as exc:
             raise ResultsError(f"{root}: not a complete run folder ({exc})") from None
+        check_format_version(root, manifest)
         kpis = {k: (math.nan if v is None else v) for k, v in kpis.items()}
         extra = {
             n: pd.read_parquet(root / f"{n}.parquet")

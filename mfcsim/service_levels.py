@@ -52,9 +52,11 @@ def process_weights_t(scenario: Scenario, materials: pd.DataFrame) -> pd.Series:
 
 def use_table(activity: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
     """Per (firm, process): planned and realised activity, and both as mass (t) by weight."""
-    keys = [activity["firm"].astype(str), activity["process"].astype(str)]
-    sums = activity[["planned", "realised"]].groupby(keys).sum()
-    sums.index.names = ["firm", "process"]
+    grouped = activity.groupby(["firm", "process"], observed=True, sort=False)
+    sums = grouped[["planned", "realised"]].sum()
+    sums.index = pd.MultiIndex.from_tuples(
+        [(str(f), str(p)) for f, p in sums.index], names=["firm", "process"]
+    )
     weight = weights.reindex(sums.index, fill_value=0.0)
     sums["planned_t"] = sums["planned"] * weight
     sums["realised_t"] = sums["realised"] * weight
@@ -64,6 +66,12 @@ def use_table(activity: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
 def fill(realised: float, planned: float) -> float:
     """``realised / planned``; NaN when nothing was planned."""
     return realised / planned if planned > 0.0 else math.nan
+
+
+def use_fill_by_firm(table: pd.DataFrame) -> pd.Series:
+    """Mass-weighted use fill of each firm's processes (NaN where nothing was planned)."""
+    sums = table[["realised_t", "planned_t"]].groupby(level="firm", sort=False).sum()
+    return sums["realised_t"] / sums["planned_t"].where(sums["planned_t"] > 0.0)
 
 
 def use_fill(table: pd.DataFrame, firms: list[str] | None = None) -> float:
@@ -120,5 +128,6 @@ __all__ = [
     "process_weights_t",
     "short_days",
     "use_fill",
+    "use_fill_by_firm",
     "use_table",
 ]

@@ -30,7 +30,7 @@ def test_run_prints_the_run_folder_and_its_headline(tiny_path: Path, tmp_path: P
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == str(out)
-    assert lines[1] == f"report: {out / 'kpis.json'}"
+    assert lines[1] == f"report: {out / 'report.html'}"
     assert "mass balance max rel. error" in proc.stdout
     assert (out / "flows.parquet").is_file()
     assert json.loads((out / "manifest.json").read_text())["days"] == 3

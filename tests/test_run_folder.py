@@ -264,3 +264,28 @@ def test_cli_run_into_a_non_empty_out_exits_2_and_leaves_it_alone(
     )
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+@pytest.mark.parametrize(("version", "ok"), [(2, True), (None, True), (3, False), ("2", False)])
+def test_run_folders_carry_a_format_version_checked_when_read(
+    tiny_path: Path, tmp_path: Path, version: object, ok: bool
+) -> None:
+    import json
+
+    from mfcsim.errors import ResultsError
+    from mfcsim.results import FORMAT_VERSION, Results
+    from mfcsim.testing import run_scenario
+
+    folder = run_scenario(tiny_path, days=2).write(tmp_path / "run")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION == 2
+    if version is None:
+        del manifest["format_version"]  # a v0.1 folder
+    else:
+        manifest["format_version"] = version
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    if ok:
+        Results.read(folder)
+    else:
+        with pytest.raises(ResultsError, match="format"):
+            Results.read(folder)

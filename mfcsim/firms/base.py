@@ -13,7 +13,14 @@ Hooks:
 
 Both ``planned_activity`` and ``target_stock`` are also called one day ahead (the regional
 agent asks on day ``d`` what each firm will need on ``d + 1``), so they must be pure functions
-of the day and the firm's state: keep no counters in them.
+of the day and the firm's state: keep no counters in them. ``target_stock`` may key its
+answer by material index or id. The engine checks the hooks' signatures when a type is
+defined and turns any failure of a hook into a :class:`~mfcsim.errors.FirmHookError` naming
+the firm, its type and the hook.
+
+The base ``produce(day)`` records each process's realised activity (``activity.parquet``,
+the use fill); a type that overrides ``produce`` must record it too
+(``self.sim.activity_realised[day, self.process_offset + i]``), or its use fill reads 0.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ from mfcsim.indicators.registry import indicator
 from mfcsim.indicators.window import Scoped, Window, per_run, per_window
 from mfcsim.service_levels import (
     buyers,
-    fill,
     order_fills,
     order_shares,
     planned_days,
     process_weights_t,
     short_days,
     use_fill,
+    use_fill_by_firm,
     use_table,
 )
 
@@ -50,10 +50,9 @@ def use_fill_indicator(window: Window) -> Scoped:
     """Use fill per process, per firm and for the buyers together."""
     table = _uses(window)
     out = {"cluster": use_fill(table, buyers(window.scenario))}
-    for fid in table.index.get_level_values("firm").unique():
-        out[f"firm:{fid}"] = use_fill(table, [fid])
-    for (fid, pid), row in table.iterrows():
-        out[f"process:{fid}.{pid}"] = fill(float(row["realised"]), float(row["planned"]))
+    out.update({f"firm:{f}": float(v) for f, v in use_fill_by_firm(table).items()})
+    per_process = table["realised"] / table["planned"].where(table["planned"] > 0.0)
+    out.update({f"process:{f}.{p}": float(v) for (f, p), v in per_process.items()})
     return out
 
 

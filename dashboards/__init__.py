@@ -1,0 +1,1 @@
+"""The Dash explorer over run folders: it arranges :mod:`mfcsim.viz` figures, computes nothing."""
