@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | report | dashboard | validate | schema | types``.
+"""The command line: ``mfcsim run | compare | sweep | report | dashboard | validate | ...``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -30,6 +30,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="mfcsim: material flows in metropolitan food clusters.",
 )
+
+
+#: Help of ``--workers`` and ``--scheduler`` (every parallel run goes through Dask).
+WORKERS_HELP = "Dask worker processes on a LocalCluster on this machine (1: run here)."
+SCHEDULER_HELP = "Address of a running Dask scheduler (tcp://HOST:8786) instead of a LocalCluster."
 
 
 def default_out(name: str, seed: int, root: Path = Path("runs")) -> Path:
@@ -91,7 +96,8 @@ def run(
         int | None,
         typer.Option(help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     report: Annotated[
         bool, typer.Option(help="Write report.html into the run folder (not with --reps).")
     ] = True,
@@ -113,7 +119,9 @@ def run(
         raise UsageError("--baseline with --reps: not both (accepted: one of them)")
     base_frame = _baseline_indicators(baseline) if baseline is not None else None
     if reps is not None:
-        _run_replications(scn, folder, reps, workers=workers, strict=strict, quiet=quiet)
+        _run_replications(
+            scn, folder, reps, workers=workers, scheduler=scheduler, strict=strict, quiet=quiet
+        )
         return
     bar, tick = _progress(scn.horizon_day, not quiet and sys.stderr.isatty())
     sim = Simulation(scn, progress=tick)
@@ -233,7 +241,14 @@ def _counting(total: int, label: str, enabled: bool) -> tuple[Any, Any]:
 
 
 def _run_replications(
-    scn: Any, folder: Path, reps: int, *, workers: int, strict: bool, quiet: bool
+    scn: Any,
+    folder: Path,
+    reps: int,
+    *,
+    workers: int,
+    scheduler: str | None,
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """``mfcsim run --reps N``: the replications' folder, then a summary across them."""
     from mfcsim.compare import write_replications
@@ -241,7 +256,14 @@ def _run_replications(
     bar, each = _counting(reps, "replications", not quiet and sys.stderr.isatty())
     with bar:
         frame = write_replications(
-            scn, folder, reps, workers=workers, strict=strict, each=each, warn=_warn
+            scn,
+            folder,
+            reps,
+            workers=workers,
+            scheduler=scheduler,
+            strict=strict,
+            each=each,
+            warn=_warn,
         )
     typer.echo(str(folder))
     if quiet:
@@ -306,7 +328,8 @@ def compare(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default runs/compare/<A>-vs-<B>/...).")
     ] = None,
-    workers: Annotated[int, typer.Option(help="Processes for the replications.")] = 1,
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
         False
     ),
@@ -335,7 +358,9 @@ def compare(
     check_out_folder(folder)
     bar, each = _counting(2 * reps, "replications", not quiet and sys.stderr.isatty())
     with atomic_folder(folder) as tmp, bar:
-        comparison = run_comparison(var_a, var_b, reps, seed=seed, workers=workers, each=each)
+        comparison = run_comparison(
+            var_a, var_b, reps, seed=seed, workers=workers, scheduler=scheduler, each=each
+        )
         comparison.write_files(tmp)
     typer.echo(str(folder))
     if not quiet:
@@ -396,6 +421,223 @@ def types() -> None:
         typer.echo(f"{name}: {doc}")
         for pname, param in (cls.PARAMETERS or {}).items():
             typer.echo(f"    {pname}: {param.description}")
+
+
+sweep_app = typer.Typer(
+    no_args_is_help=True, help="Sweeps: many runs over a design of parameter values, on Dask."
+)
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or a sweep file.")],
+    vary: Annotated[
+        list[str] | None,
+        typer.Option("--vary", help="A factor: path=a,b,c or path=lo:hi:step (repeatable)."),
+    ] = None,
+    reps: Annotated[
+        int | None, typer.Option(help="Replications of each variant (seeds seed+r; default 1).")
+    ] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default the scenario's).")] = (
+        None
+    ),
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a field in every run.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Sweep folder: new, empty, or this sweep's to resume (default "
+            "runs/sweep/<name>/<hash of the design>, so the same command resumes)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Dask worker processes on this machine (default: CPUs).")
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
+    batch: Annotated[int | None, typer.Option(help="Runs per Dask task (default: auto).")] = None,
+    headline: Annotated[
+        bool, typer.Option(help="Keep only the headline figures (kpis.json), not every indicator.")
+    ] = False,
+    keep: Annotated[
+        list[str] | None, typer.Option(help="Keep a further table of every run: flows.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="Print only the sweep folder's path.")] = False,
+) -> None:
+    """Run the factorial design of the --vary factors (or a sweep file's), --reps times each."""
+    from mfcsim.compare import headline_indicators, indicators_of
+    from mfcsim.results import check_out_folder
+    from mfcsim.sweep.design import Factor, check_factors, factorial, parse_vary, read_base
+    from mfcsim.sweep.runner import KEEPABLE, manifest, run_sweep
+    from mfcsim.sweep.sampling import bases_of, design_of, is_sweep_file, read_sweep_file
+    from mfcsim.sweep.store import identity_key
+
+    _check_counts(reps=reps, workers=workers, batch=batch)
+    for name in keep or []:
+        if name not in KEEPABLE:
+            raise UsageError(f"--keep {name}: unknown table (accepted: {', '.join(KEEPABLE)})")
+    overrides = list(set_ or [])
+    if scenario.is_file() and is_sweep_file(scenario):
+        if vary:
+            raise UsageError(f"--vary with the sweep file {scenario}: not both (it has the design)")
+        spec = read_sweep_file(scenario)
+        overrides = [*spec.overrides, *overrides]
+        days, seed = spec.days if days is None else days, spec.seed if seed is None else seed
+        reps = spec.reps if reps is None else reps
+        design = design_of(spec)
+        base = bases_of(spec, scenario, overrides, days)
+    else:
+        design = factorial([parse_vary(text) for text in vary or []])
+        base = read_base(scenario, overrides, days)
+    reps = 1 if reps is None else reps
+    check_factors(base, [Factor(path, ()) for path in design.paths])
+    first = base.scenario(design.variants[0])  # a value refused by every variant: exit 2 now
+    base_seed = first.seed if seed is None else seed
+    measure = headline_indicators if headline else indicators_of
+    kept = sorted(set(keep or []))
+    about = manifest(base, design, reps, base_seed, measure, kept)
+    folder = out if out is not None else Path("runs", "sweep", first.name, identity_key(about))
+    if not (folder.is_dir() and (folder / "sweep.json").is_file()):
+        check_out_folder(folder)
+    bar, tick = _sweep_progress(not quiet and sys.stderr.isatty())
+    with bar:
+        report = run_sweep(
+            base,
+            design,
+            reps,
+            base_seed,
+            folder,
+            workers=workers,
+            scheduler=scheduler,
+            batch=batch,
+            measure=measure,
+            keep=kept,
+            progress=tick,
+        )
+    typer.echo(str(folder))
+    if report.failed:
+        _warn(f"{report.failed} run(s) failed; 'mfcsim sweep status {folder}' lists them")
+    if not quiet:
+        typer.echo(
+            f"{report.total} run(s): {report.finished} finished now, {report.failed} failed, "
+            f"{report.skipped} finished before; {report.batch} run(s) per Dask task, "
+            f"{report.seconds:.1f} s"
+        )
+
+
+def _sweep_progress(enabled: bool) -> tuple[Any, Any]:
+    """A progress bar of a sweep (finished, failed, running, remaining, time left)."""
+    if not enabled:
+        return contextlib.nullcontext(), None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), transient=True
+    )
+    task = bar.add_task("sweep", total=None)
+
+    def tick(finished: int, failed: int, running: int, remaining: int) -> None:
+        text = f"{finished} finished, {failed} failed, {running} running, {remaining} remaining"
+        total = finished + failed + running + remaining
+        bar.update(task, description=text, total=total, completed=finished + failed)
+
+    return bar, tick
+
+
+@sweep_app.command("status")
+def sweep_status(folder: Annotated[Path, typer.Argument(help="A sweep folder.")]) -> None:
+    """How far a sweep is: finished, failed (with their errors), remaining."""
+    from mfcsim.sweep.analysis import status
+
+    about = status(folder)
+    typer.echo(
+        f"{about['runs']} run(s): {about['finished']} finished, {about['failed']} failed, "
+        f"{about['remaining']} remaining"
+    )
+    for record in about["failures"]:
+        typer.echo(
+            f"failed: {record['run_id']} variant {record['variant']} replication "
+            f"{record['replication']} seed {record['seed']}: {record['error']}"
+        )
+
+
+def _save(table: Any, path: Path) -> None:
+    """Write a table of a sweep folder as Parquet and print its path."""
+    table.to_parquet(path, index=False)
+    typer.echo(str(path))
+
+
+@sweep_app.command("summarize")
+def sweep_summarize(
+    folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
+    all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
+        False
+    ),
+) -> None:
+    """Per variant: mean and 95 % CI of every indicator (written to summary.parquet)."""
+    from mfcsim.sweep.analysis import summarize
+
+    table = summarize(folder)
+    _save(table, folder / "summary.parquet")
+    rows = table if all_ else table[(table["scope"] == "cluster") & (table["period"] == "all")]
+    params = list(table.columns[1 : table.columns.get_loc("indicator")])
+    header = ("variant", *params, "indicator", "unit", "n", "mean", "95 % CI")
+    _print_rows(
+        header,
+        [
+            (
+                str(r["variant"]),
+                *(str(r[p]) for p in params),
+                r["indicator"],
+                r["unit"],
+                str(r["n"]),
+                r["mean"],
+                "n/a"
+                if math.isnan(r["ci_low"])
+                else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+            )
+            for _, r in rows.iterrows()
+        ],
+    )
+
+
+@sweep_app.command("sensitivity")
+def sweep_sensitivity(
+    folder: Annotated[Path, typer.Argument(help="A finished sweep of a Morris or Sobol sample.")],
+    all_: Annotated[bool, typer.Option("--all", help="Show N/4 and N/2 too, not only N.")] = (
+        False
+    ),
+) -> None:
+    """Morris (mu*, sigma) or Sobol (S1, ST) indices per indicator: table, Parquet, Plotly."""
+    from mfcsim.sweep.analysis import sensitivity
+
+    table = sensitivity(folder)
+    _save(table, folder / "sensitivity.parquet")
+    if table.empty:
+        typer.echo("no indicator varies across the sample")
+        return
+    from mfcsim.sweep.figures import sensitivity_figure
+
+    sensitivity_figure(table).write_html(folder / "sensitivity.html", include_plotlyjs=True)
+    typer.echo(str(folder / "sensitivity.html"))
+    rows = table if all_ else table[table["n"] == table["n"].max()]
+    sobol = "S1" in table.columns
+    names = ("S1", "ST") if sobol else ("mu_star", "sigma")
+    header = ("indicator", "parameter", "n", *names)
+
+    def shown(row: Any, name: str) -> str:
+        conf = row.get(f"{name}_conf")
+        return _fmt(row[name]) + ("" if conf is None else f" ± {_fmt(conf)}")
+
+    _print_rows(
+        header,
+        [
+            (r["indicator"], r["parameter"], str(r["n"]), *(shown(r, n) for n in names))
+            for _, r in rows.iterrows()
+        ],
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

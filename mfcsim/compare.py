@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,6 +25,7 @@ from mfcsim.errors import MassBalanceError
 from mfcsim.results import Results, atomic_folder, json_text
 from mfcsim.scenario.schema import Scenario
 from mfcsim.simulation import Simulation
+from mfcsim.sweep.cluster import ordered_map
 
 #: The columns that name one indicator value.
 KEYS = ["indicator", "scope", "period"]
@@ -128,20 +128,12 @@ def _warn(message: str) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
-def _ordered_map(func: Callable[[Any], Any], items: list[Any], workers: int) -> Iterator[Any]:
-    """``map(func, items)`` in order, in this process or in ``workers`` processes."""
-    if workers <= 1 or len(items) <= 1:
-        yield from map(func, items)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        yield from pool.map(func, items)
-
-
 def replicate(
     scenario: Scenario,
     seeds: Iterable[int],
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     out: Path | None = None,
     strict: bool = True,
     each: Callable[[int], None] | None = None,
@@ -153,7 +145,10 @@ def replicate(
     Args:
         scenario: The scenario to run.
         seeds: One seed per replication (see :func:`replication_seeds`).
-        workers: Processes to run replications in (1: sequentially, in this process).
+        workers: Dask worker processes to run replications in (1 and no ``scheduler``:
+            sequentially, in this process); see :mod:`mfcsim.sweep.cluster`.
+        scheduler: Address of a running Dask scheduler to use instead of a LocalCluster
+            (with ``out``, its workers must see the same file system).
         out: If given, each replication's run folder is written to ``out/rep-NNN``.
         strict: Check each run's mass balance and raise if it fails; if False, check it
             afterwards and pass the error of each run that fails to ``warn``.
@@ -169,7 +164,9 @@ def replicate(
         MassBalanceError: If ``strict`` and a replication does not balance.
     """
     jobs = [(scenario, r, seed) for r, seed in enumerate(seeds)]
-    frames = _run_jobs(jobs, workers, each, out=out, strict=strict, measure=measure, warn=warn)
+    frames = _run_jobs(
+        jobs, workers, each, scheduler=scheduler, out=out, strict=strict, measure=measure, warn=warn
+    )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -178,6 +175,7 @@ def _run_jobs(
     workers: int,
     each: Callable[[int], None] | None,
     *,
+    scheduler: str | None = None,
     out: Path | None = None,
     strict: bool = True,
     measure: Measure = indicators_of,
@@ -187,7 +185,7 @@ def _run_jobs(
     reps = 1 + max((r for _, r, _ in jobs), default=0)
     run_one = partial(_replication, out=out, reps=reps, strict=strict, measure=measure)
     frames = []
-    for frame, warning in _ordered_map(run_one, jobs, workers):
+    for frame, warning in ordered_map(run_one, jobs, workers, scheduler):
         replication = int(frame["replication"].iloc[0])
         if warning is not None:
             warn(f"{replication_name(replication, reps)}: {warning}")
@@ -341,6 +339,7 @@ def compare(
     *,
     seed: int | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     each: Callable[[int], None] | None = None,
     measure: Measure = indicators_of,
 ) -> Comparison:
@@ -351,7 +350,8 @@ def compare(
         b: The changed variant, run on A's replication seeds (its own seed is not used).
         reps: Replications per variant (1 or more; with 1 no interval can be computed).
         seed: Base seed of the replications (default: A's scenario seed).
-        workers: Processes to run replications in.
+        workers: Dask worker processes to run replications in (1: in this process).
+        scheduler: Address of a running Dask scheduler instead of a LocalCluster.
         each: Called after each finished replication of either variant.
         measure: What to compare (default :func:`indicators_of`; or
             :func:`headline_indicators`, the figures of ``kpis.json`` only).
@@ -361,7 +361,7 @@ def compare(
     """
     seeds = replication_seeds(a.scenario.seed if seed is None else seed, reps)
     jobs = [(v.scenario, r, s) for v in (a, b) for r, s in enumerate(seeds)]
-    frames = _run_jobs(jobs, workers, each, measure=measure)
+    frames = _run_jobs(jobs, workers, each, scheduler=scheduler, measure=measure)
     side_a = pd.concat(frames[:reps], ignore_index=True)
     side_b = pd.concat(frames[reps:], ignore_index=True)
     stacked = pd.concat([side_a.assign(variant="A"), side_b.assign(variant="B")], ignore_index=True)
@@ -375,6 +375,7 @@ def write_replications(
     reps: int,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     strict: bool = True,
     each: Callable[[int], None] | None = None,
     warn: Callable[[str], None] = _warn,
@@ -395,7 +396,14 @@ def write_replications(
     seeds = replication_seeds(scenario.seed, reps)
     with atomic_folder(folder) as tmp:
         frame = replicate(
-            scenario, seeds, workers=workers, out=tmp, strict=strict, each=each, warn=warn
+            scenario,
+            seeds,
+            workers=workers,
+            scheduler=scheduler,
+            out=tmp,
+            strict=strict,
+            each=each,
+            warn=warn,
         )
         frame.to_parquet(tmp / "indicators.parquet", index=False)
         about = {

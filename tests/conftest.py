@@ -73,3 +73,24 @@ def line_of() -> Callable[[str, str], int]:
 def tiny_path() -> Path:
     """The tiny example scenario shipped in scenarios/."""
     return REPO / "scenarios" / "tiny.yaml"
+
+
+@pytest.fixture
+def run_doc_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], dict[str, object]]:
+    """Run the one ```python block of docs/NAME in a tmp folder holding scenarios/."""
+
+    def run(name: str) -> dict[str, object]:
+        import re
+        import shutil
+
+        shutil.copytree(REPO / "scenarios", tmp_path / "scenarios")
+        monkeypatch.chdir(tmp_path)
+        text = (REPO / "docs" / name).read_text()
+        (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+        namespace: dict[str, object] = {}
+        exec(compile(block, f"docs/{name}", "exec"), namespace)
+        return namespace
+
+    return run

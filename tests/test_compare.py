@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -242,17 +240,10 @@ def test_a_failing_replication_leaves_nothing_behind(
 
 
 def test_the_python_example_in_docs_compare_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_doc_example: Callable[[str], dict[str, object]],
 ) -> None:
     """The ```python block of docs/compare.md runs as written."""
-    root = Path(__file__).resolve().parents[1]
-    shutil.copytree(root / "scenarios", tmp_path / "scenarios")
-    monkeypatch.chdir(tmp_path)
-    text = (root / "docs" / "compare.md").read_text()
-    (block,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
-    namespace: dict[str, object] = {}
-    exec(compile(block, "docs/compare.md", "exec"), namespace)
-    table = namespace["result"].table  # type: ignore[attr-defined]
+    table = run_doc_example("compare.md")["result"].table  # type: ignore[attr-defined]
     assert {"diff", "ci_low", "ci_high", "significant"} <= set(table.columns)
 
 
