@@ -45,7 +45,7 @@ schema: install
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
 
-# make bench: about 12 minutes on the 2-core machine (the engine's full grid of issue 4, 365
+# make bench: about 15 minutes on the 2-core machine (the engine's full grid of issue 4, 365
 # days, about 7 of them); a shorter grid, e.g. `make bench BENCH_ENGINE_FLAGS="--sizes 10 100 1000"`.
 BENCH_ENGINE_FLAGS ?=
 BENCH_CW1_FLAGS ?= --firms 1000 --days 365
@@ -55,6 +55,8 @@ bench: install
 	$(BIN)/python benchmarks/engine.py $(BENCH_ENGINE_FLAGS)
 	$(BIN)/python benchmarks/cw1.py $(BENCH_CW1_FLAGS)  # runs benchmarks/cw1_simpy.py too
 	$(BIN)/python benchmarks/indicators.py
+	$(BIN)/python benchmarks/report.py
+	$(BIN)/python benchmarks/sweep.py
 
 golden: install
 	MFCSIM_WRITE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
