@@ -1,0 +1,102 @@
+"""Imports point downstream: a module imports only from its own layer or the layers below.
+
+The layers follow the data flow of ../shared/DESIGN.md (scenario → engine → results →
+substances → indicators → viz, sweeps and the command line). ``KNOWN_UPWARD`` lists the
+upward imports the tree still has, at the restructuring issue's start; the list may only
+shrink: a new upward import fails, and so does an entry of the list that is gone (remove
+it). ``TYPE_CHECKING`` imports count too; imports inside one top-level package do not.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "mfcsim"
+
+#: Lowest first. A module's layer is that of the longest prefix listed.
+LAYERS: list[tuple[str, ...]] = [
+    ("errors", "units", "console", "coded", "ghg"),
+    ("scenario",),
+    ("firms", "network", "ledger", "market"),
+    ("kernel", "kernel_plans", "kernel_produce", "kernel_surplus", "transport", "disruptions",
+     "agent", "simulation", "synthetic"),
+    ("balance", "results", "service_levels"),
+    ("substances", "substance_balance", "substance_processes", "nutrients"),
+    ("indicators",),
+    ("viz", "runfiles", "reporting", "compare", "sweep"),
+    ("cli", "testing", "__init__", "__main__"),
+]  # fmt: skip
+
+#: (importer, imported) pairs that point upward today; only ever remove entries.
+KNOWN_UPWARD: set[tuple[str, str]] = {
+    ("firms.base", "simulation"),  # TYPE_CHECKING: a firm is built with its Simulation
+    ("scenario.load", "firms.registry"),  # firm types expanded while loading
+    ("simulation", "results"),  # Simulation.run returns Results
+    ("results", "indicators"),  # kpis.json and indicators.parquet computed by Results
+    ("results", "indicators.headline"),
+    ("results", "substances"),  # the substance replay, computed by Results
+    ("results", "substance_balance"),  # the substance checks after a run
+}
+
+
+def layer_of(module: str) -> int:
+    """The layer of a module given as a dotted name under mfcsim."""
+    best, found = -1, -1
+    for i, names in enumerate(LAYERS):
+        for name in names:
+            if (module == name or module.startswith(f"{name}.")) and len(name) > best:
+                best, found = len(name), i
+    assert found >= 0, f"module {module!r} is in no layer: add it to LAYERS"
+    return found
+
+
+def module_name(path: Path) -> str:
+    """``mfcsim/indicators/window.py`` -> ``indicators.window`` (a package: its name)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" and len(parts) > 1 else parts)
+
+
+def _named(node: ast.AST, package: list[str]) -> list[str]:
+    """The mfcsim modules one import statement names (absolute or relative)."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names if a.name.startswith("mfcsim.")]
+    if isinstance(node, ast.ImportFrom) and node.level:  # relative: under mfcsim
+        base = package[: len(package) - node.level + 1]
+        return ["mfcsim." + ".".join([*base, node.module] if node.module else base)]
+    if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mfcsim."):
+        return [node.module or ""]
+    return []
+
+
+def imports_of(path: Path) -> set[str]:
+    """Modules under mfcsim that ``path`` imports, as dotted names under mfcsim."""
+    here = module_name(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        found.update(n.removeprefix("mfcsim.") for n in _named(node, package))
+    return found
+
+
+def upward_imports() -> set[tuple[str, str]]:
+    """Every (importer, imported) pair whose imported module sits in a higher layer."""
+    out = set()
+    for path in ROOT.rglob("*.py"):
+        importer = module_name(path)
+        for imported in imports_of(path):
+            same_package = importer.split(".")[0] == imported.split(".")[0]
+            if not same_package and layer_of(imported) > layer_of(importer):
+                out.add((importer, imported))
+    return out
+
+
+def test_imports_point_downstream_except_the_listed_ones() -> None:
+    found = upward_imports()
+    assert found - KNOWN_UPWARD == set(), "new upward imports"
+    assert KNOWN_UPWARD - found == set(), "gone: remove them from KNOWN_UPWARD"
+
+
+def test_every_module_has_a_layer() -> None:
+    for path in ROOT.rglob("*.py"):
+        layer_of(module_name(path))
