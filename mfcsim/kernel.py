@@ -1,10 +1,12 @@
 """Vectorised daily phases: plan, procure and produce for all firms at once, and surplus.
 
 Firms whose type keeps the base class's hooks (``planned_activity``, ``target_stock``,
-``produce``) and whose recipes draw on plain inputs (no substitution group) are run here with
-numpy over all of them at once; every other firm keeps its own Python path, hook by hook. The
-arithmetic is the same, operation for operation, as :class:`~mfcsim.firms.base.Firm`'s, so the
-ledger is the same to the last bit whichever path a firm takes (``tests/test_golden.py``).
+``produce``, ``plan``, ``plan_for``: see :func:`vectorisable`) are run here with numpy over all
+of them at once, substitution groups included (pools, substitutes taken in group order, the
+holdings of :meth:`Kernel.available_cells`); every other firm keeps its own Python path, hook
+by hook. The arithmetic is the same, operation for operation, as
+:class:`~mfcsim.firms.base.Firm`'s, so the ledger is the same to the last bit whichever path a
+firm takes (``tests/test_golden.py``, ``tests/test_kernel_paths.py``).
 
 Processes are handled rank by rank (a firm's first process, then its second, ...), which keeps
 the order in which one firm's processes draw on its stock. The arrays each rank reads are
