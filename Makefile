@@ -35,6 +35,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/python tools/mypy_ratchet.py
 
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
