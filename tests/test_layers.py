@@ -31,7 +31,6 @@ LAYERS: list[tuple[str, ...]] = [
 #: (importer, imported) pairs that point upward today; only ever remove entries.
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("firms.base", "simulation"),  # TYPE_CHECKING: a firm is built with its Simulation
-    ("scenario.load", "firms.registry"),  # firm types expanded while loading
     ("simulation", "results"),  # Simulation.run returns Results
     ("results", "indicators"),  # kpis.json and indicators.parquet computed by Results
     ("results", "indicators.headline"),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mfcsim.errors import MfcsimError, RegistryError
+from mfcsim.scenario.load import use_firm_types
 
 if TYPE_CHECKING:
     from mfcsim.firms.base import Firm
@@ -100,3 +101,6 @@ def known_firm_types() -> list[str]:
 
     _load_entry_points()
     return sorted(FIRM_TYPES)
+
+
+use_firm_types(resolve_firm_type)  # scenario loading expands firm types through this registry

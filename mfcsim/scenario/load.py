@@ -11,7 +11,7 @@ import copy
 import difflib
 import math
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -36,6 +36,28 @@ MAX_YAML_NODES = 200_000
 MAX_MAGNITUDE = MAX_NUMBER
 #: The deepest nesting of mappings and lists a file may have.
 MAX_YAML_DEPTH = 64
+
+
+#: Resolves a firm type's name to its class; set by :mod:`mfcsim.firms.registry` when it is
+#: imported (as ``import mfcsim`` does), so that this package never imports the registry.
+FirmTypes = Callable[[str], Any]
+_firm_types: list[FirmTypes] = []
+
+
+def use_firm_types(resolve: FirmTypes) -> None:
+    """Set how firm type names are resolved when scenarios are expanded (the registry's)."""
+    _firm_types[:] = [resolve]
+
+
+def firm_type(name: str) -> Any:
+    """The class of firm type ``name``, from the resolver set by :func:`use_firm_types`.
+
+    Raises:
+        RegistryError: If no resolver is set or the name is unknown.
+    """
+    if not _firm_types:
+        raise RegistryError("no firm registry (import mfcsim before loading scenarios)")
+    return _firm_types[0](name)
 
 
 class _YamlProblem(Exception):
@@ -337,11 +359,9 @@ def _keys_here(data: dict[str, Any], loc: Path_, node: Any) -> list[str]:
 
 def _parameter_names(data: dict[str, Any], fid: str) -> list[str] | None:
     """The parameters the firm's type declares (None: it takes any)."""
-    from mfcsim.firms.registry import resolve_firm_type
-
     firm = (data.get("firms") or {}).get(fid)
     try:
-        cls = resolve_firm_type(str(firm["type"])) if isinstance(firm, dict) else None
+        cls = firm_type(str(firm["type"])) if isinstance(firm, dict) else None
     except (RegistryError, KeyError):
         return None
     names = getattr(cls, "PARAMETERS", None)
@@ -350,13 +370,14 @@ def _parameter_names(data: dict[str, Any], fid: str) -> list[str] | None:
 
 def _type_defaults(data: dict[str, Any], fid: str) -> dict[str, Any]:
     """What the firm's type builds from its parameters (empty if that fails: reported later)."""
-    from mfcsim.firms.registry import resolve_firm_type
-
     firm = (data.get("firms") or {}).get(fid)
     if not isinstance(firm, dict) or "type" not in firm:
         return {}
     try:
-        return resolve_firm_type(str(firm["type"])).defaults(dict(firm.get("params") or {}))
+        built: dict[str, Any] = firm_type(str(firm["type"])).defaults(
+            dict(firm.get("params") or {})
+        )
+        return built
     except (RegistryError, *_PARAM_ERRORS):
         return {}
 
@@ -507,8 +528,6 @@ def expand_firm_types(data: dict[str, Any], lines: LineMap, source: str) -> dict
     Raises:
         ScenarioError: If a firm names an unknown type or its parameters are invalid.
     """
-    from mfcsim.firms.registry import resolve_firm_type
-
     firms = data.get("firms")
     if not isinstance(firms, dict):
         return data
@@ -519,7 +538,7 @@ def expand_firm_types(data: dict[str, Any], lines: LineMap, source: str) -> dict
             continue
         path: Path_ = ("firms", fid)
         try:
-            cls = resolve_firm_type(str(firm["type"]))
+            cls = firm_type(str(firm["type"]))
             defaults = cls.defaults(dict(firm.get("params") or {}))
         except RegistryError as exc:
             src, line = _line_of((*path, "type"), lines, source)
