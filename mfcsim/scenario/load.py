@@ -390,19 +390,7 @@ def _schema_kind(loc: Path_) -> tuple[str, list[str] | None]:
     """
     if len(loc) == 3 and loc[0] == "firms" and loc[2] == "params":
         return "params", None
-    annotation: Any = Scenario
-    for part in loc:
-        annotation = _unwrap(annotation)
-        if _is_model(annotation):
-            field = annotation.model_fields.get(str(part))
-            if field is None:
-                return "other", None
-            annotation = field.annotation
-        elif get_origin(annotation) in (dict, list):
-            annotation = get_args(annotation)[-1]
-        else:
-            return "other", None
-    annotation = _unwrap(annotation)
+    annotation = _annotation_at(loc)
     if _is_model(annotation):
         return "model", sorted(annotation.model_fields)
     if get_origin(annotation) is dict:
@@ -436,21 +424,26 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _accepted_fields(loc: Path_) -> list[str]:
-    """The field names accepted at ``loc``, walking the Scenario model by annotations."""
+def _annotation_at(loc: Path_) -> Any:
+    """The annotation of the field at ``loc``, walking the Scenario model (None: no field)."""
     annotation: Any = Scenario
     for part in loc:
         annotation = _unwrap(annotation)
         if _is_model(annotation):
             field = annotation.model_fields.get(str(part))
             if field is None:
-                return []
+                return None
             annotation = field.annotation
         elif get_origin(annotation) in (dict, list):
             annotation = get_args(annotation)[-1]
         else:
-            return []
-    annotation = _unwrap(annotation)
+            return None
+    return _unwrap(annotation)
+
+
+def _accepted_fields(loc: Path_) -> list[str]:
+    """The field names accepted at ``loc`` (none where no model stands there)."""
+    annotation = _annotation_at(loc)
     return sorted(annotation.model_fields) if _is_model(annotation) else []
 
 
