@@ -521,11 +521,10 @@ class Simulation:
             amount = min(float(supplier.stock[alt]), missing / factor)
             if amount <= 0.0:
                 continue
-            route = self.network.route(supplier.id, receiver.id, self.materials[alt],
-                                       con.route.mode)  # fmt: skip
             con.shipped += amount * factor
             missing -= amount * factor
-            self.transport.ship(day, supplier.index, receiver.index, alt, amount, route,
+            # a road route does not depend on what it carries: the contract's own
+            self.transport.ship(day, supplier.index, receiver.index, alt, amount, con.route,
                                 requested=con.material, origin=f"contract:{con.id}")  # fmt: skip
 
     def _clear(self, day: int) -> None:
