@@ -1,6 +1,6 @@
 """Benchmark: whole runs of synthetic clusters of N firms, per agent policy (issue 4).
 
-For each size N and policy, ``mfcsim.synthetic.synthetic_cluster(N, seed, days, policy)`` is
+For each size N and policy, ``mfcsim.scenario.generate.synthetic_cluster(N, seed, days, policy)`` is
 validated and built (``build``) and run to the horizon with ``Simulation.run()``, which
 includes collecting the results and the mass-balance check (``simulate``). Reported per case,
 as the median over ``--repeats`` runs, each in a fresh interpreter:
@@ -68,7 +68,7 @@ def run_case(n_firms: int, policy: str, days: int, seed: int) -> dict[str, Any]:
     import numpy as np
 
     import mfcsim
-    from mfcsim.synthetic import synthetic_cluster
+    from mfcsim.scenario.generate import synthetic_cluster
 
     start = time.perf_counter()
     scenario = mfcsim.scenario_from_dict(

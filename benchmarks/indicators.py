@@ -49,7 +49,7 @@ TARGETS_S = {"default": 0.3, "synthetic-300": 1.0}
 
 
 def _synthetic(n_firms: int) -> dict[str, Any]:
-    from mfcsim.synthetic import synthetic_cluster
+    from mfcsim.scenario.generate import synthetic_cluster
 
     return synthetic_cluster(n_firms, seed=1, days=365, policy="greedy")
 
@@ -64,7 +64,7 @@ def _timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
 def run_case(name: str, repeats: int) -> dict[str, Any]:
     """Run one case's scenario and time its post-processing; what one subprocess reports."""
     from mfcsim.indicators import compute_indicators
-    from mfcsim.substance_balance import check_substance_balance
+    from mfcsim.substances.balance import check_substance_balance
     from mfcsim.testing import run_scenario
 
     results, run_wall, run_cpu = _timed(lambda: run_scenario(CASES[name]()))

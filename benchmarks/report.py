@@ -34,7 +34,7 @@ from engine import machine  # noqa: E402
 
 import mfcsim  # noqa: E402
 from mfcsim.reporting import write_report  # noqa: E402
-from mfcsim.synthetic import synthetic_cluster  # noqa: E402
+from mfcsim.scenario.generate import synthetic_cluster  # noqa: E402
 
 
 def _run(scenario: Any, folder: Path) -> Path:

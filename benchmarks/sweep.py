@@ -40,7 +40,7 @@ for _path in (ROOT, HERE):
 from engine import machine  # noqa: E402
 
 from mfcsim.compare import indicators_of  # noqa: E402
-from mfcsim.simulation import Simulation  # noqa: E402
+from mfcsim.engine.simulation import Simulation  # noqa: E402
 from mfcsim.sweep.cluster import dask_client  # noqa: E402
 from mfcsim.sweep.design import factorial, read_base  # noqa: E402
 from mfcsim.sweep.runner import run_sweep  # noqa: E402

@@ -1,12 +1,12 @@
 """mfcsim: circular-economy material flows in metropolitan food clusters."""
 
 from mfcsim.balance import check_mass_balance
+from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import MassBalanceError, MfcsimError, ScenarioError
 from mfcsim.firms.base import Firm, Param
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
 from mfcsim.scenario.schema import Scenario
-from mfcsim.simulation import Simulation
 
 __version__ = "0.1.0"
 

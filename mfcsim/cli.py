@@ -107,8 +107,8 @@ def run(
     ] = None,
 ) -> None:
     """Run a scenario (or --reps replications of it) and write its run folder."""
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.scenario.load import load_scenario
-    from mfcsim.simulation import Simulation
 
     _check_counts(reps=reps, workers=workers)
     scn = load_scenario(scenario, set_ or (), seed=seed, days=days)

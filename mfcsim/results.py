@@ -3,7 +3,7 @@
 A run folder holds ``flows.parquet`` (the ledger), ``stocks.parquet``, ``nodes.parquet``,
 ``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``,
 ``indicators.parquet`` with ``scorecard.json`` (:mod:`mfcsim.indicators`),
-``substance_flows.parquet`` (:mod:`mfcsim.substances`), and the agent's ``shipments``, the
+``substance_flows.parquet`` (:mod:`mfcsim.substances.replay`), and the agent's ``shipments``, the
 buyers' ``service`` and the disruption ``events`` frames when the run has them.
 It is written under a hidden temporary name beside its final place and renamed when every
 file is complete, so an interrupted run leaves no half-written folder behind.
@@ -34,15 +34,15 @@ import yaml
 
 from mfcsim.balance import check_mass_balance
 from mfcsim.coded import is_in
+from mfcsim.engine.kernel.core import vectorisable
 from mfcsim.errors import ResultsError, UsageError
 from mfcsim.ghg import GWP
-from mfcsim.kernel import vectorisable
-from mfcsim.substance_balance import check_substance_balance, check_substance_closure
+from mfcsim.substances.balance import check_substance_balance, check_substance_closure
 
 if TYPE_CHECKING:
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.scenario.schema import Scenario
-    from mfcsim.simulation import Simulation
-    from mfcsim.substances import SubstanceReplay
+    from mfcsim.substances.replay import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Version of the run folder's layout (``manifest.json``'s ``format_version``): 2 since
@@ -414,9 +414,9 @@ class Results:
 
     @property
     def substance_replay(self) -> SubstanceReplay:
-        """Substance flows and stocks replayed from the ledger (:mod:`mfcsim.substances`)."""
+        """Substance flows and stocks replayed from the ledger (:mod:`mfcsim.substances.replay`)."""
         if self.__dict__.get("_substance_replay") is None:
-            from mfcsim.substances import replay_substances
+            from mfcsim.substances.replay import replay_substances
 
             shipments = self.extra.get("shipments", pd.DataFrame())
             self._substance_replay = replay_substances(
@@ -498,7 +498,7 @@ class Results:
         """Check the mass and substance balances; store and return the largest mass error.
 
         The largest relative error of the mass balance goes into the KPIs; the substances
-        replayed from the ledger (:mod:`mfcsim.substance_balance`) are held to the same rtol,
+        replayed from the ledger (:mod:`mfcsim.substances.balance`) are held to the same rtol,
         and every flow's substances together may weigh no more than the flow (closure).
 
         Raises:

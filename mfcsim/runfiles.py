@@ -94,9 +94,9 @@ BUYERS_PER_DAY = 10
 def daily_fill(service: pd.DataFrame) -> pd.DataFrame:
     """Order fill and regional fill per day, for all buyers ("") and the largest buyers.
 
-    Each value is :func:`mfcsim.service_levels.order_fills` of that day's order lines (one
-    definition); per buyer only for the :data:`BUYERS_PER_DAY` largest, so that a region of
-    hundreds of buyers is read in seconds.
+    Each value is :func:`mfcsim.indicators.service_levels.order_fills` of that day's order
+    lines (one definition); per buyer only for the :data:`BUYERS_PER_DAY` largest, so that a
+    region of hundreds of buyers is read in seconds.
     """
     columns = ["t_day", "buyer", "measure", "value"]
     if service.empty:
@@ -116,7 +116,7 @@ def daily_fill(service: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fills(t_day: float, buyer: str, lines: pd.DataFrame) -> list[tuple[float, str, str, float]]:
-    from mfcsim.service_levels import order_fills
+    from mfcsim.indicators.service_levels import order_fills
 
     order, regional = order_fills(lines)
     return [(t_day, buyer, "order_fill", order), (t_day, buyer, "regional_fill", regional)]

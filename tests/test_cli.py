@@ -161,8 +161,8 @@ def test_types_lists_the_firm_types(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.fixture
 def unbalanced_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every run gains 1 t on its first import row after the engine is done: it cannot balance."""
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.results import Results
-    from mfcsim.simulation import Simulation
 
     real_run = Simulation.run
 

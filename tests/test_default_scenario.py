@@ -136,7 +136,7 @@ DAIRY_N_KG_PER_HA = (120.0, 300.0)
 @pytest.fixture(scope="module")
 def balances():
     """N and P balances of the default scenario's year, and each firm's type."""
-    from mfcsim.substances import nutrient_balance
+    from mfcsim.substances.replay import nutrient_balance
 
     results = run_scenario(DEFAULT)
     types = {fid: firm.type for fid, firm in results.scenario.firms.items()}

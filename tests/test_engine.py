@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mfcsim.engine.simulation import Simulation
 from mfcsim.results import Results
 from mfcsim.scenario.load import deep_merge, load_scenario
 from mfcsim.scenario.schema import Scenario
-from mfcsim.simulation import Simulation
 from mfcsim.testing import flow_rows, run_scenario
 
 HORIZON = 5

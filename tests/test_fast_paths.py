@@ -19,11 +19,11 @@ from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.clearing import ProblemArrays, greedy_order
 from mfcsim.agent.neighbours import NeighbourIndex, _nearest_columns
 from mfcsim.agent.order import sort_within_blocks
+from mfcsim.engine.simulation import Simulation
 from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order
 from mfcsim.network import TransportNetwork
+from mfcsim.scenario.generate import synthetic_cluster
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
-from mfcsim.simulation import Simulation
-from mfcsim.synthetic import synthetic_cluster
 from mfcsim.testing import ledger_digest, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -316,7 +316,7 @@ def test_bulk_shipments_and_arrivals_move_each_cell_as_one_at_a_time():
 @pytest.mark.parametrize("seed", [1, 2])
 def test_surplus_on_its_cells_is_the_plain_surplus(seed):
     """Kernel.surplus (export and overflow cells) against kernel_surplus.surplus over every cell."""
-    from mfcsim.kernel_surplus import surplus
+    from mfcsim.engine.kernel.surplus import surplus
 
     data = synthetic_cluster(30, seed=seed, days=5, policy="none")
     fast, plain = (Simulation(scenario_from_dict(data)) for _ in range(2))

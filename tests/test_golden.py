@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mfcsim.synthetic import synthetic_cluster
+from mfcsim.scenario.generate import synthetic_cluster
 from mfcsim.testing import ledger_digest, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

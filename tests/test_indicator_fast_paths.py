@@ -13,7 +13,7 @@ import pytest
 
 from mfcsim.coded import group_sums, groupby_sums, is_in, recode, time_rows, union_names
 from mfcsim.indicators.window import sum_by_name
-from mfcsim.nutrients import NUTRIENT_COLUMNS, SubstanceRows, nutrient_table
+from mfcsim.substances.nutrients import NUTRIENT_COLUMNS, SubstanceRows, nutrient_table
 from mfcsim.testing import run_scenario
 
 TINY = Path(__file__).resolve().parents[1] / "scenarios" / "tiny.yaml"

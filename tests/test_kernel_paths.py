@@ -1,9 +1,9 @@
 """The vectorised kernels and the per-firm hooks write the same ledger, bit for bit.
 
-Every firm whose type keeps the base hooks runs on :mod:`mfcsim.kernel` (numpy over all such
-firms); the others run their own hooks one by one. Forcing every firm onto the per-firm path
-must not change a single row, also under outages, yield and demand shocks, a closure and a
-policy change (which the kernels read from the firms the disruptions touched).
+Every firm whose type keeps the base hooks runs on :mod:`mfcsim.engine.kernel.core` (numpy
+over all such firms); the others run their own hooks one by one. Forcing every firm onto the
+per-firm path must not change a single row, also under outages, yield and demand shocks, a closure
+and a policy change (which the kernels read from the firms the disruptions touched).
 """
 
 from pathlib import Path
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mfcsim import kernel
-from mfcsim.synthetic import synthetic_cluster
+from mfcsim.engine.kernel import core as kernel
+from mfcsim.scenario.generate import synthetic_cluster
 from mfcsim.testing import ledger_digest, run_scenario
 
 TINY = Path(__file__).resolve().parents[1] / "scenarios" / "tiny.yaml"
@@ -80,8 +80,8 @@ def test_service_rows_are_the_same_on_both_paths(monkeypatch):
 
 def test_a_day_s_plan_is_reused_only_while_firms_and_disruptions_stay_the_same():
     """planned_for returns the plan phase's array to the agent, unless something changed."""
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.scenario.load import scenario_from_dict
-    from mfcsim.simulation import Simulation
 
     sim = Simulation(scenario_from_dict(synthetic_cluster(20, seed=1, days=5, policy="none")))
     k, everyone = sim.kernel, np.ones(len(sim.firms), dtype=bool)

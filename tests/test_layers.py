@@ -18,11 +18,10 @@ ROOT = Path(__file__).resolve().parents[1] / "mfcsim"
 LAYERS: list[tuple[str, ...]] = [
     ("errors", "units", "console", "coded", "ghg"),
     ("scenario",),
-    ("firms", "network", "ledger", "market"),
-    ("kernel", "kernel_plans", "kernel_produce", "kernel_surplus", "transport", "disruptions",
-     "agent", "simulation", "synthetic"),
-    ("balance", "results", "service_levels"),
-    ("substances", "substance_balance", "substance_processes", "nutrients"),
+    ("firms", "network", "ledger"),
+    ("engine", "agent"),
+    ("balance", "results"),
+    ("substances",),
     ("indicators",),
     ("viz", "runfiles", "reporting", "compare", "sweep"),
     ("cli", "testing", "__init__", "__main__"),
@@ -30,12 +29,12 @@ LAYERS: list[tuple[str, ...]] = [
 
 #: (importer, imported) pairs that point upward today; only ever remove entries.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("firms.base", "simulation"),  # TYPE_CHECKING: a firm is built with its Simulation
-    ("simulation", "results"),  # Simulation.run returns Results
+    ("firms.base", "engine.simulation"),  # TYPE_CHECKING: a firm is built with its Simulation
+    ("engine.simulation", "results"),  # Simulation.run returns Results
     ("results", "indicators"),  # kpis.json and indicators.parquet computed by Results
     ("results", "indicators.headline"),
-    ("results", "substances"),  # the substance replay, computed by Results
-    ("results", "substance_balance"),  # the substance checks after a run
+    ("results", "substances.replay"),  # the substance replay, computed by Results
+    ("results", "substances.balance"),  # the substance checks after a run
 }
 
 

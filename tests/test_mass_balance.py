@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mfcsim.balance import check_mass_balance
+from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import MassBalanceError
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
-from mfcsim.simulation import Simulation
 from mfcsim.testing import assert_mass_balanced, run_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

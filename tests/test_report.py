@@ -58,8 +58,8 @@ def test_run_writes_the_report_inside_the_atomic_folder(tmp_path: Path) -> None:
 
 def test_a_failing_report_leaves_no_run_folder(tmp_path: Path) -> None:
     """If writing the report fails, the run folder is not left half-written."""
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.scenario.load import load_scenario
-    from mfcsim.simulation import Simulation
 
     results = Simulation(load_scenario(TINY, days=3)).run()
 

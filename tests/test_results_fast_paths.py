@@ -9,7 +9,7 @@ import pytest
 from mfcsim.balance import check_mass_balance, mass_balance, material_balance
 from mfcsim.indicators.headline import KPIS, RUN_FACTS
 from mfcsim.results import Results
-from mfcsim.synthetic import synthetic_cluster
+from mfcsim.scenario.generate import synthetic_cluster
 from mfcsim.testing import run_scenario
 
 

@@ -22,7 +22,7 @@ from mfcsim.indicators import baseline_comparisons
 from mfcsim.indicators.periods import Period, milestones
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
-from mfcsim.substance_balance import check_substance_closure
+from mfcsim.substances.balance import check_substance_closure
 from mfcsim.testing import run_scenario
 
 LOOP = Path(__file__).parent / "data" / "indicators_loop.yaml"

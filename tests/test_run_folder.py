@@ -13,11 +13,11 @@ import pytest
 
 import mfcsim
 from mfcsim.cli import main
+from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import ResultsError, UsageError
 from mfcsim.results import Results, resolved_yaml
 from mfcsim.scenario.load import load_scenario
 from mfcsim.scenario.schema import Scenario
-from mfcsim.simulation import Simulation
 
 DAYS = 10
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from mfcsim import substances
 from mfcsim.cli import main
+from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import MassBalanceError, ScenarioError
 from mfcsim.results import Results
 from mfcsim.scenario.load import scenario_from_dict
-from mfcsim.simulation import Simulation
-from mfcsim.substances import nutrient_balance
+from mfcsim.substances import replay as substances
+from mfcsim.substances.replay import nutrient_balance
 from mfcsim.testing import run_scenario
 
 

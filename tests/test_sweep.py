@@ -16,7 +16,7 @@ import pytest
 
 from mfcsim.cli import main
 from mfcsim.compare import indicators_of
-from mfcsim.simulation import Simulation
+from mfcsim.engine.simulation import Simulation
 from mfcsim.sweep import store
 from mfcsim.sweep.analysis import status, summarize
 from mfcsim.sweep.design import check_factors, factorial, parse_vary, read_base, runs, variants

@@ -142,7 +142,7 @@ def test_scorecard_keeps_rows_named_by_a_further_column(tiny: RunData) -> None:
 def test_fill_shows_order_fill_per_day_and_use_fill_per_period(tiny: RunData) -> None:
     """Daily order fill is the service levels' own figure for that day; use fill, as the
     indicator computes it, is drawn over each evaluation period."""
-    from mfcsim.service_levels import order_fills
+    from mfcsim.indicators.service_levels import order_fills
 
     panel = panels.series_panels(tiny, panels.Choice())[2]
     daily = panel.data.dropna(subset=["t_day"])

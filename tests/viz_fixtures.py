@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from mfcsim.engine.simulation import Simulation
 from mfcsim.scenario.load import load_scenario
-from mfcsim.simulation import Simulation
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "scenarios" / "tiny.yaml"

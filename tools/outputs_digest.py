@@ -55,15 +55,15 @@ def main() -> None:
     """Print the digests as JSON."""
     from test_golden import digests
 
-    from mfcsim.synthetic import synthetic_cluster
+    from mfcsim.scenario.generate import synthetic_cluster
     from mfcsim.testing import ledger_digest, run_scenario
 
     year = run_scenario(synthetic_cluster(1000, seed=1, days=365, policy="greedy"))
-    print(json.dumps({
+    sys.stdout.write(json.dumps({
         "golden": digests(),
         "synthetic1000-greedy-365d": ledger_digest(year),
         "default-run-folder": run_folder_digests(ROOT / "scenarios" / "default.yaml"),
-    }, indent=2, sort_keys=True))  # fmt: skip
+    }, indent=2, sort_keys=True) + "\n")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 This is the thin, SimPy-side part; the decisions are the pure policies of
 :mod:`mfcsim.agent.clearing`. It runs as the ``clear`` phase of each day (see
-:mod:`mfcsim.simulation`): offers are today's surplus after production and contracts,
+:mod:`mfcsim.engine.simulation`): offers are today's surplus after production and contracts,
 requests are what each firm will lack tomorrow after counting its stock and the goods on
 their way to it. Matches leave at once; unserved needs are imported the next morning, as a
 last resort.
@@ -29,8 +29,8 @@ from mfcsim.agent.neighbours import NeighbourIndex
 from mfcsim.agent.routes import RouteTable
 
 if TYPE_CHECKING:
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.firms.base import Firm
-    from mfcsim.simulation import Simulation
 
 
 #: EUR per unit added to a buyer's shortfall cost, so buyers' orders are served first.

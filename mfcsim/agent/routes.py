@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.network import Route
-    from mfcsim.simulation import Simulation
 
 
 #: Up to this many firms, pair distances are cached in a dense matrix (8 bytes a pair, but

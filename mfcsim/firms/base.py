@@ -3,7 +3,7 @@
 A firm type is a subclass with a ``type_name``. It may declare ``PARAMETERS`` and build its
 default processes, storage and demand from them in :meth:`Firm.default_spec` (this runs at
 load time, so the resolved scenario shows every recipe). At run time the engine calls the
-firm in a fixed order of phases every day (see :mod:`mfcsim.simulation`); a subclass changes
+firm in a fixed order of phases every day (see :mod:`mfcsim.engine.simulation`); a subclass changes
 behaviour through the narrow hooks below and never writes SimPy code.
 
 Hooks:
@@ -39,8 +39,8 @@ from mfcsim.firms.registry import register_firm_type
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.scenario.schema import FirmSpec, ProcessSpec, SeasonalitySpec
-    from mfcsim.simulation import Simulation
 
 REQUIRED = object()
 #: The hooks the engine calls, and the arguments it calls them with (after ``self``).
@@ -204,7 +204,7 @@ class Firm:
         self.alternatives = sim.substitutes
         #: The substitutes this firm counts toward its needs and asks the agent for: those
         #: of materials whose use here accepts them (set by the simulation, see
-        #: :func:`mfcsim.simulation.substitute_acceptance`).
+        #: :func:`mfcsim.engine.simulation.substitute_acceptance`).
         self.accepted: dict[int, list[tuple[int, float]]] = {}
         #: Column of the firm's first process in the simulation's activity record.
         self.process_offset = 0
@@ -395,7 +395,7 @@ class Firm:
         is then shared out, in the order of the substitution groups (member, then its
         substitutes), to the members still short whose use here accepts a substitute. The
         vectorised kernels do the same, operation for operation
-        (:meth:`mfcsim.kernel.Kernel.available_cells`).
+        (:meth:`mfcsim.engine.kernel.core.Kernel.available_cells`).
 
         Args:
             want: Units wanted per material index (``target_stock``).

@@ -4,8 +4,9 @@
 (*Gross Nutrient Balances Handbook*, 2007): what the farms work into the soil minus what
 they harvest, per hectare of their land and per year, whatever the period's length.
 Processors', digesters' and composters' losses are ``n_losses_processing_t``, apart from
-it. ``n_surplus_t`` is every firm's farm-gate surplus of :func:`mfcsim.nutrients.nutrient_table`
-over the period's substance flows: inputs − outputs − change in the substance held.
+it. ``n_surplus_t`` is every firm's farm-gate surplus of
+:func:`mfcsim.substances.nutrients.nutrient_table` over the period's substance flows:
+inputs − outputs − change in the substance held.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from mfcsim.indicators.profit import HOUSEHOLD_TYPES
 from mfcsim.indicators.registry import indicator
 from mfcsim.indicators.window import Window, by_scope, per_run
-from mfcsim.nutrients import SubstanceRows
+from mfcsim.substances.nutrients import SubstanceRows
 
 
 @per_run

@@ -1,8 +1,8 @@
 """Service levels at the order and at the use, as indicators.
 
 At the order: order fill and regional fill; at the use: use fill, days short and the cycle
-service level. Definitions in :mod:`mfcsim.service_levels`; the buyers' order lines served
-in full (``fill_rate``) are in :mod:`.people`.
+service level. Definitions in :mod:`mfcsim.indicators.service_levels`; the buyers' order
+lines served in full (``fill_rate``) are in :mod:`.people`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import math
 import pandas as pd
 
 from mfcsim.indicators.registry import indicator
-from mfcsim.indicators.window import Scoped, Window, per_run, per_window
-from mfcsim.service_levels import (
+from mfcsim.indicators.service_levels import (
     buyers,
     order_fills,
     order_shares,
@@ -24,6 +23,7 @@ from mfcsim.service_levels import (
     use_fill_by_firm,
     use_table,
 )
+from mfcsim.indicators.window import Scoped, Window, per_run, per_window
 
 
 @per_run

@@ -198,7 +198,7 @@ def run_batch(
         per finished run (the same first columns and ``seconds``), and a record per run
         that raised.
     """
-    from mfcsim.simulation import Simulation
+    from mfcsim.engine.simulation import Simulation
 
     frames: dict[str, list[pd.DataFrame]] = {name: [] for name in ("indicators", *keep)}
     rows, failures = [], []

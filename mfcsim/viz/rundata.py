@@ -30,8 +30,8 @@ class RunData:
         indicators: The long frame ``indicator, scope, period, value, unit`` (may be empty).
         substance_flows: The ledger per substance (may be empty).
         daily_fill: ``t_day, buyer, measure, value``: order fill and regional fill per day, for
-            all buyers (``buyer`` "") and each buyer, as :mod:`mfcsim.service_levels` defines
-            them (may be empty).
+            all buyers (``buyer`` "") and each buyer, as
+            :mod:`mfcsim.indicators.service_levels` defines them (may be empty).
         periods: ``period, start_day, end_day`` of the evaluation periods (may be empty).
         info: Scenario name, seed, days and firms (nothing that changes between two runs
             of the same seed).

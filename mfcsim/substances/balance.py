@@ -1,7 +1,7 @@
 """Substance balance: per node and substance, inflow − outflow = change in substance stock.
 
 Computed from the substance flows and the substance stocks of the replay
-(:mod:`mfcsim.substances`), as the mass balance is from the ledger and the stock snapshots:
+(:mod:`mfcsim.substances.replay`), as the mass balance is from the ledger and the stock snapshots:
 
 * per node (firms and ``in_transit``) and substance: inflow + produced − outflow − consumed =
   change in the substance held. The end stock is the engine's final stock at the replay's

@@ -1,8 +1,8 @@
 """Surplus: export what firms do not keep and dispose of what exceeds their storage.
 
 :func:`surplus` is the plain definition, over every (firm, material) cell;
-:func:`surplus_on_cells` (what :meth:`mfcsim.kernel.Kernel.surplus` runs) does the same on the
-cells that can export or overflow only, row by row, and is tested against it.
+:func:`surplus_on_cells` (what :meth:`mfcsim.engine.kernel.core.Kernel.surplus` runs) does
+the same on the cells that can export or overflow only, row by row, and is tested against it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mfcsim.kernel_plans import flat_cells
+from mfcsim.engine.kernel.plans import flat_cells
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
-    from mfcsim.kernel import Kernel
-    from mfcsim.simulation import Simulation
+    from mfcsim.engine.kernel.core import Kernel
+    from mfcsim.engine.simulation import Simulation
 
 
 def surplus_on_cells(kernel: Kernel, day: int, active: np.ndarray) -> None:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfcsim.kernel_plans import flat_cells
+from mfcsim.engine.kernel.plans import flat_cells
 from mfcsim.ledger import BETWEEN_TICKS, Kind, as_bytes
 
 if TYPE_CHECKING:
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.network import Route
-    from mfcsim.simulation import Simulation
 
 SHIPMENT_COLUMNS = [
     "dispatch_t_day", "arrival_t_day", "supplier", "receiver", "material", "requested",

@@ -10,8 +10,8 @@ firm takes (``tests/test_golden.py``, ``tests/test_kernel_paths.py``).
 
 Processes are handled rank by rank (a firm's first process, then its second, ...), which keeps
 the order in which one firm's processes draw on its stock. The arrays each rank reads are
-gathered once at start-up (:mod:`mfcsim.kernel_plans`); the produce and surplus phases are
-in :mod:`mfcsim.kernel_produce` and :mod:`mfcsim.kernel_surplus`.
+gathered once at start-up (:mod:`mfcsim.engine.kernel.plans`); the produce and surplus phases are
+in :mod:`mfcsim.engine.kernel.produce` and :mod:`mfcsim.engine.kernel.surplus`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mfcsim.engine.kernel.plans import _Entries, flat_cells, rank_plan
+from mfcsim.engine.kernel.produce import produce_rank
+from mfcsim.engine.kernel.surplus import surplus, surplus_on_cells
 from mfcsim.firms.base import Firm
-from mfcsim.kernel_plans import _Entries, flat_cells, rank_plan
-from mfcsim.kernel_produce import produce_rank
-from mfcsim.kernel_surplus import surplus, surplus_on_cells
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
-    from mfcsim.simulation import Simulation
+    from mfcsim.engine.simulation import Simulation
 
 __all__ = ["Kernel", "flat_cells", "surplus", "vectorisable"]
 
@@ -346,6 +346,6 @@ class Kernel:
     def surplus(self, day: int, active: np.ndarray) -> None:
         """Export surplus products and dispose of what exceeds storage (as :func:`surplus`).
 
-        Runs :func:`~mfcsim.kernel_surplus.surplus_on_cells`.
+        Runs :func:`~mfcsim.engine.kernel.surplus.surplus_on_cells`.
         """
         surplus_on_cells(self, day, active)

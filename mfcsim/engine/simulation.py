@@ -37,16 +37,16 @@ from simpy.core import URGENT
 from simpy.events import Event
 
 from mfcsim.agent.process import RegionalAgent
-from mfcsim.disruptions import Disruptions
+from mfcsim.engine.disruptions import Disruptions
+from mfcsim.engine.kernel.core import Kernel, substituted_part
+from mfcsim.engine.market import Market
+from mfcsim.engine.transport import Transport
 from mfcsim.errors import UsageError
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
-from mfcsim.kernel import Kernel, substituted_part
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
-from mfcsim.market import Market
 from mfcsim.network import Route, TransportNetwork
 from mfcsim.scenario.schema import Scenario
-from mfcsim.transport import Transport
 
 if TYPE_CHECKING:
     from mfcsim.results import Results
@@ -212,8 +212,8 @@ class Simulation:
         self.kernel = Kernel(self)
         self.join_day = np.array([f.spec.join_day for f in self.firms], dtype=np.int64)
         self._active = np.zeros(len(self.firms), dtype=bool)
-        self.transport = Transport(self)
-        self.contracts = [self._compile_contract(cid) for cid in scenario.contracts]
+        self.transport: Transport = Transport(self)
+        self.contracts: list[Contract] = [self._compile_contract(cid) for cid in scenario.contracts]
         #: Stock each firm holds back for its next contract deliveries (inf: ships it all).
         self.reserved = np.zeros((len(self.firms), len(self.materials)))
         for c in self.contracts:
@@ -226,9 +226,9 @@ class Simulation:
         #: Service rows of the vectorised firms: (8, rows) blocks of the same columns.
         self.service_blocks: list[np.ndarray] = []
         self.snapshots: list[np.ndarray] = []
-        self.wall_time_s = 0.0
-        self.agent = RegionalAgent(self)
-        self.disruptions = Disruptions(self)
+        self.wall_time_s: float = 0.0
+        self.agent: RegionalAgent = RegionalAgent(self)
+        self.disruptions: Disruptions = Disruptions(self)
         self.env.process(self._clock())
 
     # ---- build --------------------------------------------------------------------------
@@ -294,8 +294,8 @@ class Simulation:
             offset += len(firm.processes)
             self.process_ids.extend((firm.id, p.id) for p in firm.processes)
         #: Planned and realised activity of every process (a row per day, a column each).
-        self.activity_planned = np.zeros((self.horizon_day, offset))
-        self.activity_realised = np.zeros((self.horizon_day, offset))
+        self.activity_planned: np.ndarray = np.zeros((self.horizon_day, offset))
+        self.activity_realised: np.ndarray = np.zeros((self.horizon_day, offset))
 
     def _set_storage_and_stocks(self) -> None:
         mats = self.scenario.materials

@@ -5,7 +5,7 @@ processor, one digester, one composter and one city hub. Recipes close their mas
 residues (green waste, manure, processing residue, food waste) are what digesters and
 composters take, through the regional agent or disposal.
 
-    from mfcsim.synthetic import synthetic_cluster
+    from mfcsim.scenario.generate import synthetic_cluster
     scenario = mfcsim.scenario_from_dict(synthetic_cluster(1000, seed=1))
 """
 

@@ -20,8 +20,8 @@ from simpy.events import Event
 from mfcsim.scenario.agent_schema import ClosureSpec, OutageSpec, PolicySpec, ShockSpec
 
 if TYPE_CHECKING:
+    from mfcsim.engine.simulation import Simulation
     from mfcsim.firms.base import Firm
-    from mfcsim.simulation import Simulation
 
 EVENT_COLUMNS = ["t_day", "kind", "target", "details"]
 

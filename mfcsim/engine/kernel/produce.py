@@ -4,7 +4,7 @@ Each rank's activity is limited by the inputs on hand; the rank then draws on th
 consumes its inputs (own material first, then substitutes, with the mass difference exchanged
 with the environment), adds its outputs to stock and sends its releases to their sinks, all as
 :class:`~mfcsim.firms.base.Firm` does, operation for operation. The arrays each rank reads are
-gathered at start-up (:mod:`mfcsim.kernel_plans`).
+gathered at start-up (:mod:`mfcsim.engine.kernel.plans`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mfcsim.kernel_plans import flat_cells
+from mfcsim.engine.kernel.plans import flat_cells
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
-    from mfcsim.kernel import Kernel
-    from mfcsim.kernel_plans import _Rank, _Take
+    from mfcsim.engine.kernel.core import Kernel
+    from mfcsim.engine.kernel.plans import _Rank, _Take
 
 
 def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:

@@ -9,7 +9,7 @@ order, with numpy over every (node, material) stock at once:
 * A shipment keeps the composition it was dispatched with until it arrives (goods in transit
   are not mixed with each other).
 * A production row carries what its firm's processes made of the substance it consumed that
-  day (:mod:`mfcsim.substance_processes`: transfer coefficients or declared compositions).
+  day (:mod:`mfcsim.substances.processes`: transfer coefficients or declared compositions).
 
 Rows are replayed in *groups*: a group ends before any row that reads a stock written earlier
 in the group, so within a group every read sees the stock as it stood at the group's start
@@ -29,9 +29,9 @@ from mfcsim.balance import INTERNAL_ROLES
 from mfcsim.coded import recode
 from mfcsim.errors import ResultsError
 from mfcsim.ledger import Kind
-from mfcsim.nutrients import nutrient_table
 from mfcsim.scenario.schema import Scenario
-from mfcsim.substance_processes import (
+from mfcsim.substances.nutrients import nutrient_table
+from mfcsim.substances.processes import (
     FirmProcesses,
     allocation_tables,
     firm_processes,
@@ -488,7 +488,7 @@ def _match_shipments(
 def nutrient_balance(results: Results, substance: str) -> pd.DataFrame:
     """The nutrient balance of ``substance`` per firm and for the region (``cluster``).
 
-    See :func:`mfcsim.nutrients.nutrient_table` for the columns and their definitions.
+    See :func:`mfcsim.substances.nutrients.nutrient_table` for the columns and their definitions.
     """
     land = {fid: firm.land_ha for fid, firm in results.scenario.firms.items()}
     return nutrient_table(results.substance_flows, substance, land)

@@ -2,7 +2,7 @@
 
 The recipes' entries (inputs, outputs, releases, ...) as parallel arrays (:class:`_Entries`),
 and per rank (every firm's first process, then its second, ...) the entries, input limits,
-substitution slots and sink groups the daily kernels of :mod:`mfcsim.kernel` read
+substitution slots and sink groups the daily kernels of :mod:`mfcsim.engine.kernel.core` read
 (:class:`_Rank`, built by :func:`rank_plan`). Cells of a (firms x materials) matrix are
 addressed through one flat code (:func:`flat_cells`).
 """
@@ -17,7 +17,7 @@ import numpy as np
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
-    from mfcsim.kernel import Kernel
+    from mfcsim.engine.kernel.core import Kernel
 
 
 def flat_cells(matrix: np.ndarray) -> np.ndarray:
