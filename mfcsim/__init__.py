@@ -1,5 +1,6 @@
 """mfcsim: circular-economy material flows in metropolitan food clusters."""
 
+from mfcsim import indicators, substances  # noqa: F401  (importing registers the run's views)
 from mfcsim.balance import check_mass_balance
 from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import MassBalanceError, MfcsimError, ScenarioError

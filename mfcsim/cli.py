@@ -112,7 +112,7 @@ def run(
 
     _check_counts(reps=reps, workers=workers)
     scn = load_scenario(scenario, set_ or (), seed=seed, days=days)
-    from mfcsim.results import check_out_folder
+    from mfcsim.runfolder import check_out_folder
 
     folder = check_out_folder(out if out is not None else default_out(scn.name, scn.seed))
     if baseline is not None and reps is not None:
@@ -166,7 +166,9 @@ def _compare_with_baseline(results: Any, other: Any) -> None:
     from mfcsim.indicators import baseline_comparisons
 
     frame = results.indicators
-    results._indicators = pd.concat([frame, baseline_comparisons(frame, other)], ignore_index=True)
+    results.set_view(
+        "indicators", pd.concat([frame, baseline_comparisons(frame, other)], ignore_index=True)
+    )
 
 
 def _warn_about_firms(manifest: dict[str, Any]) -> None:
@@ -337,7 +339,7 @@ def compare(
 ) -> None:
     """Compare two scenarios (or two variants of one) on common random numbers."""
     from mfcsim.compare import compare as run_comparison
-    from mfcsim.results import atomic_folder, check_out_folder
+    from mfcsim.runfolder import atomic_folder, check_out_folder
 
     _check_counts(reps=reps, workers=workers)
     if b is None and not (a_set or b_set):
@@ -468,7 +470,7 @@ def sweep_run(
 ) -> None:
     """Run the factorial design of the --vary factors (or a sweep file's), --reps times each."""
     from mfcsim.compare import headline_indicators, indicators_of
-    from mfcsim.results import check_out_folder
+    from mfcsim.runfolder import check_out_folder
     from mfcsim.sweep.design import Factor, check_factors, factorial, parse_vary, read_base
     from mfcsim.sweep.runner import KEEPABLE, manifest, run_sweep
     from mfcsim.sweep.sampling import bases_of, design_of, is_sweep_file, read_sweep_file

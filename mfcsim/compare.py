@@ -23,7 +23,8 @@ import pandas as pd
 
 from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import MassBalanceError
-from mfcsim.results import Results, atomic_folder, json_text
+from mfcsim.results import Results
+from mfcsim.runfolder import atomic_folder, json_text
 from mfcsim.scenario.schema import Scenario
 from mfcsim.sweep.cluster import ordered_map
 

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from mfcsim.errors import ResultsError
-from mfcsim.results import check_format_version
+from mfcsim.runfolder import check_format_version
 from mfcsim.viz.rundata import ComparisonData, RunData
 
 REQUIRED = ("flows", "stocks", "nodes", "materials")

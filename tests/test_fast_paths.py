@@ -330,7 +330,7 @@ def test_surplus_on_its_cells_is_the_plain_surplus(seed):
         sim.reserved[:] = reserved
         sim.ledger.phase = 7
     fast.kernel.surplus(3, active)
-    surplus(plain, 3, active, plain.export_mask)
+    surplus(plain.state, plain.world, plain.ledger, plain.market, 3, active)
     assert len(fast.ledger) > 0
     assert fast.stock.tobytes() == plain.stock.tobytes()
     assert fast.ledger.rows().tobytes() == plain.ledger.rows().tobytes()

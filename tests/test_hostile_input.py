@@ -20,14 +20,15 @@ import pytest
 import yaml
 
 from mfcsim.cli import main
-from mfcsim.engine.simulation import IN_TRANSIT, SINKS, Simulation
+from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import FirmHookError, UsageError
 from mfcsim.firms.base import Firm, Param
 from mfcsim.firms.registry import installed_entry_points
-from mfcsim.results import atomic_folder
+from mfcsim.runfolder import atomic_folder
 from mfcsim.scenario.load import MAX_FILE_BYTES, load_scenario
 from mfcsim.scenario.schema import MAX_HORIZON_DAY, RESERVED_NODES
 from mfcsim.testing import run_scenario
+from mfcsim.world import IN_TRANSIT, SINKS
 
 from .conftest import MINI_YAML, REPO
 
@@ -252,12 +253,12 @@ def test_quantities_and_horizons_that_would_hang_are_refused_at_once(
 def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_estimate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mfcsim.engine.simulation as simulation
+    import mfcsim.engine.memory as memory
 
     scenario = load_scenario(mini(tmp_path, horizon=f"{MAX_HORIZON_DAY} d"))
-    need = simulation.memory_needed_bytes(scenario)
+    need = memory.memory_needed_bytes(scenario)
     assert need == 8 * ((2 + 1) * 3 * (MAX_HORIZON_DAY + 1) + 2 * MAX_HORIZON_DAY * 1)
-    monkeypatch.setattr(simulation, "machine_memory_bytes", lambda: need - 1)
+    monkeypatch.setattr(memory, "machine_memory_bytes", lambda: need - 1)
     with pytest.raises(UsageError, match="need at least"):
         Simulation(scenario)
 

@@ -273,7 +273,8 @@ def test_run_folders_carry_a_format_version_checked_when_read(
     import json
 
     from mfcsim.errors import ResultsError
-    from mfcsim.results import FORMAT_VERSION, Results
+    from mfcsim.results import Results
+    from mfcsim.runfolder import FORMAT_VERSION
     from mfcsim.testing import run_scenario
 
     folder = run_scenario(tiny_path, days=2).write(tmp_path / "run")

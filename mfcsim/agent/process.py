@@ -3,9 +3,10 @@
 This is the thin, SimPy-side part; the decisions are the pure policies of
 :mod:`mfcsim.agent.clearing`. It runs as the ``clear`` phase of each day (see
 :mod:`mfcsim.engine.simulation`): offers are today's surplus after production and contracts,
-requests are what each firm will lack tomorrow after counting its stock and the goods on
-their way to it. Matches leave at once; unserved needs are imported the next morning, as a
-last resort.
+read from the run's stock arrays; requests are what each firm will lack tomorrow after
+counting its stock and the goods on their way to it, handed over by the engine as columns
+(:class:`RequestColumns`). Matches leave at once; unserved needs are imported the next
+morning, as a last resort.
 """
 
 from __future__ import annotations
@@ -17,20 +18,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mfcsim.agent.arcs import nearest_arc_columns
-from mfcsim.agent.clearing import (
-    ALLOCATORS,
-    Allocation,
-    ProblemArrays,
-    Request,
-    allocation_cost,
-)
+from mfcsim.agent.clearing import ALLOCATORS, Allocation, ProblemArrays, allocation_cost
 from mfcsim.agent.lp import WarmStart
 from mfcsim.agent.neighbours import NeighbourIndex
 from mfcsim.agent.routes import RouteTable
 
 if TYPE_CHECKING:
-    from mfcsim.engine.simulation import Simulation
+    from mfcsim.engine.market import Market
+    from mfcsim.engine.state import State
+    from mfcsim.engine.transport import Transport
     from mfcsim.firms.base import Firm
+    from mfcsim.network import TransportNetwork
+    from mfcsim.scenario.agent_schema import AgentSpec
+    from mfcsim.world import World
 
 
 #: EUR per unit added to a buyer's shortfall cost, so buyers' orders are served first.
@@ -46,33 +46,44 @@ class RegionalAgent:
             (the columns form of ``total_cost``).
     """
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self.spec = sim.scenario.agent
+    def __init__(
+        self,
+        spec: AgentSpec,
+        world: World,
+        state: State,
+        firms: list[Firm],
+        network: TransportNetwork,
+        market: Market,
+        transport: Transport,
+    ) -> None:
+        self.spec, self.world, self.state = spec, world, state
+        self.market, self.transport = market, transport
         self.allocate = ALLOCATORS[self.spec.policy]
         if self.spec.policy == "optimal":  # day after day: each from yesterday's basis
-            self.allocate = WarmStart(len(sim.firms), len(sim.materials))
+            self.allocate = WarmStart(len(firms), len(world.materials))
         self.seconds_total = 0.0
         #: Wall time (s) of each day's clearing, in order, for benchmarks.
         self.day_seconds: list[float] = []
         self.objective_total = 0.0
         self.days_cleared = 0
-        self.positions_km = sim.network.positions_km()
+        self.positions_km = network.positions_km()
         self.neighbours = NeighbourIndex(self.positions_km)
-        self.kept = np.zeros(sim.stock[:-1].shape, dtype=bool)
-        for firm in sim.firms:
+        self.kept = np.zeros(state.stock[:-1].shape, dtype=bool)
+        for firm in firms:
             self.kept[firm.index, list(firm.kept_materials)] = True
-        self.firm_exports = np.array([f.spec.exports for f in sim.firms], dtype=bool)
-        self.firm_imports = np.array([f.spec.imports for f in sim.firms], dtype=bool)
-        self.firm_buyer = np.array([f.spec.buyer for f in sim.firms], dtype=bool)
-        self.routes = RouteTable(sim)
+        self.firm_exports = np.array([f.spec.exports for f in firms], dtype=bool)
+        self.firm_imports = np.array([f.spec.imports for f in firms], dtype=bool)
+        self.firm_buyer = np.array([f.spec.buyer for f in firms], dtype=bool)
+        self.routes = RouteTable(world, network, market, transport)
 
-    def clear(self, day: int) -> None:
-        """Build today's problem, solve it, and ship the matches."""
-        if self.spec.policy == "none" or day + 1 >= self.sim.horizon_day:
-            return
+    def clears_on(self, day: int) -> bool:
+        """True if the agent clears on ``day`` (a policy, and a tomorrow within the run)."""
+        return self.spec.policy != "none" and day + 1 < self.world.horizon_day
+
+    def clear(self, day: int, requests: RequestColumns) -> None:
+        """Build today's problem from ``requests`` (tomorrow's), solve it, ship the matches."""
         start = perf_counter()
-        problem = self.problem(day)
+        problem = self.problem(requests)
         allocation = self.allocate(problem)
         self.day_seconds.append(perf_counter() - start)
         self.seconds_total += self.day_seconds[-1]
@@ -86,22 +97,25 @@ class RegionalAgent:
         offer, request = problem.arc_offer[arcs], problem.arc_request[arcs]
         source, target = problem.offer_firm[offer], problem.request_firm[request]
         m = problem.offer_material[offer]
-        self.sim.transport.ship_many(
+        self.transport.ship_many(
             day, source, target, m, quantity,
             **self.routes.legs(source, target, m, problem.arc_km[arcs]),
             requested=problem.request_material[request], origin="agent",
         )  # fmt: skip
 
-    def problem(self, day: int) -> ProblemArrays:
-        """Today's offers, tomorrow's requests and the candidate arcs between them."""
+    def problem(self, requests: RequestColumns) -> ProblemArrays:
+        """Today's offers, tomorrow's ``requests`` and the candidate arcs between them."""
         offer_firm, offer_material, offer_quantity, offer_leftover = self._offers()
-        req = self._all_requests(day + 1)
+        req = _Requests(
+            requests.firm, requests.material, requests.quantity,
+            *self._shortfall(requests.firm, requests.material),
+        )  # fmt: skip
         self.routes.new_day()
         arcs = nearest_arc_columns(
             offer_firm, offer_material, offer_quantity, req.firm, req.material,
             lambda o, r: self.routes.columns(offer_firm[o], req.firm[r], offer_material[o]),
-            self.sim.substitutes, self.spec.k_nearest, self.positions_km, self.neighbours,
-            accepts=self.sim.accepts[req.firm, req.material],
+            self.world.substitutes, self.spec.k_nearest, self.positions_km, self.neighbours,
+            accepts=self.state.accepts[req.firm, req.material],
         )  # fmt: skip
         return ProblemArrays(
             offer_firm, offer_material, offer_quantity, offer_leftover,
@@ -116,10 +130,10 @@ class RegionalAgent:
         Surplus: stock beyond one delivery of each contract, of materials the firm's own
         processes and orders do not use. Rows in firm order, then material order.
         """
-        sim, market = self.sim, self.sim.market
-        stock = sim.stock[:-1]
-        active = sim.active_mask()
-        surplus = np.maximum(stock - sim.reserved, 0.0)
+        state, market = self.state, self.market
+        stock = state.stock[:-1]
+        active = state.active
+        surplus = np.maximum(stock - state.reserved, 0.0)
         mask = (stock > 0.0) & ~self.kept & (surplus > 0.0) & active[:, None]
         f_idx, m_idx = np.nonzero(mask)
         exports = self.firm_exports[f_idx] & ~np.isnan(np.asarray(market.export_price))[m_idx]
@@ -128,37 +142,13 @@ class RegionalAgent:
         leftover = np.where(
             exports,
             -np.nan_to_num(np.asarray(market.export_price, dtype=float))[m_idx],
-            np.where(np.isinf(sim.capacity[f_idx, m_idx]), 0.0, dispose[m_idx]),
+            np.where(np.isinf(state.capacity[f_idx, m_idx]), 0.0, dispose[m_idx]),
         )
         return f_idx.astype(np.int64), m_idx.astype(np.int64), surplus[f_idx, m_idx], leftover
 
-    def _all_requests(self, day: int) -> _Requests:
-        """Every firm's requests for ``day``, in firm order.
-
-        Vectorised firms are done at once, as :meth:`_requests` would give them; the others
-        go through their own hooks.
-        """
-        sim, kernel = self.sim, self.sim.kernel
-        joined = sim.join_day <= day
-        want = kernel.target_cells(kernel.planned_for(day, joined))
-        need = want - kernel.available_cells(want, sim.transport.pending)
-        rows = np.flatnonzero((joined & kernel.is_kernel)[kernel.cell_firm] & (need > 1e-9))
-        f_idx, m_idx = kernel.cell_firm[rows], kernel.cell_material[rows]  # row-major
-        order = np.lexsort((kernel.want_order[f_idx, m_idx], f_idx))
-        firm, material = f_idx[order].astype(np.int64), m_idx[order].astype(np.int64)
-        quantity = need[rows[order]]
-        others = [r for f in kernel.fallback for r in self._requests(f, day)]
-        if others:
-            firm = np.concatenate([firm, [r.firm for r in others]]).astype(np.int64)
-            material = np.concatenate([material, [r.material for r in others]]).astype(np.int64)
-            quantity = np.concatenate([quantity, [r.quantity for r in others]])
-            by_firm = np.argsort(firm, kind="stable")
-            firm, material, quantity = firm[by_firm], material[by_firm], quantity[by_firm]
-        return _Requests(firm, material, quantity, *self._shortfall(firm, material))
-
     def _shortfall(self, firm: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(priority, EUR per unit left unserved) of requests of firms ``firm`` for ``m``."""
-        market = self.sim.market
+        market = self.market
         price = np.asarray(market.import_price, dtype=float)
         imported = price + market.import_penalty
         imported = imported + market.carbon_price * np.asarray(market.import_co2e, dtype=float)
@@ -168,19 +158,20 @@ class RegionalAgent:
         shortfall = np.where(buyer, shortfall + BUYER_PRIORITY_EUR, shortfall)
         return np.where(buyer, 0, 1).astype(np.int64), shortfall
 
-    def _requests(self, firm: Firm, day: int) -> list[Request]:
-        """The requests of a firm with its own hooks (priority and cost are set later)."""
-        if firm.spec.join_day > day:
-            return []
-        pending = self.sim.transport.pending[firm.index]
-        out = []
-        wanted = firm.wanted(day)
-        holdings = firm.holdings(wanted, extra=pending)
-        for m, want in wanted.items():
-            need = want - holdings[m]
-            if need > 1e-9:
-                out.append(Request(firm.index, m, need))
-        return out
+
+@dataclass(frozen=True)
+class RequestColumns:
+    """A day's requests, as the engine hands them to the agent: one row per need, by firm.
+
+    Attributes:
+        firm: Firm index of each request (ascending).
+        material: Material index (what the recipe or order names).
+        quantity: Units needed.
+    """
+
+    firm: np.ndarray
+    material: np.ndarray
+    quantity: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from mfcsim.engine.simulation import Simulation
-    from mfcsim.network import Route
+    from mfcsim.engine.market import Market
+    from mfcsim.engine.transport import Transport
+    from mfcsim.network import Route, TransportNetwork
+    from mfcsim.world import World
 
 
 #: Up to this many firms, pair distances are cached in a dense matrix (8 bytes a pair, but
@@ -31,25 +33,30 @@ class RouteTable:
     """Road and pipeline routes of candidate deliveries, computed over arrays.
 
     Args:
-        sim: The simulation (its network, market, transport and materials).
+        world: The run's catalogue (firms, materials and their masses and shelf lives).
+        network: Distances, modes and pipelines.
+        market: The carbon price.
+        transport: Routes between firms, pipelines' room today and the labels of modes.
     """
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self.n_firms, self.n_materials = len(sim.firms), len(sim.materials)
-        net = sim.network.spec
+    def __init__(
+        self, world: World, network: TransportNetwork, market: Market, transport: Transport
+    ) -> None:
+        self.network, self.market, self.transport = network, market, transport
+        self.n_firms, self.n_materials = len(world.firm_ids), len(world.materials)
+        net = network.spec
         self.mode_name = net.default_mode
         self.mode = net.modes[net.default_mode]
-        self.ids = [f.id for f in sim.firms]
-        self.mass_t_per_unit = np.asarray(sim.mass_t_per_unit, dtype=float)
-        self.is_energy = np.asarray(sim.is_energy, dtype=bool)
-        self.shelf_life_day = np.asarray(sim.shelf_life_day, dtype=float)
-        firm_index = {f.id: f.index for f in sim.firms}
+        self.ids = list(world.firm_ids)
+        self.mass_t_per_unit = np.asarray(world.mass_t_per_unit, dtype=float)
+        self.is_energy = np.asarray(world.is_energy, dtype=bool)
+        self.shelf_life_day = np.asarray(world.shelf_life_day, dtype=float)
+        firm_index = {fid: i for i, fid in enumerate(world.firm_ids)}
         self.pipe_codes = np.unique(
             np.array(
                 [
-                    self._code(firm_index[s], firm_index[t], sim.material_index[m])
-                    for s, t, m in sim.network.pipelines
+                    self._code(firm_index[s], firm_index[t], world.material_index[m])
+                    for s, t, m in network.pipelines
                     if s in firm_index and t in firm_index
                 ],
                 dtype=np.int64,
@@ -78,9 +85,7 @@ class RouteTable:
         """Forget yesterday's pipeline rooms; read today's closed links."""
         self._rooms, self._room = {}, []
         n = self.n_firms
-        closed = [
-            min(p) * n + max(p) for p, count in self.sim.transport.closed.items() if count > 0
-        ]
+        closed = [min(p) * n + max(p) for p, count in self.transport.closed.items() if count > 0]
         self._closed = np.array(sorted(closed), dtype=np.int64)
 
     def capacity(self) -> np.ndarray:
@@ -90,7 +95,7 @@ class RouteTable:
     def _network_km(self, codes: np.ndarray) -> np.ndarray:
         """Road km of firm pairs (by pair code) from the network."""
         source, target = np.divmod(codes, self.n_firms)
-        return self.sim.network.distances_km(source, target)
+        return self.network.distances_km(source, target)
 
     def distance_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Route length of firm pairs on the road network (km)."""
@@ -140,11 +145,11 @@ class RouteTable:
             km[road] = self.distance_km(source[road], target[road])
             road &= ~(km / self.mode.speed > self.shelf_life_day[m])
             tkm = self.mass_t_per_unit[m[road]] * km[road]
-            carbon = self.sim.market.carbon_price * self.mode.co2e * tkm
+            carbon = self.market.carbon_price * self.mode.co2e * tkm
             cost[road] = tkm * self.mode.cost + 0.0 + carbon
         for row in np.flatnonzero(ok & piped).tolist():
             key = (int(source[row]), int(target[row]), int(m[row]))
-            route = self.sim.route(*key)
+            route = self.transport.route(*key)
             if route.duration_day > self.shelf_life_day[key[2]]:
                 continue
             road[row] = True
@@ -155,12 +160,12 @@ class RouteTable:
     def _room_index(self, key: tuple[int, int, int], route: Route) -> int:
         if key not in self._rooms:
             self._rooms[key] = len(self._room)
-            self._room.append(self.sim.pipeline_room(*key, route))
+            self._room.append(self.transport.pipeline_room(*key, route))
         return self._rooms[key]
 
     def _cost_per_unit(self, m: int, route: Route) -> float:
         tkm = float(self.mass_t_per_unit[m]) * route.distance_km
-        carbon = self.sim.market.carbon_price * route.co2e_t_per_tkm * tkm
+        carbon = self.market.carbon_price * route.co2e_t_per_tkm * tkm
         return tkm * route.cost_eur_per_unit_km + route.cost_eur_per_unit + carbon
 
     def legs(
@@ -168,7 +173,7 @@ class RouteTable:
     ) -> dict[str, np.ndarray]:
         """Route attributes of chosen deliveries, as :meth:`Transport.ship_many` takes them."""
         n = len(source)
-        code = self.sim.transport.code
+        code = self.transport.code
         legs = {
             "distance_km": km.astype(float),
             "duration_day": km / self.mode.speed,
@@ -178,7 +183,7 @@ class RouteTable:
             "mode": np.full(n, code(self.mode_name), dtype=np.int64),
         }
         for row in np.flatnonzero(self._piped(source, target, m)).tolist():
-            route = self.sim.route(int(source[row]), int(target[row]), int(m[row]))
+            route = self.transport.route(int(source[row]), int(target[row]), int(m[row]))
             legs["distance_km"][row] = route.distance_km
             legs["duration_day"][row] = route.duration_day
             legs["cost_eur_per_unit_km"][row] = route.cost_eur_per_unit_km

@@ -9,9 +9,10 @@ draw their times from the disruption's own random stream.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import simpy
 from simpy.core import URGENT
@@ -20,7 +21,8 @@ from simpy.events import Event
 from mfcsim.scenario.agent_schema import ClosureSpec, OutageSpec, PolicySpec, ShockSpec
 
 if TYPE_CHECKING:
-    from mfcsim.engine.simulation import Simulation
+    from mfcsim.engine.market import Market
+    from mfcsim.engine.transport import Transport
     from mfcsim.firms.base import Firm
 
 EVENT_COLUMNS = ["t_day", "kind", "target", "details"]
@@ -38,20 +40,29 @@ class At(Event):
 class Disruptions:
     """Starts one SimPy process per disruption and keeps the events table."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
+    def __init__(
+        self,
+        env: simpy.Environment,
+        specs: Mapping[str, Any],
+        firms: list[Firm],
+        market: Market,
+        transport: Transport,
+        rng_for: Callable[..., np.random.Generator],
+        touched: dict[int, Firm],
+    ) -> None:
+        self.env, self.market, self.transport, self.rng_for = env, market, transport, rng_for
         self.rows: list[tuple[float, str, str, str]] = []
-        self.firms = {f.id: f for f in sim.firms}
+        self.firms = {f.id: f for f in firms}
         #: Firms an outage or shock has touched so far, by index (the only ones whose
         #: ``down`` or ``shocks`` can differ from none; the engine's kernels read these).
-        self.touched: dict[int, Firm] = {}
-        for did, spec in sim.scenario.disruptions.items():
-            sim.env.process(self._process(did, spec))
+        self.touched = touched
+        for did, spec in specs.items():
+            env.process(self._process(did, spec))
 
     def record(self, kind: str, target: str, **details: Any) -> None:
         """Add one row to the events table, at the current time."""
         text = json.dumps(details, sort_keys=True)
-        self.rows.append((float(self.sim.env.now), kind, target, text))
+        self.rows.append((float(self.env.now), kind, target, text))
 
     def _process(self, did: str, spec: Any) -> Generator[Event, Any, None]:
         if isinstance(spec, OutageSpec):
@@ -61,18 +72,18 @@ class Disruptions:
         elif isinstance(spec, ClosureSpec):
             yield from self._closure(did, spec)
         elif isinstance(spec, PolicySpec):
-            yield At(self.sim.env, spec.day)
+            yield At(self.env, spec.day)
             for path, value in spec.set.items():
-                self.sim.market.set(path, value)
+                self.market.set(path, value)
                 self.record("policy", path, value=value, disruption=did)
 
     def _outage(self, did: str, spec: OutageSpec) -> Generator[Event, Any, None]:
-        firm, env = self.firms[spec.firm], self.sim.env
+        firm, env = self.firms[spec.firm], self.env
         if spec.start_day is not None and spec.duration is not None:
             yield At(env, spec.start_day)
             yield from self._down(firm, did, spec.duration)
             return
-        rng = self.sim.rng_for("disruption", did)
+        rng = self.rng_for("disruption", did)
         assert spec.mtbf is not None
         assert spec.mttr is not None
         while True:
@@ -83,12 +94,12 @@ class Disruptions:
         self.touched[firm.index] = firm
         firm.down += 1
         self.record("outage_start", firm.id, disruption=did, duration_day=round(duration, 6))
-        yield At(self.sim.env, self.sim.env.now + duration)  # before that day's phases
+        yield At(self.env, self.env.now + duration)  # before that day's phases
         firm.down -= 1
         self.record("outage_end", firm.id, disruption=did)
 
     def _shock(self, did: str, spec: ShockSpec) -> Generator[Event, Any, None]:
-        firm, env = self.firms[spec.firm], self.sim.env
+        firm, env = self.firms[spec.firm], self.env
         yield At(env, spec.start_day)
         self.touched[firm.index] = firm
         firm.shocks[did] = (spec.kind, spec.factor)
@@ -98,7 +109,7 @@ class Disruptions:
         self.record(f"{spec.kind}_end", firm.id, disruption=did)
 
     def _closure(self, did: str, spec: ClosureSpec) -> Generator[Event, Any, None]:
-        env, transport = self.sim.env, self.sim.transport
+        env, transport = self.env, self.transport
         pair = frozenset((self.firms[spec.source].index, self.firms[spec.target].index))
         yield At(env, spec.start_day)
         transport.closed[pair] = transport.closed.get(pair, 0) + 1

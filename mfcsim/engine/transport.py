@@ -22,8 +22,9 @@ from mfcsim.engine.kernel.plans import flat_cells
 from mfcsim.ledger import BETWEEN_TICKS, Kind, as_bytes
 
 if TYPE_CHECKING:
-    from mfcsim.engine.simulation import Simulation
-    from mfcsim.network import Route
+    from mfcsim.ledger import Ledger
+    from mfcsim.network import Route, TransportNetwork
+    from mfcsim.world import World
 
 SHIPMENT_COLUMNS = [
     "dispatch_t_day", "arrival_t_day", "supplier", "receiver", "material", "requested",
@@ -52,9 +53,13 @@ class Transport:
         closed: Pairs of firm indices whose link is closed (both directions).
     """
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self.pending = np.zeros((len(sim.scenario.firms), len(sim.materials)))
+    def __init__(
+        self, world: World, stock: np.ndarray, ledger: Ledger, network: TransportNetwork
+    ) -> None:
+        self.world, self.stock, self.ledger, self.network = world, stock, ledger, network
+        self.pending = np.zeros((len(world.firm_ids), len(world.materials)))
+        self._routes: dict[tuple[int, int, int], Route] = {}
+        self._pipe_used: dict[tuple[int, int, int], float] = {}
         self.closed: dict[frozenset[int], int] = {}
         self._chunks: list[np.ndarray] = []
         self._labels: dict[str, int] = {}  # modes and origins, as small integer codes
@@ -64,6 +69,29 @@ class Transport:
         # goods on the road: (arrival, dispatch sequence, target, material, quantity)
         self._road = np.empty(0, dtype=_ROAD)
         self._new: list[np.ndarray] = []
+
+    def route(self, source: int, target: int, m: int) -> Route:
+        """The (cached) route for material ``m`` between two firms: a pipeline or the road."""
+        key = (source, target, m)
+        route = self._routes.get(key)
+        if route is None:
+            ids = self.world.firm_ids
+            route = self.network.route(ids[source], ids[target], self.world.materials[m])
+            self._routes[key] = route
+        return route
+
+    def pipeline_room(self, source: int, target: int, m: int, route: Route) -> float:
+        """What a pipeline can still carry of material ``m`` today, after today's use."""
+        return max(route.capacity_per_day - self._pipe_used.get((source, target, m), 0.0), 0.0)
+
+    def use_pipeline(self, source: int, target: int, m: int, amount: float) -> None:
+        """Count ``amount`` of today's room of the pipeline from ``source`` to ``target``."""
+        key = (source, target, m)
+        self._pipe_used[key] = self._pipe_used.get(key, 0.0) + amount
+
+    def new_day(self) -> None:
+        """Every pipeline's room is whole again (called before the day's contracts ship)."""
+        self._pipe_used.clear()
 
     def is_closed(self, a: int, b: int) -> bool:
         """True if the link between firms ``a`` and ``b`` is closed today."""
@@ -94,19 +122,18 @@ class Transport:
                 stands in for.
             origin: ``contract:<id>``, ``agent`` or another label.
         """
-        sim = self.sim
-        cost, co2e = leg_costs(amount, float(sim.mass_t_per_unit[m]), route.distance_km,
+        cost, co2e = leg_costs(amount, float(self.world.mass_t_per_unit[m]), route.distance_km,
                                route.cost_eur_per_unit_km, route.cost_eur_per_unit,
                                route.co2e_t_per_tkm)  # fmt: skip
-        sim.stock[source, m] -= amount
-        sim.stock[sim.transit_node, m] += amount
+        self.stock[source, m] -= amount
+        self.stock[self.world.transit_node, m] += amount
         self.pending[target, m] += amount
-        sim.ledger.add(
-            t_day, source, sim.transit_node, m, amount, Kind.SHIPMENT,
+        self.ledger.add(
+            t_day, source, self.world.transit_node, m, amount, Kind.SHIPMENT,
             distance_km=route.distance_km, value_eur=cost, co2e_t=co2e,
         )  # fmt: skip
         arrival_t = t_day + route.duration_day
-        asked = requested if isinstance(requested, int) else sim.material_index[requested]
+        asked = requested if isinstance(requested, int) else self.world.material_index[requested]
         self._rows.append((t_day, arrival_t, source, target, m, asked, amount,
                            route.distance_km, self._code(route.mode), cost, co2e,
                            self._code(origin)))  # fmt: skip
@@ -153,15 +180,14 @@ class Transport:
         if n == 0:
             return
         self._flush()
-        sim = self.sim
-        cost, co2e = leg_costs(amount, sim.mass_t_per_unit[m].astype(float), distance_km,
+        cost, co2e = leg_costs(amount, self.world.mass_t_per_unit[m].astype(float), distance_km,
                                cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
-        n_mat = len(sim.materials)
-        np.subtract.at(flat_cells(sim.stock), source.astype(np.int64) * n_mat + m, amount)
-        np.add.at(sim.stock[sim.transit_node], m, amount)
+        n_mat = len(self.world.materials)
+        np.subtract.at(flat_cells(self.stock), source.astype(np.int64) * n_mat + m, amount)
+        np.add.at(self.stock[self.world.transit_node], m, amount)
         np.add.at(flat_cells(self.pending), target.astype(np.int64) * n_mat + m, amount)
-        sim.ledger.add_many(
-            t_day, source, sim.transit_node, m, amount, Kind.SHIPMENT,
+        self.ledger.add_many(
+            t_day, source, self.world.transit_node, m, amount, Kind.SHIPMENT,
             distance_km=distance_km, value_eur=cost, co2e_t=co2e,
         )  # fmt: skip
         arrival = t_day + duration_day
@@ -200,16 +226,17 @@ class Transport:
         arrived = as_bytes(road)[due].view(_ROAD)
         order = np.lexsort((arrived["seq"], arrived["arrival"]))
         arrived = as_bytes(arrived)[order].view(_ROAD)
-        sim = self.sim
         target, m, amount = arrived["target"], arrived["material"], arrived["quantity"]
-        cell = target.astype(np.int64) * len(sim.materials) + m
-        np.subtract.at(sim.stock[sim.transit_node], m, amount)
-        np.add.at(flat_cells(sim.stock), cell, amount)
+        cell = target.astype(np.int64) * len(self.world.materials) + m
+        np.subtract.at(self.stock[self.world.transit_node], m, amount)
+        np.add.at(flat_cells(self.stock), cell, amount)
         np.subtract.at(flat_cells(self.pending), cell, amount)
-        phase = sim.ledger.phase
-        sim.ledger.phase = BETWEEN_TICKS
-        sim.ledger.add_many(arrived["arrival"], sim.transit_node, target, m, amount, Kind.SHIPMENT)
-        sim.ledger.phase = phase
+        phase = self.ledger.phase
+        self.ledger.phase = BETWEEN_TICKS
+        self.ledger.add_many(
+            arrived["arrival"], self.world.transit_node, target, m, amount, Kind.SHIPMENT
+        )
+        self.ledger.phase = phase
 
     def code(self, label: str) -> int:
         """The small integer code of a mode or origin label (for :meth:`ship_many`)."""
@@ -220,10 +247,9 @@ class Transport:
 
     def frame(self) -> pd.DataFrame:
         """One row per shipment (dispatched, whether or not it has arrived)."""
-        sim = self.sim
         self._flush()
         data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=_ROW)
-        firms = [f.id for f in sim.firms]
+        firms = self.world.firm_ids
         labels = list(self._labels) or [""]
 
         def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
@@ -232,8 +258,8 @@ class Transport:
         return pd.DataFrame({
             "dispatch_t_day": data["dispatch"], "arrival_t_day": data["arrival"],
             "supplier": cat(data["supplier"], firms), "receiver": cat(data["receiver"], firms),
-            "material": cat(data["material"], sim.materials),
-            "requested": _strings(data["requested"], sim.materials),
+            "material": cat(data["material"], self.world.materials),
+            "requested": _strings(data["requested"], self.world.materials),
             "quantity": data["quantity"], "distance_km": data["distance_km"],
             "mode": _strings(data["mode"], labels),
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],

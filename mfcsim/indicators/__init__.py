@@ -3,11 +3,17 @@
 ``compute_indicators(results)`` returns the long frame ``indicator, scope, period, value,
 unit`` (``Results.indicators``, written as ``indicators.parquet``); ``scorecard(frame)`` the
 People / Planet / Profit tables of the cluster. Register your own with ``@indicator``.
+Importing the package registers the views ``indicators``, ``scorecard`` (``scorecard.json``)
+and ``kpi_values`` (the headline of ``kpis.json``) on :class:`mfcsim.results.Results`.
+
+May import: errors, coded, ghg, units, scenario, results, runfolder, balance, substances.
+Never the engine, firms, agent, viz or the command line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -23,6 +29,7 @@ from mfcsim.indicators import (  # noqa: F401  (importing registers the indicato
     service,
 )
 from mfcsim.indicators.comparisons import baseline_comparisons, period_comparisons
+from mfcsim.indicators.headline import kpi_values
 from mfcsim.indicators.periods import Period, default_periods, evaluation_periods
 from mfcsim.indicators.registry import (
     INDICATORS,
@@ -33,6 +40,8 @@ from mfcsim.indicators.registry import (
 )
 from mfcsim.indicators.scorecard import print_scorecard, scorecard, scorecard_json
 from mfcsim.indicators.window import Window
+from mfcsim.results import View, register_view
+from mfcsim.runfolder import json_text
 
 if TYPE_CHECKING:
     from mfcsim.results import Results
@@ -96,3 +105,22 @@ def compute_indicators(
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["value"] = frame["value"].astype("float64")
     return pd.concat([frame, period_comparisons(frame, chosen)], ignore_index=True)
+
+
+def _save_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
+
+
+def _save_json(value: object, path: Path) -> None:
+    path.write_text(json_text(value))
+
+
+register_view(
+    "indicators",
+    View(compute_indicators, "indicators.parquet", _save_parquet, pd.read_parquet),
+)
+register_view(
+    "scorecard",
+    View(lambda r: scorecard_json(scorecard(r.indicators)), "scorecard.json", _save_json),
+)
+register_view("kpi_values", View(kpi_values))

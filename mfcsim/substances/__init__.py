@@ -7,3 +7,5 @@ their balance per node; ``nutrients`` builds the nutrient tables (N, P) per firm
 May import: errors, coded, ledger, scenario, results, balance. Never the engine, indicators
 or viz.
 """
+
+from mfcsim.substances import views  # noqa: F401  (importing registers the views and check)

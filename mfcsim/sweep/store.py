@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from mfcsim.errors import UsageError
-from mfcsim.results import json_text
+from mfcsim.runfolder import json_text
 
 #: What ``sweep.json`` says it is.
 KIND = "mfcsim-sweep"

@@ -17,51 +17,38 @@ in :mod:`mfcsim.engine.kernel.produce` and :mod:`mfcsim.engine.kernel.surplus`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mfcsim.engine.kernel.plans import _Entries, flat_cells, rank_plan
 from mfcsim.engine.kernel.produce import produce_rank
 from mfcsim.engine.kernel.surplus import surplus, surplus_on_cells
+from mfcsim.engine.per_firm import substituted_part, vectorisable
 from mfcsim.firms.base import Firm
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
-    from mfcsim.engine.simulation import Simulation
+    from mfcsim.engine.market import Market
+    from mfcsim.engine.state import State
+    from mfcsim.ledger import Ledger
+    from mfcsim.world import World
 
-__all__ = ["Kernel", "flat_cells", "surplus", "vectorisable"]
-
-_HOOKS = ("planned_activity", "target_stock", "produce", "plan", "plan_for", "setup")
-
-
-#: Below this share of the order, a difference of two stocks is rounding, not a substitute.
-SUBSTITUTED_RTOL = 1e-9
-
-
-def substituted_part(regional: Any, own: Any, want: Any) -> Any:
-    """What a substitute covered of an order line: ``regional - own``, rounding left out.
-
-    Numbers or arrays alike (the per-firm path and the kernels share it).
-    """
-    part = np.maximum(regional - own, 0.0)
-    return np.where(part > SUBSTITUTED_RTOL * want, part, 0.0)
-
-
-def vectorisable(firm: Firm) -> bool:
-    """True if the firm's type keeps the base class's planning and production hooks."""
-    cls = type(firm)
-    return all(getattr(cls, h) is getattr(Firm, h) for h in _HOOKS if h != "setup")
+__all__ = ["Kernel", "flat_cells", "surplus"]
 
 
 class Kernel:
     """The vectorised phases of one simulation."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self.sim = sim
-        self.n_mat = len(sim.materials)
-        self.firms = [f for f in sim.firms if vectorisable(f)]
-        self.fallback = [f for f in sim.firms if not vectorisable(f)]
+    def __init__(
+        self, world: World, state: State, firms: list[Firm], ledger: Ledger, market: Market
+    ) -> None:
+        self.world, self.state, self.ledger, self.market = world, state, ledger, market
+        #: Every firm of the run, by index (those of the other path too).
+        self.all_firms = firms
+        self.n_mat = len(world.materials)
+        self.firms = [f for f in firms if vectorisable(f)]
+        self.fallback = [f for f in firms if not vectorisable(f)]
         procs: list[tuple[int, int, int]] = []  # (firm index, rank, position in firm)
         sides: dict[str, list[tuple[int, int, int, float]]] = {
             "inputs": [], "outputs": [], "from_environment": [], "to_environment": []
@@ -77,14 +64,14 @@ class Kernel:
         self.proc_firm = np.array([p[0] for p in procs], dtype=np.int64)
         #: Each process's column in the simulation's activity record.
         self.proc_column = np.array(
-            [sim.firms[f].process_offset + r for f, r, _ in procs], dtype=np.int64
+            [firms[f].process_offset + r for f, r, _ in procs], dtype=np.int64
         )
         self.proc_rank = np.array([p[1] for p in procs], dtype=np.int64)
-        self.capacity = np.array([sim.firms[f].processes[r].capacity for f, r, _ in procs])
+        self.capacity = np.array([firms[f].processes[r].capacity for f, r, _ in procs])
         #: Seasonal factor and the firm's daily factor of each process, a row per day.
-        self.season = np.array(seasons).reshape(len(procs), sim.horizon_day).T.copy()
-        factors = np.array([f.activity_factor for f in sim.firms]).reshape(
-            len(sim.firms), sim.horizon_day
+        self.season = np.array(seasons).reshape(len(procs), world.horizon_day).T.copy()
+        factors = np.array([f.activity_factor for f in firms]).reshape(
+            len(firms), world.horizon_day
         )
         self.factor = factors.T[:, self.proc_firm].copy()
         self.inputs = _Entries(sides["inputs"])
@@ -94,7 +81,7 @@ class Kernel:
         self.ranks = int(self.proc_rank.max()) + 1 if len(procs) else 0
         demand = [(0, f.index, m, q) for f in self.firms for m, q in f.demand]
         self.demand = _Entries(demand)
-        self.wanted = np.zeros(sim.stock[:-1].shape, dtype=bool)
+        self.wanted = np.zeros(state.stock[:-1].shape, dtype=bool)
         self.wanted[self.inputs.firm, self.inputs.material] = True
         self.wanted[self.demand.firm, self.demand.material] = True
         #: Per firm and material: its place in the firm's ``target_stock`` order.
@@ -104,10 +91,10 @@ class Kernel:
             seen += [m for m, _ in firm.demand]
             for place, m in enumerate(dict.fromkeys(seen)):
                 self.want_order[firm.index, m] = place
-        self.is_kernel = np.zeros(len(sim.firms), dtype=bool)
+        self.is_kernel = np.zeros(len(firms), dtype=bool)
         self.is_kernel[[f.index for f in self.firms]] = True
-        self.imports = np.array([f.spec.imports for f in sim.firms], dtype=bool)
-        self.buyers = np.array([f.spec.buyer for f in sim.firms], dtype=bool)
+        self.imports = np.array([f.spec.imports for f in firms], dtype=bool)
+        self.buyers = np.array([f.spec.buyer for f in firms], dtype=bool)
         self.planned = np.zeros(len(procs))
         self._planned_key: tuple | None = None
         self._planned_last = self.planned
@@ -116,15 +103,15 @@ class Kernel:
         self._sinks()
         self._by_rank = [rank_plan(self, rank) for rank in range(self.ranks)]
         self._cells()
-        self.export_cells = self._cell_codes(sim.export_mask)
-        self.overflow_cells = self._cell_codes(sim.capacity < np.inf)
-        self.overflow_capacity = sim.capacity[self.overflow_cells[:2]]
+        self.export_cells = self._cell_codes(state.export_mask)
+        self.overflow_cells = self._cell_codes(state.capacity < np.inf)
+        self.overflow_capacity = state.capacity[self.overflow_cells[:2]]
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
         rows = []
         for p, (f, r, _) in enumerate(procs):
-            for pool, per_activity in self.sim.firms[f].processes[r].limits:
+            for pool, per_activity in self.all_firms[f].processes[r].limits:
                 rows.append((p, pool, per_activity))
         width = max((len(pool) for _, pool, _ in rows), default=1)
         self.lim_proc = np.array([p for p, _, _ in rows], dtype=np.int64)
@@ -137,7 +124,7 @@ class Kernel:
 
     def _alternatives(self) -> None:
         """Per input entry: its substitutes (padded), their factors and the balance material."""
-        subs, ins = self.sim.substitutes, self.inputs
+        subs, ins = self.world.substitutes, self.inputs
         width = max((len(v) for v in subs.values()), default=0)
         n = len(ins.q)
         self.alt_mat = np.full((n, width), -1, dtype=np.int64)
@@ -148,19 +135,19 @@ class Kernel:
             for k, (alt, factor) in enumerate(subs.get(m, ())):
                 self.alt_mat[e, k], self.alt_factor[e, k] = alt, factor
             self.has_alt[e] = bool(subs.get(m))
-            self.balance[e] = self.sim.group_balance.get(m, -1)
+            self.balance[e] = self.world.group_balance.get(m, -1)
 
     def _sinks(self) -> None:
-        sim = self.sim
-        self.sink_node = np.array([node for node, _ in sim.sink_of], dtype=np.int64)
-        self.sink_kind = np.array([int(kind) for _, kind in sim.sink_of], dtype=np.int8)
-        self.co2e = np.array(sim.co2e_per_unit, dtype=float)
+        world = self.world
+        self.sink_node = np.array([node for node, _ in world.sink_of], dtype=np.int64)
+        self.sink_kind = np.array([int(kind) for _, kind in world.sink_of], dtype=np.int8)
+        self.co2e = np.array(world.co2e_per_unit, dtype=float)
 
     # ---- plan ------------------------------------------------------------------------------
     def _firm_scale(self, kind_a: str, kind_b: str | None = None) -> np.ndarray:
         """Per firm: product of its shocks of the given kinds (1 where none), 0 if down."""
-        scale = np.ones(len(self.sim.firms))
-        for firm in self.sim.disruptions.touched.values():
+        scale = np.ones(len(self.all_firms))
+        for firm in self.state.touched.values():
             if firm.shocks and self.is_kernel[firm.index]:
                 s = firm.shock_factor(kind_a)
                 scale[firm.index] = s * firm.shock_factor(kind_b) if kind_b else s
@@ -178,8 +165,8 @@ class Kernel:
             return self._planned_last
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
         planned = self.capacity * self.season[day] * self.factor[day] * scale
-        down = np.zeros(len(self.sim.firms), dtype=bool)
-        for firm in self.sim.disruptions.touched.values():
+        down = np.zeros(len(self.all_firms), dtype=bool)
+        for firm in self.state.touched.values():
             down[firm.index] = firm.down > 0
         planned[down[self.proc_firm] | ~taking_part[self.proc_firm]] = 0.0
         planned.flags.writeable = False
@@ -188,13 +175,13 @@ class Kernel:
 
     def _disruption_state(self) -> tuple[tuple[int, int, tuple[tuple[str, float], ...]], ...]:
         """Outages and shocks in force at the firms disruptions touched (what plans read)."""
-        touched = self.sim.disruptions.touched
+        touched = self.state.touched
         return tuple((i, f.down, tuple(f.shocks.values())) for i, f in touched.items())
 
     def plan(self, day: int, active: np.ndarray) -> None:
         """Fix today's planned activity of every process (and record it)."""
         self.planned = self.planned_for(day, active)
-        self.sim.activity_planned[day, self.proc_column] = self.planned
+        self.state.activity_planned[day, self.proc_column] = self.planned
 
     # ---- procure ---------------------------------------------------------------------------
     def procure(self, day: int, active: np.ndarray) -> None:
@@ -202,7 +189,7 @@ class Kernel:
 
         Works on the wanted cells (:meth:`_cells`), the only ones a vectorised firm asks for.
         """
-        sim, market = self.sim, self.sim.market
+        market = self.market
         cell_firm, cell_mat = self.cell_firm, self.cell_material
         part = (self.is_kernel & active)[cell_firm]
         want = self.target_cells(self.planned)
@@ -213,11 +200,11 @@ class Kernel:
         buy = part & (short > 1e-12) & can_import
         sel = np.flatnonzero(buy)
         f_idx, m_idx, qty = cell_firm[sel], cell_mat[sel], short[sel]
-        flat_cells(sim.stock)[self.cell_code[sel]] += qty
+        flat_cells(self.state.stock)[self.cell_code[sel]] += qty
         co2e = np.asarray(market.import_co2e, dtype=float)[m_idx]
-        sim.ledger.add_many(
+        self.ledger.add_many(
             float(day),
-            sim.node_index["import"],
+            self.world.node_index["import"],
             f_idx,
             m_idx,
             qty,
@@ -237,7 +224,6 @@ class Kernel:
         short: np.ndarray,
     ) -> None:
         """Buyers' service rows of the day, one per wanted cell (as a block of columns)."""
-        sim = self.sim
         rows = part & self.buyers[self.cell_firm] & (want > 0.0)
         if not rows.any():
             return
@@ -245,13 +231,15 @@ class Kernel:
         sel = np.flatnonzero(rows)
         fs, ms = self.cell_firm[sel], self.cell_material[sel]
         w, h, b = want[sel], have[sel], bought[sel]
-        own = np.minimum(flat_cells(sim.stock)[self.cell_code[sel]] - b, w)  # (stock + b) - b
+        own = np.minimum(
+            flat_cells(self.state.stock)[self.cell_code[sel]] - b, w
+        )  # (stock + b) - b
         regional = np.minimum(h, w)
         block = np.empty((8, len(sel)))
         block[0], block[1], block[2], block[3], block[4] = day, fs, ms, w, regional
         block[5] = substituted_part(regional, own, w)
         block[6], block[7] = b, np.maximum(w - regional - b, 0.0)  # bought, shortfall
-        sim.service_blocks.append(block)
+        self.state.service_blocks.append(block)
 
     # ---- the wanted cells ------------------------------------------------------------------
     def _cells(self) -> None:
@@ -266,15 +254,15 @@ class Kernel:
         #: cells of the material whose firm accepts a substitute for it, their firms, the
         #: substitute and the factor (see :meth:`available_cells`).
         self.cell_substitutes = []
-        accepts = self.sim.accepts[self.cell_firm, self.cell_material]
-        for m, alts in self.sim.substitutes.items():
+        accepts = self.state.accepts[self.cell_firm, self.cell_material]
+        for m, alts in self.world.substitutes.items():
             cells = np.flatnonzero((self.cell_material == m) & accepts)
             for alt, factor in alts:
                 self.cell_substitutes.append((cells, self.cell_firm[cells], alt, factor))
         #: Per group member: its wanted cells (where a firm's own want comes first).
         self.member_cells = {
             alt: np.flatnonzero(self.cell_material == alt)
-            for alts in self.sim.substitutes.values()
+            for alts in self.world.substitutes.values()
             for alt, _ in alts
         }
 
@@ -308,7 +296,7 @@ class Kernel:
             want: Units wanted at each wanted cell (:meth:`target_cells`).
             extra: Per firm and material quantities to add.
         """
-        stock = flat_cells(self.sim.stock[:-1])
+        stock = flat_cells(self.state.stock[:-1])
         plus = flat_cells(extra) if extra is not None else None
 
         def at(code: np.ndarray) -> np.ndarray:
@@ -330,7 +318,7 @@ class Kernel:
     def _excess(self, at: Callable[[np.ndarray], np.ndarray], want: np.ndarray,
                 alt: int) -> np.ndarray:  # fmt: skip
         """Per firm: what it holds of group member ``alt`` beyond its own want of it."""
-        n_firms = len(self.sim.firms)
+        n_firms = len(self.all_firms)
         held = at(np.arange(n_firms, dtype=np.int64) * self.n_mat + alt)
         cells = self.member_cells[alt]
         held[self.cell_firm[cells]] = held[self.cell_firm[cells]] - want[cells]

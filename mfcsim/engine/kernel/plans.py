@@ -105,7 +105,7 @@ def rank_plan(kernel: Kernel, rank: int) -> _Rank:
 
 def _take_plan(kernel: Kernel, e: np.ndarray) -> _Take:
     """Input entries ``e`` (one rank and position) with their substitutes' arrays."""
-    ins, mass = kernel.inputs, kernel.sim.mass_t_per_unit
+    ins, mass = kernel.inputs, kernel.world.mass_t_per_unit
     alt = kernel.has_alt[e]
     a = e[alt]
     ok = np.ascontiguousarray((kernel.alt_mat[a] >= 0).T)

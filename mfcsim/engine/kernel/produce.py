@@ -23,13 +23,15 @@ if TYPE_CHECKING:
 
 def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:
     """Run the processes of one rank (``plan``) at time ``t``, limited by the inputs on hand."""
-    sim, stock = kernel.sim, kernel.sim.stock
+    stock = kernel.state.stock
     activity = np.where(plan.is_rank, kernel.planned, 0.0)
     if len(plan.lim_proc):
         np.minimum.at(activity, plan.lim_proc, _pool_stock(kernel, plan) / plan.lim_per)
     activity[activity <= 0.0] = 0.0
-    sim.activity_realised[int(t), kernel.proc_column[plan.is_rank]] = activity[plan.is_rank]
-    ledger, env = sim.ledger, sim.environment_node
+    kernel.state.activity_realised[int(t), kernel.proc_column[plan.is_rank]] = activity[
+        plan.is_rank
+    ]
+    ledger, env = kernel.ledger, kernel.world.environment_node
     side = plan.env_in
     amount = side.amounts(activity)
     ledger.add_many(t, env, side.firm, side.material, amount, Kind.EXTRACTION)
@@ -45,7 +47,7 @@ def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:
 
 def _pool_stock(kernel: Kernel, plan: _Rank) -> np.ndarray:
     """Per input limit of the rank: the weighted units of its pool on hand."""
-    stock = flat_cells(kernel.sim.stock)
+    stock = flat_cells(kernel.state.stock)
     have = np.zeros(len(plan.lim_proc))
     for cell, used, weight in zip(plan.lim_cell, plan.lim_used, plan.lim_w, strict=True):
         term = np.where(used, stock[cell] * weight, 0.0)
@@ -55,7 +57,7 @@ def _pool_stock(kernel: Kernel, plan: _Rank) -> np.ndarray:
 
 def _take(kernel: Kernel, t: float, take: _Take, activity: np.ndarray) -> None:
     """Consume input entries: own material first, then substitutes (as Firm._take)."""
-    stock, ledger, side = flat_cells(kernel.sim.stock), kernel.sim.ledger, take.side
+    stock, ledger, side = flat_cells(kernel.state.stock), kernel.ledger, take.side
     firm, mat = side.firm, side.material
     need = side.amounts(activity)
     own = np.where(take.alt, np.minimum(stock[side.cell], need), need) if take.any_alt else need
@@ -70,7 +72,7 @@ def _substitute(kernel: Kernel, t: float, take: _Take, need: np.ndarray, own: np
 
     Slots without a substitute take nothing (their placeholder material loses 0.0).
     """
-    stock, ledger, firm = flat_cells(kernel.sim.stock), kernel.sim.ledger, take.firm
+    stock, ledger, firm = flat_cells(kernel.state.stock), kernel.ledger, take.firm
     rest, extra = need - own, np.zeros(len(need))
     for sub, cell, ok, factor, mass_sub in zip(
         take.sub, take.sub_cell, take.sub_ok, take.factor, take.mass_sub, strict=True
@@ -89,7 +91,7 @@ def _balance(
     kernel: Kernel, t: float, firm: np.ndarray, balance: np.ndarray, extra: np.ndarray
 ) -> None:
     """Exchange a substitution's mass difference with the environment (as Firm._take)."""
-    ledger = kernel.sim.ledger
+    ledger = kernel.ledger
     has = balance >= 0
     out = has & (extra > 0.0)
     if out.any():
@@ -99,7 +101,7 @@ def _balance(
     into = has & (extra < 0.0)
     if into.any():
         f, b, q = firm[into], balance[into], -extra[into]
-        ledger.add_many(t, kernel.sim.environment_node, f, b, q, Kind.EXTRACTION)
+        ledger.add_many(t, kernel.world.environment_node, f, b, q, Kind.EXTRACTION)
         ledger.add_many(t, f, f, b, q, Kind.CONSUMPTION)
 
 
@@ -109,7 +111,7 @@ def _to_sinks(
     """Send released amounts to each material's sink (air, water, soil, consumption)."""
     for kind in np.unique(kernel.sink_kind[mat]).tolist():
         sel = kernel.sink_kind[mat] == kind
-        kernel.sim.ledger.add_many(
+        kernel.ledger.add_many(
             t,
             firm[sel],
             kernel.sink_node[mat[sel]],
@@ -122,7 +124,7 @@ def _to_sinks(
 
 def _release(kernel: Kernel, t: float, plan: _Rank, activity: np.ndarray) -> None:
     """Record the rank's releases to the environment and send them to their sinks."""
-    side, ledger = plan.env_out, kernel.sim.ledger
+    side, ledger = plan.env_out, kernel.ledger
     if not len(side.q):
         return
     amount = side.amounts(activity)

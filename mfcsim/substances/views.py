@@ -1,0 +1,51 @@
+"""The substance views and check of a run, registered on :class:`mfcsim.results.Results`.
+
+``substance_replay`` (the replay of every substance through the ledger),
+``substance_flows`` (its flows, written as ``substance_flows.parquet``) and the check that
+every strict run passes after its mass balance: each substance balances at every node, and
+every flow's substances together weigh no more than the flow (closure).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mfcsim.results import Results, View, register_check, register_view
+from mfcsim.substances.balance import check_substance_balance, check_substance_closure
+from mfcsim.substances.replay import SubstanceReplay, replay_substances
+
+
+def substance_replay(results: Results) -> SubstanceReplay:
+    """Substance flows and stocks of a run, replayed from its ledger."""
+    shipments = results.extra.get("shipments", pd.DataFrame())
+    return replay_substances(
+        results.flows, results.stocks, results.nodes, shipments, results.scenario
+    )
+
+
+def check_substances(results: Results, kwargs: dict[str, float]) -> None:
+    """Check the substance balance and closure of a run (``kwargs``: ``rtol``).
+
+    Raises:
+        MassBalanceError: If a substance does not balance or a flow's substances outweigh it.
+    """
+    rep = results.substance_replay
+    check_substance_balance(
+        rep.flows, rep.stocks, results.nodes, rep.conserving, rep.carrier_t, **kwargs
+    )
+    check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
+
+
+def _save_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False)
+
+
+register_view("substance_replay", View(substance_replay))
+register_view(
+    "substance_flows",
+    View(lambda r: r.substance_replay.flows, "substance_flows.parquet", _save_parquet,
+         pd.read_parquet),
+)  # fmt: skip
+register_check("substances", check_substances)
