@@ -41,7 +41,7 @@ from mfcsim.substances.balance import check_substance_balance, check_substance_c
 
 if TYPE_CHECKING:
     from mfcsim.engine.simulation import Simulation
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
     from mfcsim.substances.replay import SubstanceReplay
 
 FRAMES = ("flows", "stocks", "nodes", "materials")

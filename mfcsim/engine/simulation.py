@@ -46,7 +46,7 @@ from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.network import Route, TransportNetwork
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 if TYPE_CHECKING:
     from mfcsim.results import Results
