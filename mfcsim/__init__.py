@@ -7,7 +7,7 @@ from mfcsim.errors import MassBalanceError, MfcsimError, ScenarioError
 from mfcsim.firms.base import Firm, Param
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 __version__ = "0.1.0"
 

@@ -407,7 +407,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file."
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
 
     typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 

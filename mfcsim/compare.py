@@ -25,7 +25,7 @@ from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import MassBalanceError
 from mfcsim.results import Results
 from mfcsim.runfolder import atomic_folder, json_text
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 from mfcsim.sweep.cluster import ordered_map
 
 #: The columns that name one indicator value.

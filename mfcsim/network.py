@@ -13,7 +13,8 @@ from functools import cache
 
 import numpy as np
 
-from mfcsim.scenario.schema import LocationSpec, PipelineSpec, Scenario
+from mfcsim.scenario.network import LocationSpec, PipelineSpec
+from mfcsim.scenario.root import Scenario
 
 EARTH_RADIUS_KM = 6371.0088
 

@@ -33,7 +33,7 @@ from mfcsim.errors import ResultsError
 from mfcsim.runfolder import atomic_folder, check_format_version, json_text
 
 if TYPE_CHECKING:
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Frames written when present: the agent's shipments, buyers' service, disruption events

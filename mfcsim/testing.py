@@ -10,7 +10,7 @@ import pandas as pd
 from mfcsim.engine.simulation import Simulation
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 
 def run_scenario(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mfcsim.ledger import Kind
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 IN_TRANSIT = "in_transit"
 IMPORT, EXPORT, ENVIRONMENT, CONSUMPTION = "import", "export", "environment", "consumption"

@@ -18,7 +18,7 @@ import pytest
 
 from mfcsim import ScenarioError, Simulation, load_scenario
 from mfcsim.results import Results
-from mfcsim.scenario.load import deep_merge
+from mfcsim.scenario.reader import deep_merge
 from mfcsim.testing import assert_mass_balanced, flow_rows, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,7 @@ from mfcsim.compare import (
 )
 from mfcsim.errors import MassBalanceError
 from mfcsim.scenario.load import load_scenario
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 #: The `mini` mill and bakery (conftest), where the bran has no contract, plus a pig farm that
 #: can eat bran instead of bought feed. Mill and farm vary at random from day to day, so

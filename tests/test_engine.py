@@ -12,8 +12,9 @@ import pytest
 
 from mfcsim.engine.simulation import Simulation
 from mfcsim.results import Results
-from mfcsim.scenario.load import deep_merge, load_scenario
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.load import load_scenario
+from mfcsim.scenario.reader import deep_merge
+from mfcsim.scenario.root import Scenario
 from mfcsim.testing import flow_rows, run_scenario
 
 HORIZON = 5

@@ -15,8 +15,9 @@ import pytest
 
 from mfcsim.errors import ScenarioError
 from mfcsim.firms.registry import known_firm_types, resolve_firm_type
+from mfcsim.scenario.checks import recipe_mass_difference_t
 from mfcsim.scenario.load import scenario_from_dict
-from mfcsim.scenario.schema import Scenario, recipe_mass_difference_t
+from mfcsim.scenario.root import Scenario
 from mfcsim.testing import run_scenario
 
 REPO = Path(__file__).resolve().parents[1]

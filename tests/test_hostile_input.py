@@ -25,8 +25,10 @@ from mfcsim.errors import FirmHookError, UsageError
 from mfcsim.firms.base import Firm, Param
 from mfcsim.firms.registry import installed_entry_points
 from mfcsim.runfolder import atomic_folder
-from mfcsim.scenario.load import MAX_FILE_BYTES, load_scenario
-from mfcsim.scenario.schema import MAX_HORIZON_DAY, RESERVED_NODES
+from mfcsim.scenario.checks import RESERVED_NODES
+from mfcsim.scenario.load import load_scenario
+from mfcsim.scenario.reader import MAX_FILE_BYTES
+from mfcsim.scenario.root import MAX_HORIZON_DAY
 from mfcsim.testing import run_scenario
 from mfcsim.world import IN_TRANSIT, SINKS
 

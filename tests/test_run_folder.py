@@ -17,7 +17,7 @@ from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import ResultsError, UsageError
 from mfcsim.results import Results, resolved_yaml
 from mfcsim.scenario.load import load_scenario
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 DAYS = 10
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

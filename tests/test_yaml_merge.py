@@ -3,7 +3,7 @@
 import pytest
 
 from mfcsim.errors import ScenarioError
-from mfcsim.scenario.load import read_yaml
+from mfcsim.scenario.reader import read_yaml
 
 
 def test_merge_key_copies_the_anchor_and_local_keys_win(tmp_path):

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mfcsim.engine.transport import Transport
     from mfcsim.firms.base import Firm
     from mfcsim.network import TransportNetwork
-    from mfcsim.scenario.agent_schema import AgentSpec
+    from mfcsim.scenario.agent import AgentSpec
     from mfcsim.world import World
 
 

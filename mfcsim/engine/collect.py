@@ -25,7 +25,7 @@ from mfcsim.runfolder import FORMAT_VERSION
 
 if TYPE_CHECKING:
     from mfcsim.engine.simulation import Simulation
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
 
 PACKAGES = (
     "mfcsim",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mfcsim.engine.transport import Transport
     from mfcsim.firms.base import Firm
     from mfcsim.network import Route, TransportNetwork
-    from mfcsim.scenario.schema import ContractSpec
+    from mfcsim.scenario.contract import ContractSpec
     from mfcsim.world import World
 
 

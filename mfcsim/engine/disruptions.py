@@ -18,7 +18,7 @@ import simpy
 from simpy.core import URGENT
 from simpy.events import Event
 
-from mfcsim.scenario.agent_schema import ClosureSpec, OutageSpec, PolicySpec, ShockSpec
+from mfcsim.scenario.disruption import ClosureSpec, OutageSpec, PolicySpec, ShockSpec
 
 if TYPE_CHECKING:
     from mfcsim.engine.market import Market

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from mfcsim.errors import UsageError
 
 if TYPE_CHECKING:
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
 
 
 def memory_needed_bytes(scenario: Scenario) -> int:

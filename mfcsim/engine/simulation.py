@@ -56,7 +56,7 @@ from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.network import TransportNetwork
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 from mfcsim.world import World
 
 if TYPE_CHECKING:

@@ -40,7 +40,7 @@ from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
     from mfcsim.engine.simulation import Simulation
-    from mfcsim.scenario.schema import FirmSpec, ProcessSpec, SeasonalitySpec
+    from mfcsim.scenario.firm import FirmSpec, ProcessSpec, SeasonalitySpec
 
 REQUIRED = object()
 #: The hooks the engine calls, and the arguments it calls them with (after ``self``).

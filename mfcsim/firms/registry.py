@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mfcsim.errors import MfcsimError, RegistryError
-from mfcsim.scenario.load import use_firm_types
+from mfcsim.scenario.expand import use_firm_types
 
 if TYPE_CHECKING:
     from mfcsim.firms.base import Firm

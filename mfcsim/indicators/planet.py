@@ -28,7 +28,7 @@ from mfcsim.indicators.window import (
     sum_by,
     sum_by_name,
 )
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 
 
 def _per_firm_material(

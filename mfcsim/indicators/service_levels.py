@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
 
 #: A process is short on a day when it realised less than (1 - SHORT_RTOL) of its plan.
 SHORT_RTOL = 1e-9

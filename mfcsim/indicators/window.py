@@ -19,7 +19,7 @@ from mfcsim.indicators.periods import Period
 
 if TYPE_CHECKING:
     from mfcsim.results import Results
-    from mfcsim.scenario.schema import Scenario
+    from mfcsim.scenario.root import Scenario
 
 T = TypeVar("T")
 #: What most indicators return: scope -> value.

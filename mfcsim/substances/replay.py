@@ -29,7 +29,7 @@ from mfcsim.balance import INTERNAL_ROLES
 from mfcsim.coded import recode
 from mfcsim.errors import ResultsError
 from mfcsim.ledger import Kind
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.root import Scenario
 from mfcsim.substances.nutrients import nutrient_table
 from mfcsim.substances.processes import (
     FirmProcesses,

@@ -27,15 +27,10 @@ import yaml
 
 from mfcsim import __version__
 from mfcsim.errors import ScenarioError, UsageError
-from mfcsim.scenario.load import (
-    LineMap,
-    apply_overrides,
-    check_override_path,
-    parse_override,
-    read_with_extends,
-    scenario_from_dict,
-)
-from mfcsim.scenario.schema import Scenario
+from mfcsim.scenario.load import scenario_from_dict
+from mfcsim.scenario.overrides import apply_overrides, check_override_path, parse_override
+from mfcsim.scenario.reader import LineMap, read_with_extends
+from mfcsim.scenario.root import Scenario
 
 #: The most runs one sweep may have (variants × replications).
 MAX_RUNS = 1_000_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from mfcsim.scenario.schema_base import FieldProblem
+from mfcsim.scenario.spec import FieldProblem
 
 #: Tolerance on the sum of the shares of one substance.
 TRANSFER_SUM_TOL = 1e-6
