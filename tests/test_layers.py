@@ -29,7 +29,6 @@ LAYERS: list[tuple[str, ...]] = [
 
 #: (importer, imported) pairs that point upward today; only ever remove entries.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("firms.base", "engine.simulation"),  # TYPE_CHECKING: a firm is built with its Simulation
     ("engine.simulation", "results"),  # Simulation.run returns Results
     ("results", "indicators"),  # kpis.json and indicators.parquet computed by Results
     ("results", "indicators.headline"),
