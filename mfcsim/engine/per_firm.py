@@ -1,9 +1,10 @@
 """The per-firm path, beside the rule that chooses it.
 
-A firm whose type overrides none of the planning and production hooks runs on the
-vectorised path (:mod:`mfcsim.engine.kernel`); every other firm runs here, hook by hook, in
-scenario order. The two paths do the same arithmetic, operation for operation, so a firm's
-ledger rows do not depend on its path (``tests/test_kernel_paths.py``).
+A firm whose type overrides none of the hooks marked ``per_firm_path`` in
+:data:`mfcsim.firms.base.HOOKS` (:func:`vectorisable`) runs on the vectorised path
+(:mod:`mfcsim.engine.kernel`); every other firm runs here, hook by hook, in scenario order.
+The two paths do the same arithmetic, operation for operation, so a firm's ledger rows do
+not depend on its path (``tests/test_kernel_paths.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mfcsim.firms.base import Firm
+from mfcsim.firms.base import HOOKS, Firm
 from mfcsim.ledger import Kind
 from mfcsim.world import IMPORT
 
@@ -22,16 +23,17 @@ if TYPE_CHECKING:
     from mfcsim.ledger import Ledger
     from mfcsim.world import World
 
-_HOOKS = ("planned_activity", "target_stock", "produce", "plan", "plan_for", "setup")
-
 #: Below this share of the order, a difference of two stocks is rounding, not a substitute.
 SUBSTITUTED_RTOL = 1e-9
 
 
 def vectorisable(firm: Firm) -> bool:
-    """True if the firm's type keeps the base class's planning and production hooks."""
-    cls = type(firm)
-    return all(getattr(cls, h) is getattr(Firm, h) for h in _HOOKS if h != "setup")
+    """True if the firm's type overrides none of the hooks that need the per-firm path.
+
+    The rule derives from the one list of hooks, :data:`mfcsim.firms.base.HOOKS` (each
+    hook says whether overriding it moves a firm to the per-firm path).
+    """
+    return not any(HOOKS[h].per_firm_path for h in type(firm).overridden_hooks())
 
 
 def substituted_part(regional: Any, own: Any, want: Any) -> Any:

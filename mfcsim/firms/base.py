@@ -4,28 +4,13 @@ A firm type is a subclass with a ``type_name``. It may declare ``PARAMETERS`` an
 default processes, storage and demand from them in :meth:`Firm.default_spec` (this runs at
 load time, so the resolved scenario shows every recipe). At run time the engine calls the
 firm in a fixed order of phases every day (see :mod:`mfcsim.engine.simulation`); a subclass changes
-behaviour through the narrow hooks below and never writes SimPy code.
-
-Hooks:
-    setup(): called once after construction; read ``self.params``.
-    planned_activity(day, process): activity units the process plans to run on ``day``.
-    target_stock(day): stock per material the firm wants before it produces on ``day``.
-
-Both ``planned_activity`` and ``target_stock`` are also called one day ahead (the regional
-agent asks on day ``d`` what each firm will need on ``d + 1``), so they must be pure functions
-of the day and the firm's state: keep no counters in them. ``target_stock`` may key its
-answer by material index or id. The engine checks the hooks' signatures when a type is
-defined and turns any failure of a hook into a :class:`~mfcsim.errors.FirmHookError` naming
-the firm, its type and the hook.
-
-The base ``produce(day)`` records each process's realised activity (``activity.parquet``,
-the use fill); a type that overrides ``produce`` must record it too
-(``self.sim.activity_realised[day, self.process_offset + i]``), or its use fill reads 0.
+behaviour through the narrow hooks of :data:`HOOKS` (documented on :class:`Firm`) and never
+writes SimPy code. A firm reads the simulation only through ``self.sim``, a
+:class:`~mfcsim.firms.host.FirmHost`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import math
 import numbers
@@ -35,20 +20,74 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from mfcsim.errors import FirmHookError, short
+from mfcsim.firms.process import Process, season_factors
 from mfcsim.firms.registry import register_firm_type
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
-    from mfcsim.engine.simulation import Simulation
-    from mfcsim.scenario.firm import FirmSpec, ProcessSpec, SeasonalitySpec
+    from mfcsim.firms.host import FirmHost
+    from mfcsim.scenario.firm import FirmSpec, ProcessSpec
 
 REQUIRED = object()
-#: The hooks the engine calls, and the arguments it calls them with (after ``self``).
-HOOK_ARGUMENTS: dict[str, tuple[str, ...]] = {
-    "setup": (),
-    "planned_activity": ("day", "process"),
-    "target_stock": ("day",),
-    "produce": ("day",),
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A method of :class:`Firm` that a firm type may override, as the engine sees it.
+
+    Attributes:
+        arguments: What the engine passes after ``self``; a type whose override cannot take
+            them is refused when it is defined.
+        called: When the engine calls it, and what it returns.
+        per_firm_path: Overriding it moves the firm type from the vectorised kernels (numpy
+            over all firms that keep the base methods) to the per-firm path (its own Python
+            methods, the same arithmetic, slower).
+        engine_side: Not a hook but the engine's own step for the firm (the kernels take it
+            for the firms that keep it); listed because an override of it counts for the
+            path all the same.
+    """
+
+    arguments: tuple[str, ...]
+    called: str
+    per_firm_path: bool
+    engine_side: bool = False
+
+
+#: The overridable methods of :class:`Firm`: the hooks in the order of a firm's day, then the
+#: engine's own steps that count for the path (documented on :class:`Firm`).
+HOOKS: dict[str, Hook] = {
+    "setup": Hook(
+        (),
+        "once, after the firm is built (self.params ready); returns nothing",
+        per_firm_path=False,
+    ),
+    "planned_activity": Hook(
+        ("day", "process"),
+        "per process, for today's plan and for tomorrow's orders; returns activity units >= 0",
+        per_firm_path=True,
+    ),
+    "target_stock": Hook(
+        ("day",),
+        "for today's imports and tomorrow's orders; returns {material: units wanted on hand}",
+        per_firm_path=True,
+    ),
+    "produce": Hook(
+        ("day",),
+        "in the produce phase; runs the processes, writes ledger and activity; returns nothing",
+        per_firm_path=True,
+    ),
+    "plan": Hook(
+        ("day",),
+        "in the plan phase; fixes self.planned from plan_for(day); returns nothing",
+        per_firm_path=True,
+        engine_side=True,
+    ),
+    "plan_for": Hook(
+        ("day",),
+        "by plan and target_stock; returns planned_activity per process, checked, times shocks",
+        per_firm_path=True,
+        engine_side=True,
+    ),
 }
 
 
@@ -58,19 +97,19 @@ def _check_hook_signatures(cls: type) -> None:
     Raises:
         FirmHookError: Naming the type, the hook, its signature and the call it must take.
     """
-    for hook, args in HOOK_ARGUMENTS.items():
+    for hook, spec in HOOKS.items():
         function = cls.__dict__.get(hook)
         if function is None or not callable(function):
             continue
         signature = inspect.signature(function)
         try:
-            signature.bind(None, *args)
+            signature.bind(None, *spec.arguments)
         except TypeError:
             raise FirmHookError(
                 "",
                 hook,
                 f"defined as {hook}{signature}, but the engine calls "
-                f"{hook}({', '.join(('self', *args))}) (accepted: that signature)",
+                f"{hook}({', '.join(('self', *spec.arguments))}) (accepted: that signature)",
                 firm_type=getattr(cls, "type_name", "") or cls.__name__,
             ) from None
 
@@ -88,41 +127,46 @@ class Param:
     description: str
 
 
-@dataclass(slots=True)
-class Process:
-    """A compiled recipe: material indices and amounts per unit of activity."""
-
-    id: str
-    capacity: float
-    inputs: tuple[tuple[int, float], ...]
-    outputs: tuple[tuple[int, float], ...]
-    from_environment: tuple[tuple[int, float], ...]
-    to_environment: tuple[tuple[int, float], ...]
-    season: np.ndarray
-    #: Input limits: (pool of (material, units per pool unit), pool units per activity unit).
-    #: A plain input is a pool of itself; inputs of one substitution group share one pool.
-    limits: tuple[tuple[tuple[tuple[int, float], ...], float], ...] = ()
-
-
-def season_factors(spec: SeasonalitySpec, start: dt.date, days: int) -> np.ndarray:
-    """Daily activity factor over the horizon from monthly factors and a day-of-year window."""
-    dates = [start + dt.timedelta(days=d) for d in range(days)]
-    factors = np.ones(days)
-    if spec.monthly is not None:
-        factors *= np.array([spec.monthly[d.month - 1] for d in dates])
-    if spec.window is not None:
-        first, last = spec.window
-        doy = np.array([d.timetuple().tm_yday for d in dates])
-        inside = (doy >= first) & (doy <= last) if first <= last else (doy >= first) | (doy <= last)
-        factors *= inside
-    return factors
-
-
 class Firm:
     """A firm in the cluster. Subclass it with ``type_name=...`` to add a firm type.
 
+    Hooks (:data:`HOOKS`; the engine calls them with these arguments):
+
+    - setup(): once, after the firm is built (self.params ready); returns nothing
+    - planned_activity(day, process): per process, for today's plan and for tomorrow's
+      orders; returns activity units >= 0
+    - target_stock(day): for today's imports and tomorrow's orders; returns {material: units
+      wanted on hand}
+    - produce(day): in the produce phase; runs the processes, writes ledger and activity;
+      returns nothing
+    - plan(day), engine side: in the plan phase; fixes self.planned from plan_for(day);
+      returns nothing
+    - plan_for(day), engine side: by plan and target_stock; returns planned_activity per
+      process, checked, times shocks
+
+    A type that keeps every hook but ``setup`` runs in the vectorised kernels; overriding
+    any other (see :meth:`overridden_hooks` and ``Hook.per_firm_path``) moves it to the
+    per-firm path, with the same arithmetic and so the same ledger, only slower. ``plan``
+    and ``plan_for`` are the engine's own steps, not meant to be overridden.
+
+    ``planned_activity`` answers before shocks and input limits (``plan_for`` applies the
+    shocks, ``produce`` the limits). ``planned_activity`` and ``target_stock`` are also
+    called one day ahead (the regional agent asks on day ``d`` what each firm will need on
+    ``d + 1``), so they must be pure functions of the day and the firm's state: keep no
+    counters in them.
+    ``target_stock`` may key its answer by material index or id. The engine checks the
+    hooks' signatures when a type is defined, checks what they return, and turns any
+    failure of a hook into a :class:`~mfcsim.errors.FirmHookError` naming the firm, its
+    type and the hook.
+
+    The base ``produce(day)`` records each process's realised activity
+    (``activity.parquet``, the use fill); a type that overrides ``produce`` must record it
+    too (``self.sim.activity_realised[day, self.process_offset + i]``), or its use fill
+    reads 0.
+
     Attributes:
-        sim: The simulation the firm belongs to.
+        sim: The simulation the firm belongs to, as a firm may read it (a
+            :class:`~mfcsim.firms.host.FirmHost`).
         id: The firm id from the scenario.
         index: Row of the firm in the simulation's stock matrix.
         spec: The firm's validated spec.
@@ -143,6 +187,18 @@ class Firm:
         _check_hook_signatures(cls)
         if type_name is not None:
             register_firm_type(type_name, cls)
+
+    @classmethod
+    def overridden_hooks(cls) -> tuple[str, ...]:
+        """The hooks of :data:`HOOKS` this type defines anew, in the order of ``HOOKS``.
+
+        A hook counts as overridden if the type or any base between it and :class:`Firm`
+        defines it (the same function as ``Firm``'s does not count).
+
+        The type runs on the per-firm path if any of them has ``per_firm_path`` (today: all
+        but ``setup``), in the vectorised kernels otherwise.
+        """
+        return tuple(name for name in HOOKS if getattr(cls, name) is not getattr(Firm, name))
 
     # ---- load time ------------------------------------------------------------------------
     @classmethod
@@ -182,7 +238,7 @@ class Firm:
         return {}
 
     # ---- run time -------------------------------------------------------------------------
-    def __init__(self, sim: Simulation, fid: str, spec: FirmSpec, index: int) -> None:
+    def __init__(self, sim: FirmHost, fid: str, spec: FirmSpec, index: int) -> None:
         self.sim, self.id, self.spec, self.index = sim, fid, spec, index
         self.params = type(self).resolve_params(spec.params)
         self.rng = sim.rng_for("firm", fid)

@@ -1,17 +1,18 @@
 """Vectorised daily phases: plan, procure and produce for all firms at once, and surplus.
 
-Firms whose type keeps the base class's hooks (``planned_activity``, ``target_stock``,
-``produce``, ``plan``, ``plan_for``: see :func:`vectorisable`) are run here with numpy over all
-of them at once, substitution groups included (pools, substitutes taken in group order, the
-holdings of :meth:`Kernel.available_cells`); every other firm keeps its own Python path, hook
-by hook. The arithmetic is the same, operation for operation, as
-:class:`~mfcsim.firms.base.Firm`'s, so the ledger is the same to the last bit whichever path a
-firm takes (``tests/test_golden.py``, ``tests/test_kernel_paths.py``).
+Firms whose type overrides none of the hooks that need the per-firm path (``HOOKS`` of
+:mod:`mfcsim.firms.base`; see :func:`~mfcsim.engine.per_firm.vectorisable`) run here with
+numpy over all of them at once, substitution groups included (pools, substitutes taken in
+group order, the holdings of :meth:`Kernel.available_cells`); every other firm keeps its own
+Python path, hook by hook (:mod:`mfcsim.engine.per_firm`). The arithmetic is the same,
+operation for operation, as :class:`~mfcsim.firms.base.Firm`'s, so the ledger is the same to
+the last bit whichever path a firm takes (``tests/test_golden.py``,
+``tests/test_kernel_paths.py``).
 
-Processes are handled rank by rank (a firm's first process, then its second, ...), which keeps
-the order in which one firm's processes draw on its stock. The arrays each rank reads are
-gathered once at start-up (:mod:`mfcsim.engine.kernel.plans`); the produce and surplus phases are
-in :mod:`mfcsim.engine.kernel.produce` and :mod:`mfcsim.engine.kernel.surplus`.
+Processes are handled rank by rank (a firm's first process, then its second, ...), which
+keeps the order in which one firm's processes draw on its stock. The arrays each rank reads
+are gathered once at start-up (:mod:`mfcsim.engine.kernel.plans`); the produce and surplus
+phases are in :mod:`mfcsim.engine.kernel.produce` and :mod:`mfcsim.engine.kernel.surplus`.
 """
 
 from __future__ import annotations
