@@ -10,6 +10,7 @@ it). ``TYPE_CHECKING`` imports count too; imports inside one top-level package d
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "mfcsim"
@@ -28,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
 ]  # fmt: skip
 
 #: (importer, imported) pairs that point upward today; only ever remove entries.
-KNOWN_UPWARD: set[tuple[str, str]] = {}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
 def layer_of(module: str) -> int:
@@ -91,3 +92,27 @@ def test_imports_point_downstream_except_the_listed_ones() -> None:
 def test_every_module_has_a_layer() -> None:
     for path in ROOT.rglob("*.py"):
         layer_of(module_name(path))
+
+
+def layout_block() -> str:
+    """The code block of README.md's ``## Layout`` section."""
+    text = (ROOT.parent / "README.md").read_text()
+    section = text[text.index("## Layout\n") :]
+    return section[section.index("```\n") + 4 : section.index("```\n", section.index("```\n") + 4)]
+
+
+def test_the_readme_layout_names_every_module_of_the_tree() -> None:
+    """Every module and package of mfcsim (one level into packages) is in README's layout,
+    and every ``mfcsim/...`` path the layout names exists."""
+    block = layout_block()
+    words = set(re.findall(r"[\w.]+", block))
+    for path in sorted(ROOT.iterdir()):
+        if path.name.startswith((".", "__pycache__")) or path.suffix not in (".py", ""):
+            continue
+        assert f"{path.name}/" in block or path.name in words, f"{path.name} is not in the layout"
+        if path.is_dir():
+            for sub in sorted(path.glob("*.py")):
+                if sub.name != "__init__.py":
+                    assert sub.stem in words or sub.name in words, f"{path.name}/{sub.name}"
+    for named in re.findall(r"mfcsim/([\w/.]+)", block):
+        assert (ROOT / named).exists(), f"the layout names mfcsim/{named}, which does not exist"

@@ -1,1 +1,13 @@
-"""The regional agent: pure clearing policies and the thin SimPy-side driver."""
+"""The regional agent: pure clearing policies on columns and the thin SimPy-side driver.
+
+``clearing`` holds the policies (``none``, ``greedy``, ``optimal``) as functions of a day's
+problem arrays; ``arcs`` builds the candidate arcs between offers and requests,
+``neighbours`` keeps the nearest offering firms from day to day, ``order`` sorts within
+blocks, ``routes`` prices candidate routes as arrays, ``lp`` solves the optimal policy with
+HiGHS (warm-started). ``process`` is the driver: it reads today's offers from the run's
+stock arrays, receives tomorrow's requests as columns from the engine
+(:class:`~mfcsim.agent.process.RequestColumns`), clears and ships.
+
+May import: errors, scenario, world, network, ledger, firms (types only), and the engine's
+state, market and transport it is handed. Never indicators, results, viz or the command line.
+"""

@@ -4,4 +4,7 @@
 (Parquet datasets streamed run by run, ``sweep.json``, resume); ``runner`` sends batches of
 runs to Dask workers; ``cluster`` is where every parallel run in mfcsim reaches Dask;
 ``analysis`` reads a sweep folder back (status, per-variant summaries).
+
+May import everything below it (scenario, engine, results, runfolder, indicators, compare);
+only the command line imports it.
 """

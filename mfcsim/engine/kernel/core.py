@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mfcsim.engine.kernel.plans import _Entries, flat_cells, rank_plan
+from mfcsim.engine.kernel.plans import Entries, flat_cells, rank_plan
 from mfcsim.engine.kernel.produce import produce_rank
 from mfcsim.engine.kernel.surplus import surplus, surplus_on_cells
 from mfcsim.engine.per_firm import substituted_part, vectorisable
@@ -75,13 +75,13 @@ class Kernel:
             len(firms), world.horizon_day
         )
         self.factor = factors.T[:, self.proc_firm].copy()
-        self.inputs = _Entries(sides["inputs"])
-        self.outputs = _Entries(sides["outputs"])
-        self.env_in = _Entries(sides["from_environment"])
-        self.env_out = _Entries(sides["to_environment"])
+        self.inputs = Entries(sides["inputs"])
+        self.outputs = Entries(sides["outputs"])
+        self.env_in = Entries(sides["from_environment"])
+        self.env_out = Entries(sides["to_environment"])
         self.ranks = int(self.proc_rank.max()) + 1 if len(procs) else 0
         demand = [(0, f.index, m, q) for f in self.firms for m, q in f.demand]
-        self.demand = _Entries(demand)
+        self.demand = Entries(demand)
         self.wanted = np.zeros(state.stock[:-1].shape, dtype=bool)
         self.wanted[self.inputs.firm, self.inputs.material] = True
         self.wanted[self.demand.firm, self.demand.material] = True

@@ -1,9 +1,9 @@
 """The kernels' static arrays, gathered once at start-up for the whole run.
 
-The recipes' entries (inputs, outputs, releases, ...) as parallel arrays (:class:`_Entries`),
+The recipes' entries (inputs, outputs, releases, ...) as parallel arrays (:class:`Entries`),
 and per rank (every firm's first process, then its second, ...) the entries, input limits,
 substitution slots and sink groups the daily kernels of :mod:`mfcsim.engine.kernel.core` read
-(:class:`_Rank`, built by :func:`rank_plan`). Cells of a (firms x materials) matrix are
+(:class:`Rank`, built by :func:`rank_plan`). Cells of a (firms x materials) matrix are
 addressed through one flat code (:func:`flat_cells`).
 """
 
@@ -32,7 +32,7 @@ def flat_cells(matrix: np.ndarray) -> np.ndarray:
     return np.reshape(matrix, -1, copy=False)
 
 
-class _Entries:
+class Entries:
     """One side of the recipes (inputs, outputs, ...) as parallel arrays, one per entry.
 
     ``position`` is the entry's place among its process's entries of that side.
@@ -53,14 +53,14 @@ class _Entries:
         """Indices of the entries whose process has ``rank``."""
         return np.flatnonzero(rank_of_proc[self.proc] == rank)
 
-    def gather(self, e: np.ndarray, n_materials: int) -> _Side:
+    def gather(self, e: np.ndarray, n_materials: int) -> Side:
         """Entries ``e`` gathered into their own arrays."""
         firm, material = self.firm[e], self.material[e]
-        return _Side(self.proc[e], firm, material, self.q[e], firm * n_materials + material)
+        return Side(self.proc[e], firm, material, self.q[e], firm * n_materials + material)
 
 
 @dataclass(slots=True)
-class _Side:
+class Side:
     """Some entries of one side (e.g. the inputs of the processes of one rank), gathered."""
 
     proc: np.ndarray
@@ -74,7 +74,7 @@ class _Side:
         return self.q * activity[self.proc]
 
 
-def rank_plan(kernel: Kernel, rank: int) -> _Rank:
+def rank_plan(kernel: Kernel, rank: int) -> Rank:
     """One rank's entries and limits, gathered once for the whole run."""
     ins, proc_rank = kernel.inputs, kernel.proc_rank
     e = ins.by_rank(proc_rank, rank)
@@ -85,7 +85,7 @@ def rank_plan(kernel: Kernel, rank: int) -> _Rank:
     lim = np.flatnonzero(proc_rank[kernel.lim_proc] == rank)
     used = np.ascontiguousarray((kernel.lim_mat[lim] >= 0).T)
     env_out = kernel.env_out.gather(kernel.env_out.by_rank(proc_rank, rank), kernel.n_mat)
-    return _Rank(
+    return Rank(
         is_rank=proc_rank == rank,
         lim_proc=kernel.lim_proc[lim],
         lim_firm=kernel.proc_firm[kernel.lim_proc[lim]],
@@ -103,7 +103,7 @@ def rank_plan(kernel: Kernel, rank: int) -> _Rank:
     )
 
 
-def _take_plan(kernel: Kernel, e: np.ndarray) -> _Take:
+def _take_plan(kernel: Kernel, e: np.ndarray) -> Take:
     """Input entries ``e`` (one rank and position) with their substitutes' arrays."""
     ins, mass = kernel.inputs, kernel.world.mass_t_per_unit
     alt = kernel.has_alt[e]
@@ -111,7 +111,7 @@ def _take_plan(kernel: Kernel, e: np.ndarray) -> _Take:
     ok = np.ascontiguousarray((kernel.alt_mat[a] >= 0).T)
     sub = np.ascontiguousarray(np.where(ok, kernel.alt_mat[a].T, 0))
     firm = ins.firm[a]
-    return _Take(
+    return Take(
         side=ins.gather(e, kernel.n_mat),
         alt=alt,
         any_alt=bool(alt.any()),
@@ -126,27 +126,27 @@ def _take_plan(kernel: Kernel, e: np.ndarray) -> _Take:
     )
 
 
-def _sink_groups(kernel: Kernel, side: _Side) -> list[_Sink]:
+def _sink_groups(kernel: Kernel, side: Side) -> list[Sink]:
     """The entries of ``side`` grouped by their sink's kind, in the order of the kinds."""
     kinds = kernel.sink_kind[side.material]
     groups = []
     for kind in np.unique(kinds).tolist():
         sel = np.flatnonzero(kinds == kind)
         mat = side.material[sel]
-        groups.append(_Sink(Kind(kind), sel, side.firm[sel], kernel.sink_node[mat], mat,
+        groups.append(Sink(Kind(kind), sel, side.firm[sel], kernel.sink_node[mat], mat,
                             kernel.co2e[mat]))  # fmt: skip
     return groups
 
 
 @dataclass(slots=True)
-class _Take:
+class Take:
     """Input entries of one rank and position, and the arrays their substitution needs.
 
     The substitution arrays (``firm`` to ``balance``) cover the entries with substitutes
     only; those shaped (slots, entries) hold one row per substitute slot.
     """
 
-    side: _Side
+    side: Side
     alt: np.ndarray  # per entry: it has substitutes
     any_alt: bool
     firm: np.ndarray
@@ -160,7 +160,7 @@ class _Take:
 
 
 @dataclass(slots=True)
-class _Sink:
+class Sink:
     """Release entries of one rank whose materials go to sinks of one kind."""
 
     kind: Kind
@@ -172,7 +172,7 @@ class _Sink:
 
 
 @dataclass(slots=True)
-class _Rank:
+class Rank:
     """The processes of one rank (each firm's n-th) and their entries, gathered once.
 
     ``lim_*`` are the rank's input limits; ``lim_cell``, ``lim_used`` and ``lim_w`` hold one
@@ -186,9 +186,9 @@ class _Rank:
     lim_cell: np.ndarray  # (firm, pool member) cells (see flat_cells)
     lim_used: np.ndarray
     lim_w: np.ndarray
-    inputs: _Side
-    env_in: _Side
-    takes: list[_Take]
-    outputs: _Side
-    env_out: _Side
-    sinks: list[_Sink]
+    inputs: Side
+    env_in: Side
+    takes: list[Take]
+    outputs: Side
+    env_out: Side
+    sinks: list[Sink]

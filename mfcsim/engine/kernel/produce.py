@@ -18,10 +18,10 @@ from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
     from mfcsim.engine.kernel.core import Kernel
-    from mfcsim.engine.kernel.plans import _Rank, _Take
+    from mfcsim.engine.kernel.plans import Rank, Take
 
 
-def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:
+def produce_rank(kernel: Kernel, t: float, plan: Rank) -> None:
     """Run the processes of one rank (``plan``) at time ``t``, limited by the inputs on hand."""
     stock = kernel.state.stock
     activity = np.where(plan.is_rank, kernel.planned, 0.0)
@@ -45,7 +45,7 @@ def produce_rank(kernel: Kernel, t: float, plan: _Rank) -> None:
     _release(kernel, t, plan, activity)
 
 
-def _pool_stock(kernel: Kernel, plan: _Rank) -> np.ndarray:
+def _pool_stock(kernel: Kernel, plan: Rank) -> np.ndarray:
     """Per input limit of the rank: the weighted units of its pool on hand."""
     stock = flat_cells(kernel.state.stock)
     have = np.zeros(len(plan.lim_proc))
@@ -55,7 +55,7 @@ def _pool_stock(kernel: Kernel, plan: _Rank) -> np.ndarray:
     return have
 
 
-def _take(kernel: Kernel, t: float, take: _Take, activity: np.ndarray) -> None:
+def _take(kernel: Kernel, t: float, take: Take, activity: np.ndarray) -> None:
     """Consume input entries: own material first, then substitutes (as Firm._take)."""
     stock, ledger, side = flat_cells(kernel.state.stock), kernel.ledger, take.side
     firm, mat = side.firm, side.material
@@ -67,7 +67,7 @@ def _take(kernel: Kernel, t: float, take: _Take, activity: np.ndarray) -> None:
         _substitute(kernel, t, take, need[take.alt], own[take.alt])
 
 
-def _substitute(kernel: Kernel, t: float, take: _Take, need: np.ndarray, own: np.ndarray) -> None:
+def _substitute(kernel: Kernel, t: float, take: Take, need: np.ndarray, own: np.ndarray) -> None:
     """Take what own stock left uncovered from the substitutes, slot by slot.
 
     Slots without a substitute take nothing (their placeholder material loses 0.0).
@@ -122,7 +122,7 @@ def _to_sinks(
         )
 
 
-def _release(kernel: Kernel, t: float, plan: _Rank, activity: np.ndarray) -> None:
+def _release(kernel: Kernel, t: float, plan: Rank, activity: np.ndarray) -> None:
     """Record the rank's releases to the environment and send them to their sinks."""
     side, ledger = plan.env_out, kernel.ledger
     if not len(side.q):
