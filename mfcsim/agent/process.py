@@ -22,7 +22,6 @@ from mfcsim.agent.clearing import (
     Allocation,
     ProblemArrays,
     Request,
-    allocation_cost,
 )
 from mfcsim.agent.lp import WarmStart
 from mfcsim.agent.neighbours import NeighbourIndex
@@ -42,8 +41,6 @@ class RegionalAgent:
 
     Attributes:
         seconds_total: Wall time spent building and solving clearing problems.
-        objective_total: Sum of the daily objectives (EUR), as judged by ``allocation_cost``
-            (the columns form of ``total_cost``).
     """
 
     def __init__(self, sim: Simulation) -> None:
@@ -55,8 +52,6 @@ class RegionalAgent:
         self.seconds_total = 0.0
         #: Wall time (s) of each day's clearing, in order, for benchmarks.
         self.day_seconds: list[float] = []
-        self.objective_total = 0.0
-        self.days_cleared = 0
         self.positions_km = sim.network.positions_km()
         self.neighbours = NeighbourIndex(self.positions_km)
         self.kept = np.zeros(sim.stock[:-1].shape, dtype=bool)
@@ -76,8 +71,6 @@ class RegionalAgent:
         allocation = self.allocate(problem)
         self.day_seconds.append(perf_counter() - start)
         self.seconds_total += self.day_seconds[-1]
-        self.objective_total += allocation_cost(problem, allocation)
-        self.days_cleared += 1
         self._ship(day, problem, allocation)
 
     def _ship(self, day: int, problem: ProblemArrays, allocation: Allocation) -> None:

@@ -37,8 +37,6 @@ from mfcsim.scenario.load import (
 )
 from mfcsim.scenario.schema import Scenario
 
-#: The most runs one sweep may have (variants × replications).
-MAX_RUNS = 1_000_000
 #: The most values one ``lo:hi:step`` range may expand to.
 MAX_RANGE_VALUES = 10_000
 
