@@ -169,19 +169,6 @@ class Ledger:
             return np.empty(0, dtype=ROW_DTYPE[name])
         return np.concatenate([chunk[name] for chunk in self._chunks])
 
-    def _sort_keys(self) -> dict[str, np.ndarray]:
-        self._flush()
-        return {name: self._column(name) for name in _SORT_FIELDS}
-
-    def rows(self) -> np.ndarray:
-        """All rows in canonical order, as one structured array (kept as the only chunk)."""
-        order = canonical_order(self._sort_keys())
-        data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=ROW_DTYPE)
-        self._chunks = []
-        data = data[order]
-        self._chunks = [data] if len(data) else []
-        return data
-
     def frame(self) -> pd.DataFrame:
         """The rows in canonical order as a frame with fixed columns and dtypes.
 
@@ -256,7 +243,6 @@ def as_bytes(rows: np.ndarray) -> np.ndarray:
     return rows.view(np.dtype((np.void, rows.dtype.itemsize)))
 
 
-_SORT_FIELDS = ("t_day", "phase", "source", "target", "material", "kind")
 #: Rows sorted at a time by :meth:`Ledger.frame` (fewer when a segment boundary would split
 #: a (t_day, phase) group).
 _SEGMENT_ROWS = 1 << 15

@@ -18,7 +18,9 @@ import pytest
 
 from mfcsim import ScenarioError, Simulation, load_scenario
 from mfcsim.results import Results
+from mfcsim.scenario.load import scenario_from_dict
 from mfcsim.scenario.reader import deep_merge
+from mfcsim.scenario.root import Scenario
 from mfcsim.testing import assert_mass_balanced, flow_rows, run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,6 +54,11 @@ def tiny(*overrides: str, seed: int | None = None) -> Results:
 def run(data: dict[str, Any], seed: int | None = None) -> Results:
     """Validate and run a scenario mapping with the mass-balance check on."""
     return run_scenario(data, seed=seed)
+
+
+def unchecked(scenario: Scenario) -> Results:
+    """Run without the strict balance check: the test's own balance check is the one that counts."""
+    return Simulation(scenario).run(strict=False)
 
 
 rows = flow_rows
@@ -184,7 +191,7 @@ def scarce_cluster(**changes: Any) -> dict[str, Any]:
 def test_every_policy_balances_tiny_calm_and_disrupted(policy: str, disrupted: bool) -> None:
     """Tiny balances under each policy, also with outages, shocks, a closure and a policy change."""
     overrides = [f"agent.policy={policy}", *(DISRUPTIONS if disrupted else ())]
-    results = tiny(*overrides)
+    results = unchecked(load_scenario(TINY, overrides))
     assert_mass_balanced(results)
     assert (results.stocks["quantity"] >= -1e-9).all()
     if policy == "none":
@@ -197,7 +204,8 @@ def test_every_policy_balances_tiny_calm_and_disrupted(policy: str, disrupted: b
 @pytest.mark.parametrize("policy", POLICIES)
 def test_every_policy_balances_a_reused_residue(policy: str) -> None:
     """The residue cluster balances whichever policy clears it."""
-    assert_mass_balanced(run(residue_cluster(agent={"policy": policy})))
+    data = residue_cluster(agent={"policy": policy})
+    assert_mass_balanced(unchecked(scenario_from_dict(data)))
 
 
 # ---- residue reuse --------------------------------------------------------------------------
@@ -532,7 +540,7 @@ def test_substitute_of_other_mass_exchanges_the_difference_as_the_balance_materi
     group = {"fodder": {"members": {"feed": 1.0, "spent_grain": ratio}, "balance": balance}}
     data = residue_cluster(agent={"policy": "optimal"})
     data["substitution"] = group
-    results = run(data)
+    results = unchecked(scenario_from_dict(data))
     assert_mass_balanced(results)
     eaten = total(results, kind="consumption", source="farm", material="spent_grain")
     assert eaten > 0.0

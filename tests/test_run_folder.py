@@ -115,7 +115,8 @@ def test_kpis_report_boundary_flows_residues_and_the_balance(run_folder: Path) -
         assert isinstance(kpis[name], float), name
     assert kpis["residues_produced_t"] > 0
     assert 0 < kpis["residues_consumed_t"] <= kpis["residues_produced_t"]
-    assert 0.0 <= kpis["mass_balance_max_rel_error"] <= 1e-9
+    # the error of the balance of the frames written beside it
+    assert kpis["mass_balance_max_rel_error"] == Results.read(run_folder).check_balance()
 
 
 def test_kpis_are_derived_from_the_ledger(run_folder: Path) -> None:
@@ -145,10 +146,11 @@ def test_manifest_records_provenance(run_folder: Path) -> None:
     assert versions["mfcsim"] == mfcsim.__version__
     for package in ("python", "simpy", "numpy", "pandas", "pyarrow", "pydantic"):
         assert versions[package] not in ("", "unknown")
-    assert isinstance(manifest["wall_time_s"], float)
-    assert manifest["wall_time_s"] >= 0
     created = dt.datetime.fromisoformat(manifest["created_utc"])
     started = dt.datetime.fromisoformat((run_folder.parent / "started.txt").read_text())
+    # seconds of this run: more than nothing, less than the time since the fixture started it
+    since_started_s = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    assert 0.0 < manifest["wall_time_s"] < since_started_s
     assert created.utcoffset() == dt.timedelta(0)
     assert started <= created <= dt.datetime.now(dt.UTC)
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mfcsim.agent.arcs import nearest_arc_columns
-from mfcsim.agent.clearing import ALLOCATORS, Allocation, ProblemArrays, allocation_cost
+from mfcsim.agent.clearing import ALLOCATORS, Allocation, ProblemArrays
 from mfcsim.agent.lp import WarmStart
 from mfcsim.agent.neighbours import NeighbourIndex
 from mfcsim.agent.routes import RouteTable
@@ -42,8 +42,6 @@ class RegionalAgent:
 
     Attributes:
         seconds_total: Wall time spent building and solving clearing problems.
-        objective_total: Sum of the daily objectives (EUR), as judged by ``allocation_cost``
-            (the columns form of ``total_cost``).
     """
 
     def __init__(
@@ -64,8 +62,6 @@ class RegionalAgent:
         self.seconds_total = 0.0
         #: Wall time (s) of each day's clearing, in order, for benchmarks.
         self.day_seconds: list[float] = []
-        self.objective_total = 0.0
-        self.days_cleared = 0
         self.positions_km = network.positions_km()
         self.neighbours = NeighbourIndex(self.positions_km)
         self.kept = np.zeros(state.stock[:-1].shape, dtype=bool)
@@ -87,8 +83,6 @@ class RegionalAgent:
         allocation = self.allocate(problem)
         self.day_seconds.append(perf_counter() - start)
         self.seconds_total += self.day_seconds[-1]
-        self.objective_total += allocation_cost(problem, allocation)
-        self.days_cleared += 1
         self._ship(day, problem, allocation)
 
     def _ship(self, day: int, problem: ProblemArrays, allocation: Allocation) -> None:

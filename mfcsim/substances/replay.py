@@ -267,7 +267,6 @@ class _Context:
         bounds = np.flatnonzero(np.diff(group)) + 1
         content = np.zeros((len(self.q), self.n_s))
         self.consumed = np.zeros((self.n_blocks, self.n_s))
-        self.n_groups = len(bounds) + 1
         for rows in np.split(order, bounds):
             self._step(rows, content)
         return content

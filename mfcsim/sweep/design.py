@@ -32,8 +32,6 @@ from mfcsim.scenario.overrides import apply_overrides, check_override_path, pars
 from mfcsim.scenario.reader import LineMap, read_with_extends
 from mfcsim.scenario.root import Scenario
 
-#: The most runs one sweep may have (variants × replications).
-MAX_RUNS = 1_000_000
 #: The most values one ``lo:hi:step`` range may expand to.
 MAX_RANGE_VALUES = 10_000
 
