@@ -1,4 +1,4 @@
-"""The one list of firm hooks (mfcsim.firms.base.HOOKS) and what a firm reads of its host.
+"""The one list of firm hooks (mfcsim.firms.hooks.HOOKS) and what a firm reads of its host.
 
 ``Firm.overridden_hooks`` says which hooks a type defines anew; the engine derives from it
 whether the type runs in the vectorised kernels or on the per-firm path. ``FirmHost`` lists
@@ -18,7 +18,8 @@ import pytest
 from mfcsim.engine.per_firm import vectorisable
 from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import FirmHookError
-from mfcsim.firms.base import HOOKS, Firm
+from mfcsim.firms.base import Firm
+from mfcsim.firms.hooks import HOOKS
 from mfcsim.firms.host import FirmHost
 from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.scenario.load import load_scenario

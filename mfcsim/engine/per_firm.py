@@ -1,7 +1,7 @@
 """The per-firm path, beside the rule that chooses it.
 
 A firm whose type overrides none of the hooks marked ``per_firm_path`` in
-:data:`mfcsim.firms.base.HOOKS` (:func:`vectorisable`) runs on the vectorised path
+:data:`mfcsim.firms.hooks.HOOKS` (:func:`vectorisable`) runs on the vectorised path
 (:mod:`mfcsim.engine.kernel`); every other firm runs here, hook by hook, in scenario order.
 The two paths do the same arithmetic, operation for operation, so a firm's ledger rows do
 not depend on its path (``tests/test_kernel_paths.py``).
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mfcsim.firms.base import HOOKS, Firm
+from mfcsim.firms.base import Firm
+from mfcsim.firms.hooks import HOOKS
 from mfcsim.ledger import Kind
 from mfcsim.world import IMPORT
 
@@ -30,7 +31,7 @@ SUBSTITUTED_RTOL = 1e-9
 def vectorisable(firm: Firm) -> bool:
     """True if the firm's type overrides none of the hooks that need the per-firm path.
 
-    The rule derives from the one list of hooks, :data:`mfcsim.firms.base.HOOKS` (each
+    The rule derives from the one list of hooks, :data:`mfcsim.firms.hooks.HOOKS` (each
     hook says whether overriding it moves a firm to the per-firm path).
     """
     return not any(HOOKS[h].per_firm_path for h in type(firm).overridden_hooks())

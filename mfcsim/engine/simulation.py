@@ -62,7 +62,6 @@ from mfcsim.world import World
 if TYPE_CHECKING:
     from mfcsim.results import Results
 
-PHASES = ("snapshot", "join", "plan", "procure", "produce", "dispatch", "clear", "surplus")
 #: Default storage capacity by material kind when a firm declares none (inf = unlimited).
 DEFAULT_STORAGE = {
     "product": math.inf,

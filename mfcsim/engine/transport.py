@@ -26,11 +26,6 @@ if TYPE_CHECKING:
     from mfcsim.network import Route, TransportNetwork
     from mfcsim.world import World
 
-SHIPMENT_COLUMNS = [
-    "dispatch_t_day", "arrival_t_day", "supplier", "receiver", "material", "requested",
-    "quantity", "distance_km", "mode", "cost_eur", "co2e_t", "origin",
-]  # fmt: skip
-
 
 def leg_costs(
     amount: Any,

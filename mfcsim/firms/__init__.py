@@ -1,7 +1,8 @@
 """Firm types: the base class, the registry, what a firm reads of its host, the built-in types.
 
-- ``base``: :class:`Firm`, its parameters (:class:`Param`) and its one list of overridable
-  hooks (:data:`~mfcsim.firms.base.HOOKS`), from which the engine's choice between the
+- ``base``: :class:`Firm` and its parameters (:class:`Param`).
+- ``hooks``: the one list of a firm type's overridable hooks
+  (:data:`~mfcsim.firms.hooks.HOOKS`), from which the engine's choice between the
   vectorised kernels and the per-firm path derives (``Firm.overridden_hooks``).
 - ``process``: :class:`~mfcsim.firms.process.Process`, a recipe compiled to indices.
 - ``host``: :class:`~mfcsim.firms.host.FirmHost`, the Protocol of what a firm may read of the
@@ -18,7 +19,8 @@ indicators or viz (a firm knows the simulation only as a ``FirmHost``).
 """
 
 from mfcsim.firms import city, crops, energy, farming, generic, livestock, processing, waste
-from mfcsim.firms.base import HOOKS, Firm, Hook, Param
+from mfcsim.firms.base import Firm, Param
+from mfcsim.firms.hooks import HOOKS, Hook
 from mfcsim.firms.host import FirmHost
 from mfcsim.firms.registry import FIRM_TYPES, known_firm_types, resolve_firm_type
 

@@ -1,7 +1,7 @@
 """Vectorised daily phases: plan, procure and produce for all firms at once, and surplus.
 
 Firms whose type overrides none of the hooks that need the per-firm path (``HOOKS`` of
-:mod:`mfcsim.firms.base`; see :func:`~mfcsim.engine.per_firm.vectorisable`) run here with
+:mod:`mfcsim.firms.hooks`; see :func:`~mfcsim.engine.per_firm.vectorisable`) run here with
 numpy over all of them at once, substitution groups included (pools, substitutes taken in
 group order, the holdings of :meth:`Kernel.available_cells`); every other firm keeps its own
 Python path, hook by hook (:mod:`mfcsim.engine.per_firm`). The arithmetic is the same,

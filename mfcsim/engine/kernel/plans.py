@@ -88,7 +88,6 @@ def rank_plan(kernel: Kernel, rank: int) -> Rank:
     return Rank(
         is_rank=proc_rank == rank,
         lim_proc=kernel.lim_proc[lim],
-        lim_firm=kernel.proc_firm[kernel.lim_proc[lim]],
         lim_per=kernel.lim_per[lim],
         lim_cell=kernel.proc_firm[kernel.lim_proc[lim]] * kernel.n_mat
         + np.where(used, kernel.lim_mat[lim].T, 0),
@@ -181,7 +180,6 @@ class Rank:
 
     is_rank: np.ndarray  # per process
     lim_proc: np.ndarray
-    lim_firm: np.ndarray
     lim_per: np.ndarray
     lim_cell: np.ndarray  # (firm, pool member) cells (see flat_cells)
     lim_used: np.ndarray
