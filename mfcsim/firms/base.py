@@ -482,9 +482,15 @@ class Firm:
         return have
 
     def produce(self, day: int) -> None:
-        """Run each process at its planned activity, limited by the inputs on hand."""
+        """Run each process at its planned activity, limited by the inputs on hand.
+
+        The yield factors of the day are asked first, for every process with a
+        ``yield_balance``, before any process runs (as on the vectorised path).
+        """
         ledger, t, node = self.sim.ledger, float(day), self.index
         stock, realised = self.stock, self.sim.activity_realised[day]
+        yields = {i: self._yields(day, p) for i, p in enumerate(self.processes)
+                  if p.yield_balance is not None}  # fmt: skip
         for i, (proc, planned) in enumerate(zip(self.processes, self.planned, strict=True)):
             activity = planned
             for pool, per_activity in proc.limits:
@@ -498,7 +504,7 @@ class Firm:
                 ledger.add(t, node, node, m, q * activity, Kind.CONSUMPTION)
             for m, q in proc.inputs:
                 self._take(t, m, q * activity)
-            outputs = proc.outputs if proc.yield_balance is None else self._yields(day, proc)
+            outputs = yields.get(i, proc.outputs)
             for m, q in outputs:
                 stock[m] += q * activity
                 ledger.add(t, node, node, m, q * activity, Kind.PRODUCTION)

@@ -62,7 +62,7 @@ HOOKS: dict[str, Hook] = {
         "{material id or index: units wanted on hand}", keeps_state=False, per_firm_path=True,
     ),
     "yield_factor": Hook(
-        ("day", "process"), "per process with a yield_balance, in the produce phase",
+        ("day", "process"), "per process with a yield_balance, as the produce phase starts",
         "factor >= 0 on the process's outputs (the mass difference goes to its yield_balance)",
         keeps_state=False, per_firm_path=False, twin="yield_many",
     ),
@@ -104,7 +104,7 @@ TYPE_HOOKS: dict[str, Hook] = {
         keeps_state=False, per_firm_path=False,
     ),
     "yield_many": Hook(
-        ("day", "group"), "in the produce phase",
+        ("day", "group"), "as the produce phase starts",
         "array (firms × processes) of yield factors, as yield_factor would give",
         keeps_state=False, per_firm_path=False,
     ),
