@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema clean bench golden dashboard screenshot
+.PHONY: install demo test lint format schema hooks clean bench golden dashboard screenshot
 
 $(BIN)/mfcsim: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,10 @@ format: install
 
 schema: install
 	$(BIN)/mfcsim schema > scenarios/schema.json
+
+# docs/firm-hooks.md from mfcsim/firms/hooks.py (tests/test_hooks.py fails while it is stale)
+hooks: install
+	$(BIN)/python tools/hooks_page.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

@@ -19,7 +19,7 @@ from mfcsim.engine.per_firm import vectorisable
 from mfcsim.engine.simulation import Simulation
 from mfcsim.errors import FirmHookError
 from mfcsim.firms.base import Firm
-from mfcsim.firms.hooks import HOOKS
+from mfcsim.firms.hooks import HOOKS, TYPE_HOOKS, hook_line, hook_reference
 from mfcsim.firms.host import FirmHost
 from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.scenario.load import load_scenario
@@ -75,11 +75,26 @@ def test_the_path_rule_counts_every_hook_but_setup() -> None:
     assert {name for name, hook in HOOKS.items() if hook.engine_side} == {"plan", "plan_for"}
 
 
+#: The hooks that keep a type on the vectorised path when overridden alone (by hand).
+STAY_VECTORISED = {None, "setup", "yield_factor", "after_produce", "on_delivery", "on_disruption"}
+
+
 @pytest.mark.parametrize("name", [*HOOKS, None])
-def test_overriding_any_hook_but_setup_moves_a_firm_to_the_per_firm_path(name: str | None) -> None:
+def test_overriding_a_hook_moves_a_firm_to_the_per_firm_path_unless_it_keeps_it(
+    name: str | None,
+) -> None:
     """The engine's choice (:func:`vectorisable`), hook by hook, written out by hand."""
     cls = Firm if name is None else overriding(name)
-    assert vectorisable(cls.__new__(cls)) is (name in (None, "setup"))
+    assert vectorisable(cls.__new__(cls)) is (name in STAY_VECTORISED)
+
+
+def test_a_type_level_twin_keeps_a_type_with_the_per_firm_hook_vectorised() -> None:
+    """planned_activity alone: per-firm path; with plan_many beside it: vectorised."""
+    alone = overriding("planned_activity")
+    twin = type("Twin", (alone,), {"plan_many": classmethod(lambda cls, day, group: None)})
+    assert not alone.runs_vectorised()
+    assert twin.runs_vectorised()
+    assert twin.overridden_hooks() == ("planned_activity", "plan_many")
 
 
 def test_a_simulation_runs_each_firm_on_the_path_its_type_asks_for() -> None:
@@ -102,14 +117,15 @@ def test_a_hook_that_cannot_take_the_engines_arguments_is_refused(name: str) -> 
         type(f"Bad_{name}", (Firm,), {name: hook})
 
 
-def test_the_firm_docstring_lists_each_hook_as_the_engine_calls_it() -> None:
-    """Firm's docstring shows every hook of HOOKS with its arguments and description."""
+def test_the_firm_docstring_and_the_docs_list_each_hook_once_from_the_one_list() -> None:
+    """Firm's docstring and docs/firm-hooks.md show the reference generated from HOOKS."""
     doc = " ".join((Firm.__doc__ or "").split())
     listed = re.findall(r"- (\w+)\(", doc)
-    assert listed == list(HOOKS)
-    for name, hook in HOOKS.items():
-        side = ", engine side" if hook.engine_side else ""
-        assert f"- {name}({', '.join(hook.arguments)}){side}: {hook.called}" in doc
+    assert listed == [*HOOKS, *TYPE_HOOKS]
+    for name, hook in {**HOOKS, **TYPE_HOOKS}.items():
+        assert f"- {hook_line(name, hook)}" in doc
+    page = (FIRMS.parents[1] / "docs" / "firm-hooks.md").read_text()
+    assert hook_reference() in page, "docs/firm-hooks.md is stale: run `make hooks`"
 
 
 def host_members() -> set[str]:

@@ -22,6 +22,7 @@ from mfcsim.scenario.disruption import ClosureSpec, OutageSpec, PolicySpec, Shoc
 
 if TYPE_CHECKING:
     from mfcsim.engine.market import Market
+    from mfcsim.engine.state import State
     from mfcsim.engine.transport import Transport
     from mfcsim.firms.base import Firm
 
@@ -48,14 +49,14 @@ class Disruptions:
         market: Market,
         transport: Transport,
         rng_for: Callable[..., np.random.Generator],
-        touched: dict[int, Firm],
+        state: State,
     ) -> None:
         self.env, self.market, self.transport, self.rng_for = env, market, transport, rng_for
         self.rows: list[tuple[float, str, str, str]] = []
         self.firms = {f.id: f for f in firms}
         #: Firms an outage or shock has touched so far, by index (the only ones whose
         #: ``down`` or ``shocks`` can differ from none; the engine's kernels read these).
-        self.touched = touched
+        self.touched, self.state = state.touched, state
         for did, spec in specs.items():
             env.process(self._process(did, spec))
 
@@ -94,9 +95,17 @@ class Disruptions:
         self.touched[firm.index] = firm
         firm.down += 1
         self.record("outage_start", firm.id, disruption=did, duration_day=round(duration, 6))
+        self._tell(firm, "outage", True)
         yield At(self.env, self.env.now + duration)  # before that day's phases
         firm.down -= 1
         self.record("outage_end", firm.id, disruption=did)
+        self._tell(firm, "outage", False)
+
+    def _tell(self, firm: Firm, kind: str, started: bool) -> None:
+        """Call the firm's ``on_disruption`` hook, if its type has one."""
+        if "on_disruption" in type(firm).overridden_hooks():
+            firm.call_hook("on_disruption", float(self.env.now), kind, started)
+            self.state.hook_version += 1
 
     def _shock(self, did: str, spec: ShockSpec) -> Generator[Event, Any, None]:
         firm, env = self.firms[spec.firm], self.env
@@ -104,9 +113,11 @@ class Disruptions:
         self.touched[firm.index] = firm
         firm.shocks[did] = (spec.kind, spec.factor)
         self.record(f"{spec.kind}_start", firm.id, disruption=did, factor=spec.factor)
+        self._tell(firm, spec.kind, True)
         yield At(env, env.now + spec.duration)
         del firm.shocks[did]
         self.record(f"{spec.kind}_end", firm.id, disruption=did)
+        self._tell(firm, spec.kind, False)
 
     def _closure(self, did: str, spec: ClosureSpec) -> Generator[Event, Any, None]:
         env, transport = self.env, self.transport

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mfcsim.firms.base import Firm
-from mfcsim.firms.hooks import HOOKS
 from mfcsim.ledger import Kind
 from mfcsim.world import IMPORT
 
@@ -29,12 +28,13 @@ SUBSTITUTED_RTOL = 1e-9
 
 
 def vectorisable(firm: Firm) -> bool:
-    """True if the firm's type overrides none of the hooks that need the per-firm path.
+    """True if the firm's type runs in the vectorised kernels (``Firm.runs_vectorised``).
 
-    The rule derives from the one list of hooks, :data:`mfcsim.firms.hooks.HOOKS` (each
-    hook says whether overriding it moves a firm to the per-firm path).
+    The rule derives from the one list of hooks, :data:`mfcsim.firms.hooks.HOOKS`: a type
+    leaves the kernels only by overriding a hook marked ``per_firm_path`` without
+    implementing its type-level twin.
     """
-    return not any(HOOKS[h].per_firm_path for h in type(firm).overridden_hooks())
+    return type(firm).runs_vectorised()
 
 
 def substituted_part(regional: Any, own: Any, want: Any) -> Any:
@@ -79,10 +79,17 @@ class PerFirmPath:
                 self._procure_firm(day, firm)
 
     def produce(self, day: int) -> None:
-        """Each active firm's ``produce`` hook."""
+        """Each active firm's ``produce`` hook, then its ``after_produce`` (if it has one)."""
+        realised = self.state.activity_realised[day]
         for firm in self.firms:
             if firm.active:
                 firm.call_hook("produce", day)
+        for firm in self.firms:
+            if firm.active and "after_produce" in type(firm).overridden_hooks():
+                first = firm.process_offset
+                row = realised[first : first + len(firm.processes)]
+                firm.call_hook("after_produce", day, tuple(float(a) for a in row))
+                self.state.hook_version += 1
 
     def requests(self, day: int, pending: np.ndarray) -> list[tuple[int, int, float]]:
         """(firm, material, units) each firm will lack on ``day``, goods on the way counted."""

@@ -94,6 +94,8 @@ class Simulation:
         scenario: The validated scenario.
         seed: Replaces the scenario's seed.
         progress: Called with each day's number before the day runs.
+        per_firm_only: Run every firm on the per-firm path (its own hooks, one by one), as
+            ``mfcsim.testing.assert_same_on_both_paths`` does to compare the two paths.
     """
 
     def __init__(
@@ -102,6 +104,7 @@ class Simulation:
         *,
         seed: int | None = None,
         progress: Callable[[int], None] | None = None,
+        per_firm_only: bool = False,
     ) -> None:
         check_memory(scenario)
         self.scenario = scenario
@@ -133,13 +136,18 @@ class Simulation:
             [[f.spec.exports and self.market.exportable(m) and m not in f.kept_materials
               for m in range(len(world.materials))] for f in self.firms], dtype=bool,
         ).reshape(shape)  # fmt: skip
-        self.kernel = Kernel(world, state, self.firms, self.ledger, self.market)
+        self.kernel = Kernel(
+            world, state, self.firms, self.ledger, self.market, per_firm_only=per_firm_only
+        )
         self.per_firm = PerFirmPath(self.kernel.fallback, world, state, self.ledger, self.market)
         state.join_day = self.join_day = np.array(
             [f.spec.join_day for f in self.firms], dtype=np.int64
         )
         state.active = np.zeros(len(self.firms), dtype=bool)
-        self.transport = Transport(world, state.stock, self.ledger, self.network)
+        self.transport = Transport(world, state, self.ledger, self.network)
+        self.transport.listeners = {
+            f.index: f for f in self.firms if "on_delivery" in type(f).overridden_hooks()
+        }
         self.contracts: list[Contract] = compile_contracts(
             scenario.contracts, self.firms, world, self.network
         )
@@ -155,7 +163,7 @@ class Simulation:
         )
         self.disruptions = Disruptions(
             self.env, scenario.disruptions, self.firms, self.market, self.transport,
-            self.rng_for, state.touched,
+            self.rng_for, state,
         )  # fmt: skip
         self.env.process(self._clock())
 

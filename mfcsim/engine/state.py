@@ -40,6 +40,9 @@ class State:
         service_rows, service_blocks: Buyers' order lines, from the per-firm path (rows)
             and from the vectorised path ((8, rows) blocks of the same columns).
         touched: Firms an outage or shock has touched so far, by index.
+        hook_version: Counts the calls of hooks that may change a firm's state
+            (``after_produce``, ``on_delivery``, ``on_disruption``): a plan computed before
+            one of them is not reused after it.
     """
 
     stock: np.ndarray
@@ -55,3 +58,4 @@ class State:
     service_rows: list[ServiceRow] = field(default_factory=list)
     service_blocks: list[np.ndarray] = field(default_factory=list)
     touched: dict[int, Firm] = field(default_factory=dict)
+    hook_version: int = 0

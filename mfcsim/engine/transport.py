@@ -22,6 +22,8 @@ from mfcsim.engine.kernel.plans import flat_cells
 from mfcsim.ledger import BETWEEN_TICKS, Kind, as_bytes
 
 if TYPE_CHECKING:
+    from mfcsim.engine.state import State
+    from mfcsim.firms.base import Firm
     from mfcsim.ledger import Ledger
     from mfcsim.network import Route, TransportNetwork
     from mfcsim.world import World
@@ -49,13 +51,17 @@ class Transport:
     """
 
     def __init__(
-        self, world: World, stock: np.ndarray, ledger: Ledger, network: TransportNetwork
+        self, world: World, state: State, ledger: Ledger, network: TransportNetwork
     ) -> None:
-        self.world, self.stock, self.ledger, self.network = world, stock, ledger, network
+        self.world, self.state, self.ledger, self.network = world, state, ledger, network
+        self.stock = state.stock
         self.pending = np.zeros((len(world.firm_ids), len(world.materials)))
         self._routes: dict[tuple[int, int, int], Route] = {}
         self._pipe_used: dict[tuple[int, int, int], float] = {}
         self.closed: dict[frozenset[int], int] = {}
+        #: Firms whose type reacts to deliveries (``on_delivery``), by index.
+        self.listeners: dict[int, Firm] = {}
+
         self._chunks: list[np.ndarray] = []
         self._labels: dict[str, int] = {}  # modes and origins, as small integer codes
         self._n_shipped = 0
@@ -232,6 +238,16 @@ class Transport:
             arrived["arrival"], self.world.transit_node, target, m, amount, Kind.SHIPMENT
         )
         self.ledger.phase = phase
+        if self.listeners:
+            self._tell_receivers(arrived)
+
+    def _tell_receivers(self, arrived: np.ndarray) -> None:
+        """Call ``on_delivery`` of the receivers that listen, arrival by arrival."""
+        for row in np.flatnonzero(np.isin(arrived["target"], list(self.listeners))).tolist():
+            firm = self.listeners[int(arrived["target"][row])]
+            t_day, m = float(arrived["arrival"][row]), int(arrived["material"][row])
+            firm.call_hook("on_delivery", t_day, m, float(arrived["quantity"][row]))
+            self.state.hook_version += 1
 
     def code(self, label: str) -> int:
         """The small integer code of a mode or origin label (for :meth:`ship_many`)."""

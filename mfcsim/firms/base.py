@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from mfcsim.errors import FirmHookError, short
-from mfcsim.firms.hooks import HOOKS, check_hook_signatures
+from mfcsim.firms.hooks import HOOKS, TYPE_HOOKS, check_hook_signatures, hook_reference
 from mfcsim.firms.process import Process, season_factors
 from mfcsim.firms.registry import register_firm_type
 from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
+    from mfcsim.firms.group import FirmGroup
     from mfcsim.firms.host import FirmHost
     from mfcsim.scenario.firm import FirmSpec, ProcessSpec
 
@@ -47,39 +48,33 @@ class Param:
 class Firm:
     """A firm in the cluster. Subclass it with ``type_name=...`` to add a firm type.
 
-    Hooks (:data:`HOOKS`; the engine calls them with these arguments):
+    Hooks (:data:`~mfcsim.firms.hooks.HOOKS` and ``TYPE_HOOKS``; the engine calls them
+    with these arguments):
 
-    - setup(): once, after the firm is built (self.params ready); returns nothing
-    - planned_activity(day, process): per process, for today's plan and for tomorrow's
-      orders; returns activity units >= 0
-    - target_stock(day): for today's imports and tomorrow's orders; returns {material: units
-      wanted on hand}
-    - produce(day): in the produce phase; runs the processes, writes ledger and activity;
-      returns nothing
-    - plan(day), engine side: in the plan phase; fixes self.planned from plan_for(day);
-      returns nothing
-    - plan_for(day), engine side: by plan and target_stock; returns planned_activity per
-      process, checked, times shocks
+    {hooks}
 
-    A type that keeps every hook but ``setup`` runs in the vectorised kernels; overriding
-    any other (see :meth:`overridden_hooks` and ``Hook.per_firm_path``) moves it to the
-    per-firm path, with the same arithmetic and so the same ledger, only slower. ``plan``
-    and ``plan_for`` are the engine's own steps, not meant to be overridden.
+    A type runs in the vectorised kernels unless it overrides a hook marked "per-firm path"
+    without its type-level twin (:meth:`runs_vectorised`; ``self.vectorised``); the per-firm
+    path does the same arithmetic, so the ledger is the same, only slower.
+    ``mfcsim.testing.assert_same_on_both_paths`` holds a type's two versions together.
 
-    ``planned_activity`` answers before shocks and input limits (``plan_for`` applies the
-    shocks, ``produce`` the limits). ``planned_activity`` and ``target_stock`` are also
+    State: keep it in attributes set in ``setup`` and change it only in ``after_produce``,
+    ``on_delivery`` and ``on_disruption`` (or ``after_produce_many`` in ``group.state``).
+    ``planned_activity``, ``target_stock``, ``yield_factor`` and their twins are also
     called one day ahead (the regional agent asks on day ``d`` what each firm will need on
-    ``d + 1``), so they must be pure functions of the day and the firm's state: keep no
-    counters in them.
-    ``target_stock`` may key its answer by material index or id. The engine checks the
-    hooks' signatures when a type is defined, checks what they return, and turns any
-    failure of a hook into a :class:`~mfcsim.errors.FirmHookError` naming the firm, its
-    type and the hook.
+    ``d + 1``), so they must be pure functions of the day and that state.
 
-    The base ``produce(day)`` records each process's realised activity
-    (``activity.parquet``, the use fill); a type that overrides ``produce`` must record it
-    too (``self.sim.activity_realised[day, self.process_offset + i]``), or its use fill
-    reads 0.
+    Units: activity in units of the process per day; stock and ``target_stock`` in units of
+    each material (t, MWh, m3, ...); ``self.material(id)`` gives a material's index and
+    ``self.material_id(index)`` its id; ``self.stock_now`` and ``self.plan_today`` are
+    read-only views. A yield factor scales the process's outputs but its
+    ``yield_balance``, which takes the mass difference, so the recipe still closes.
+    The engine checks the hooks' signatures when a type is defined, checks what they
+    return, and turns any failure of a hook into a :class:`~mfcsim.errors.FirmHookError`
+    naming the firm, its type and the hook. The base ``produce(day)`` records each
+    process's realised activity (``activity.parquet``, the use fill); a type that overrides
+    ``produce`` must record it too (``self.sim.activity_realised[day, self.process_offset +
+    i]``), or its use fill reads 0.
 
     Attributes:
         sim: The simulation the firm belongs to, as a firm may read it (a
@@ -115,7 +110,12 @@ class Firm:
         The type runs on the per-firm path if any of them has ``per_firm_path`` (today: all
         but ``setup``), in the vectorised kernels otherwise.
         """
-        return tuple(name for name in HOOKS if getattr(cls, name) is not getattr(Firm, name))
+        known: tuple[str, ...] | None = cls.__dict__.get("_overridden_hooks")
+        if known is None:
+            names = (*HOOKS, *TYPE_HOOKS)
+            known = tuple(n for n in names if _defined(cls, n) is not _defined(Firm, n))
+            cls._overridden_hooks = known  # type: ignore[attr-defined]
+        return known
 
     # ---- load time ------------------------------------------------------------------------
     @classmethod
@@ -160,6 +160,8 @@ class Firm:
         self.params = type(self).resolve_params(spec.params)
         self.rng = sim.rng_for("firm", fid)
         self.stock = sim.stock[index]
+        self._stock_view: np.ndarray = self.stock.view()
+        self._stock_view.flags.writeable = False
         days = sim.horizon_day
         cv = spec.variability.activity_cv
         noise = self.rng.standard_normal(days)
@@ -215,16 +217,24 @@ class Firm:
 
         proc_season = proc.seasonality or self.spec.seasonality
         season = season_factors(proc_season, self.sim.scenario.start_date, self.sim.horizon_day)
-        inputs = pairs(proc.inputs)
+        inputs, outputs = pairs(proc.inputs), pairs(proc.outputs)
+        balance = None if proc.yield_balance is None else idx[proc.yield_balance]
+        coef = 0.0
+        if balance is not None:
+            mass = self.sim.mass_t_per_unit
+            moved = sum(q * float(mass[m]) for m, q in outputs if m != balance)
+            coef = moved / float(mass[balance])
         return Process(
             pid,
             proc.capacity,
             inputs,
-            pairs(proc.outputs),
+            outputs,
             pairs(proc.from_environment),
             pairs(proc.to_environment),
             season,
             self._limits(inputs),
+            balance,
+            coef,
         )
 
     def _limits(
@@ -245,6 +255,42 @@ class Firm:
             out.append((pool, per_activity))
         return tuple(out)
 
+    def material(self, material_id: str) -> int:
+        """The index of a material (what ``self.stock`` and the hooks' keys use)."""
+        return self.sim.material_index[material_id]
+
+    def material_id(self, index: int) -> str:
+        """The id of the material at ``index``."""
+        return self.sim.materials[index]
+
+    @property
+    def stock_now(self) -> np.ndarray:
+        """The firm's stock by material index, read-only (a view: it changes as goods move)."""
+        return self._stock_view
+
+    @property
+    def plan_today(self) -> tuple[float, ...]:
+        """Today's planned activity per process (after shocks, before input limits)."""
+        return tuple(self.planned)
+
+    @property
+    def vectorised(self) -> bool:
+        """Whether the firm runs on the vectorised path (see :meth:`runs_vectorised`)."""
+        return type(self).runs_vectorised()
+
+    @classmethod
+    def runs_vectorised(cls) -> bool:
+        """True if every hook this type overrides keeps it on the vectorised path.
+
+        A hook with ``per_firm_path`` counts only if the type lacks its type-level ``twin``.
+        """
+        overridden = set(cls.overridden_hooks())
+        return not any(
+            HOOKS[h].per_firm_path and (HOOKS[h].twin is None or HOOKS[h].twin not in overridden)
+            for h in overridden
+            if h in HOOKS
+        )
+
     def setup(self) -> None:
         """Hook: called once after the firm is built; ``self.params`` is ready."""
 
@@ -254,6 +300,49 @@ class Firm:
         The default is capacity × seasonal factor × the firm's random daily factor.
         """
         return process.capacity * float(process.season[day]) * float(self.activity_factor[day])
+
+    def yield_factor(self, day: int, process: Process) -> float:
+        """Hook: the factor on ``process``'s outputs today; the default is 1.
+
+        Asked only for a process with a ``yield_balance``, which takes the mass difference.
+        """
+        return 1.0
+
+    def after_produce(self, day: int, activity: tuple[float, ...]) -> None:
+        """Hook: called after the produce phase with the activity each process ran today.
+
+        The place to update what the firm keeps across days (with ``on_delivery`` and
+        ``on_disruption``); the other hooks only read it.
+        """
+
+    def on_delivery(self, t_day: float, material: int, quantity: float) -> None:
+        """Hook: a shipment of ``quantity`` units of ``material`` arrived at ``t_day``."""
+
+    def on_disruption(self, t_day: float, kind: str, started: bool) -> None:
+        """Hook: an outage or a shock of this firm started (``started``) or ended."""
+
+    @classmethod
+    def plan_many(cls, day: int, group: FirmGroup) -> np.ndarray:
+        """Type-level hook: ``planned_activity`` of every firm and process of ``group``."""
+        return group.default_plan(day)
+
+    @classmethod
+    def yield_many(cls, day: int, group: FirmGroup) -> np.ndarray:
+        """Type-level hook: ``yield_factor`` of every firm and process (1 where none)."""
+        return np.array(
+            [
+                [f.yield_factor(day, p) if p.yield_balance is not None else 1.0
+                 for p in f.processes]
+                for f in group.firms
+            ]
+        )  # fmt: skip
+
+    @classmethod
+    def after_produce_many(cls, day: int, group: FirmGroup, activity: np.ndarray) -> None:
+        """Type-level hook: ``after_produce`` for every firm (the default calls it per firm)."""
+        for firm, row, active in zip(group.firms, activity, group.active, strict=True):
+            if active:
+                firm.call_hook("after_produce", day, tuple(float(a) for a in row))
 
     def target_stock(self, day: int) -> dict[int, float]:
         """Hook: quantity per material index the firm wants on hand before producing.
@@ -393,9 +482,15 @@ class Firm:
         return have
 
     def produce(self, day: int) -> None:
-        """Run each process at its planned activity, limited by the inputs on hand."""
+        """Run each process at its planned activity, limited by the inputs on hand.
+
+        The yield factors of the day are asked first, for every process with a
+        ``yield_balance``, before any process runs (as on the vectorised path).
+        """
         ledger, t, node = self.sim.ledger, float(day), self.index
         stock, realised = self.stock, self.sim.activity_realised[day]
+        yields = {i: self._yields(day, p) for i, p in enumerate(self.processes)
+                  if p.yield_balance is not None}  # fmt: skip
         for i, (proc, planned) in enumerate(zip(self.processes, self.planned, strict=True)):
             activity = planned
             for pool, per_activity in proc.limits:
@@ -409,11 +504,22 @@ class Firm:
                 ledger.add(t, node, node, m, q * activity, Kind.CONSUMPTION)
             for m, q in proc.inputs:
                 self._take(t, m, q * activity)
-            for m, q in proc.outputs:
+            outputs = yields.get(i, proc.outputs)
+            for m, q in outputs:
                 stock[m] += q * activity
                 ledger.add(t, node, node, m, q * activity, Kind.PRODUCTION)
             for m, q in proc.to_environment:
                 self._release(t, m, q * activity)
+
+    def _yields(self, day: int, proc: Process) -> list[tuple[int, float]]:
+        """``proc``'s outputs per activity unit at today's ``yield_factor``, checked.
+
+        Raises:
+            FirmHookError: If the factor is not a finite number >= 0, or so large that the
+                balance material's output would be negative.
+        """
+        factor = self.call_hook("yield_factor", day, proc)
+        return proc.output_amounts(check_yield(self, day, proc, factor))
 
     def _take(self, t: float, m: int, need: float) -> None:
         """Consume ``need`` units of ``m``, own material first, then its substitutes."""
@@ -447,3 +553,36 @@ class Firm:
         self.sim.ledger.add(
             t, self.index, sink, m, amount, kind, co2e_t=amount * self.sim.co2e_per_unit[m]
         )
+
+
+def _defined(cls: type, name: str) -> Any:
+    """The function behind ``cls.name`` (a classmethod's own function, not its binding)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            member = klass.__dict__[name]
+            return member.__func__ if isinstance(member, classmethod) else member
+    return None
+
+
+def check_yield(firm: Firm, day: int, proc: Process, factor: Any) -> float:
+    """A yield factor, checked: a finite number >= 0 that keeps the balance output >= 0.
+
+    Raises:
+        FirmHookError: Naming the firm, the process, the day and what is accepted.
+    """
+    bound = math.inf
+    if proc.yield_coef > 0:
+        q_b = dict(proc.outputs)[proc.yield_balance] if proc.yield_balance is not None else 0.0
+        bound = 1.0 + q_b / proc.yield_coef
+    if not is_number(factor) or not 0.0 <= float(factor) <= bound:
+        raise FirmHookError(
+            firm.id, "yield_factor", f"returned {short(factor)} for process {proc.id!r} on "
+            f"day {day} (accepted: a number from 0 to {bound:.6g}, where the balance output "
+            "is used up)", firm_type=firm.type_name,
+        )  # fmt: skip
+    return float(factor)
+
+
+Firm.__doc__ = (Firm.__doc__ or "").replace(
+    "{hooks}", hook_reference().replace("\n", "\n    ").replace("\n    \n", "\n\n")
+)

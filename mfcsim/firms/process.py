@@ -26,6 +26,24 @@ class Process:
     #: Input limits: (pool of (material, units per pool unit), pool units per activity unit).
     #: A plain input is a pool of itself; inputs of one substitution group share one pool.
     limits: tuple[tuple[tuple[tuple[int, float], ...], float], ...] = ()
+    #: The output that takes the mass difference of a yield factor (material index), or None:
+    #: the outputs are as written.
+    yield_balance: int | None = None
+    #: Units of ``yield_balance`` per activity unit per unit of (1 - yield factor): the other
+    #: outputs' mass per activity unit over the balance material's mass per unit.
+    yield_coef: float = 0.0
+
+    def output_amounts(self, factor: float) -> list[tuple[int, float]]:
+        """Outputs per activity unit at a yield ``factor``.
+
+        The others times the factor, the balance material plus what they lose:
+        ``q + (1 - factor) * yield_coef``.
+        """
+        b = self.yield_balance
+        return [
+            (m, q + (1.0 - factor) * self.yield_coef if m == b else q * factor)
+            for m, q in self.outputs
+        ]
 
 
 def season_factors(spec: SeasonalitySpec, start: dt.date, days: int) -> np.ndarray:

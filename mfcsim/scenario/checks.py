@@ -114,6 +114,12 @@ def check_recipes(scn: Scenario) -> None:
                     "a process with no inputs and no outputs (accepted: a recipe with inputs "
                     "or outputs; a misspelt process id in a --set or an override creates one)",
                 )
+            if proc.yield_balance is not None and proc.outputs.get(proc.yield_balance, 0.0) <= 0:
+                raise FieldProblem(
+                    ("firms", fid, "processes", pid, "yield_balance"),
+                    f"{proc.yield_balance!r} is not an output of the process (accepted: one of "
+                    f"{', '.join(sorted(proc.outputs)) or 'its outputs; it has none'})",
+                )
             diff = recipe_mass_difference_t(scn, proc)
             scale = max(
                 sum(q * scn.materials[m].mass_t_per_unit for m, q in proc.inputs.items()),

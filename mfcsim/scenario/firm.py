@@ -38,6 +38,11 @@ class ProcessSpec(Spec):
     from_environment: Amounts = Field(default_factory=dict)
     to_environment: Amounts = Field(default_factory=dict)
     seasonality: SeasonalitySpec | None = Field(None, description="overrides the firm's")
+    yield_balance: str | None = Field(
+        None,
+        description="an output that takes the mass difference when the firm type's "
+        "yield_factor scales the other outputs (the recipe still closes)",
+    )
     transfer: dict[str, dict[str, Fraction]] = Field(
         default_factory=dict,
         description="substance -> {output material: share of the inputs' substance}",

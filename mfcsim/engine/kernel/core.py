@@ -25,6 +25,7 @@ import numpy as np
 from mfcsim.engine.kernel.plans import Entries, flat_cells, rank_plan
 from mfcsim.engine.kernel.produce import produce_rank
 from mfcsim.engine.kernel.surplus import surplus, surplus_on_cells
+from mfcsim.engine.kernel.typed import after_produce, plan_into, typed_groups, yield_factors
 from mfcsim.engine.per_firm import substituted_part, vectorisable
 from mfcsim.firms.base import Firm
 from mfcsim.ledger import Kind
@@ -42,14 +43,21 @@ class Kernel:
     """The vectorised phases of one simulation."""
 
     def __init__(
-        self, world: World, state: State, firms: list[Firm], ledger: Ledger, market: Market
+        self,
+        world: World,
+        state: State,
+        firms: list[Firm],
+        ledger: Ledger,
+        market: Market,
+        *,
+        per_firm_only: bool = False,
     ) -> None:
         self.world, self.state, self.ledger, self.market = world, state, ledger, market
         #: Every firm of the run, by index (those of the other path too).
         self.all_firms = firms
         self.n_mat = len(world.materials)
-        self.firms = [f for f in firms if vectorisable(f)]
-        self.fallback = [f for f in firms if not vectorisable(f)]
+        self.firms = [] if per_firm_only else [f for f in firms if vectorisable(f)]
+        self.fallback = [f for f in firms if per_firm_only or not vectorisable(f)]
         procs: list[tuple[int, int, int]] = []  # (firm index, rank, position in firm)
         sides: dict[str, list[tuple[int, int, int, float]]] = {
             "inputs": [], "outputs": [], "from_environment": [], "to_environment": []
@@ -103,10 +111,28 @@ class Kernel:
         self._alternatives()
         self._sinks()
         self._by_rank = [rank_plan(self, rank) for rank in range(self.ranks)]
+        self._typed(procs)
         self._cells()
         self.export_cells = self._cell_codes(state.export_mask)
         self.overflow_cells = self._cell_codes(state.capacity < np.inf)
         self.overflow_capacity = state.capacity[self.overflow_cells[:2]]
+
+    def _typed(self, procs: list[tuple[int, int, int]]) -> None:
+        """Type-level hooks and yield factors (:mod:`mfcsim.engine.kernel.typed`)."""
+        proc_of = {(f, r): p for p, (f, r, _) in enumerate(procs)}
+        self.typed = typed_groups(self.firms, proc_of)
+        compiled = [self.all_firms[f].processes[r] for f, r, _ in procs]
+        #: Per process: its yield balance material (-1: none), coefficient and largest factor.
+        self.yield_coef = np.array([c.yield_coef for c in compiled], dtype=float)
+        balance_of = [-1 if c.yield_balance is None else c.yield_balance for c in compiled]
+        q_b = np.array(
+            [dict(c.outputs).get(b, 0.0) for c, b in zip(compiled, balance_of, strict=True)]
+        )
+        self.yield_balance = np.array(balance_of, dtype=np.int64)
+        coef = np.where(self.yield_coef > 0.0, self.yield_coef, 1.0)
+        self.yield_bound = np.where(self.yield_coef > 0.0, 1.0 + q_b / coef, np.inf)
+        #: Today's yield factor per process (None: no type sets one, the outputs as written).
+        self.yield_today: np.ndarray | None = None
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
@@ -161,11 +187,13 @@ class Kernel:
         array is read-only: asked again for the same day, firms and disruption state (the
         plan phase, then the agent's requests), the same array is returned.
         """
-        key = (day, taking_part.tobytes(), self._disruption_state())
+        key = (day, taking_part.tobytes(), self._disruption_state(), self.state.hook_version)
         if key == self._planned_key:
             return self._planned_last
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
-        planned = self.capacity * self.season[day] * self.factor[day] * scale
+        base = self.capacity * self.season[day] * self.factor[day]
+        plan_into(base, self.typed, day)
+        planned = base * scale
         down = np.zeros(len(self.all_firms), dtype=bool)
         for firm in self.state.touched.values():
             down[firm.index] = firm.down > 0
@@ -328,8 +356,14 @@ class Kernel:
     # ---- produce ---------------------------------------------------------------------------
     def produce(self, day: int) -> None:
         """Run every vectorised process, rank by rank, limited by the inputs on hand."""
+        has_yield = self.yield_balance >= 0
+        yields = any(g.yields for g in self.typed)
+        self.yield_today = (
+            yield_factors(self.typed, has_yield, self.yield_bound, day) if yields else None
+        )
         for plan in self._by_rank:
             produce_rank(self, float(day), plan)
+        after_produce(self.typed, self.state, self.proc_column, day)
 
     # ---- surplus ---------------------------------------------------------------------------
     def surplus(self, day: int, active: np.ndarray) -> None:

@@ -18,7 +18,7 @@ from mfcsim.ledger import Kind
 
 if TYPE_CHECKING:
     from mfcsim.engine.kernel.core import Kernel
-    from mfcsim.engine.kernel.plans import Rank, Take
+    from mfcsim.engine.kernel.plans import Rank, Side, Take
 
 
 def produce_rank(kernel: Kernel, t: float, plan: Rank) -> None:
@@ -39,10 +39,24 @@ def produce_rank(kernel: Kernel, t: float, plan: Rank) -> None:
     for take in plan.takes:
         _take(kernel, t, take, activity)
     side = plan.outputs
-    amount = side.amounts(activity)
+    amount = (
+        side.amounts(activity) if kernel.yield_today is None else _yielded(kernel, side, activity)
+    )
     flat_cells(stock)[side.cell] += amount
     ledger.add_many(t, side.firm, side.firm, side.material, amount, Kind.PRODUCTION)
     _release(kernel, t, plan, activity)
+
+
+def _yielded(kernel: Kernel, side: Side, activity: np.ndarray) -> np.ndarray:
+    """Output amounts at today's yield factors (as ``Process.output_amounts``)."""
+    assert kernel.yield_today is not None
+    proc, factor = side.proc, kernel.yield_today[side.proc]
+    balance_of = kernel.yield_balance[proc]
+    q = np.where(balance_of < 0, side.q, side.q * factor)
+    balance = side.material == balance_of
+    q = np.where(balance, side.q + (1.0 - factor) * kernel.yield_coef[proc], q)
+    amount: np.ndarray = q * activity[proc]
+    return amount
 
 
 def _pool_stock(kernel: Kernel, plan: Rank) -> np.ndarray:
