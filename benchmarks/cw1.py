@@ -9,13 +9,14 @@ How the parts of CW-1 map onto the engine:
 - the 80 units of external input: the firm imports them. Its ``target_stock`` hook asks for
   its feedstock stock plus 80, so the engine's ``procure`` phase imports exactly 80 (an
   ``import`` row in the ledger);
-- ``min(stock, capacity)`` and the integer division: the firm overrides ``produce``.
-  Residue lots on hand are consumed first, then feedstock (both count as CW-1's one stock);
-  ``use // 5`` becomes residue and the rest product (``consumption`` and ``production``
-  rows). The declared recipe (1 feedstock -> 0.8 product + 0.2 residue) only states the
-  mass balance and makes feedstock a kept material;
-- the lot to firm ``j``: ``produce`` ships it at once through the engine's transport
-  (``shipment`` rows out of the firm and, on arrival, into ``j``);
+- ``min(stock, capacity)`` and the integer division: the firm overrides ``produce`` and
+  writes its rows through the public ``Firm.consume`` and ``Firm.make``. Residue lots on
+  hand are consumed first, then feedstock (both count as CW-1's one stock); ``use // 5``
+  becomes residue and the rest product (``consumption`` and ``production`` rows). The
+  declared recipe (1 feedstock -> 0.8 product + 0.2 residue) only states the mass balance
+  and makes feedstock a kept material;
+- the lot to firm ``j``: ``produce`` ships it at once with ``Firm.ship`` (``shipment`` rows
+  out of the firm and, on arrival, into ``j``), on the firm's own transport mode;
 - the delay ``1 + (i + 2j) mod 3`` days: every firm has its own transport mode whose speed
   turns the distance to its receiver into the lead time. The engine's daily tick runs before
   any arrival at the same instant, so a lot that arrived at exactly day ``d`` would miss day
@@ -66,7 +67,6 @@ from cw1_simpy import (  # noqa: E402
 
 import mfcsim  # noqa: E402
 from mfcsim import Firm, Param  # noqa: E402
-from mfcsim.ledger import Kind  # noqa: E402  (not in mfcsim's public API)
 
 MATERIALS = {
     "feedstock": {"unit": "t", "kind": "raw_material", "description": "external input"},
@@ -107,15 +107,10 @@ class CW1Firm(Firm, type_name="cw1"):
         }
 
     def setup(self) -> None:
-        sim = self.sim
-        idx = sim.material_index
-        self.feed, self.prod, self.res = idx["feedstock"], idx["product"], idx["residue"]
+        self.feed = self.material("feedstock")
+        self.prod, self.res = self.material("product"), self.material("residue")
         self.cap = float(self.params["capacity"])
         self.daily_input = float(self.params["external_input"])
-        target = self.params["target"]
-        # firms are the first nodes, in scenario order: a firm's node index is its index
-        self.receiver = sim.node_index[target]
-        self.lot_route = sim.network.route(self.id, target, "residue", self.params["mode"])
 
     def target_stock(self, day: int) -> dict[int, float]:
         """Today's feedstock plus the external input: the engine imports exactly that much."""
@@ -123,25 +118,17 @@ class CW1Firm(Firm, type_name="cw1"):
 
     def produce(self, day: int) -> None:
         """Consume min(stock, capacity); use // 5 becomes residue, shipped as one lot."""
-        stock, ledger, node, t = self.stock, self.sim.ledger, self.index, float(day)
-        res, feed = float(stock[self.res]), float(stock[self.feed])
+        res, feed = float(self.stock[self.res]), float(self.stock[self.feed])
         use = min(res + feed, self.cap)
         if use <= 0.0:
             return
         from_res = min(res, use)
-        stock[self.res] = res - from_res
-        stock[self.feed] = feed - (use - from_res)
-        ledger.add(t, node, node, self.res, from_res, Kind.CONSUMPTION)
-        ledger.add(t, node, node, self.feed, use - from_res, Kind.CONSUMPTION)
+        self.consume(day, self.res, from_res)
+        self.consume(day, self.feed, use - from_res)
         residue = use // RESIDUE_DIVISOR
-        stock[self.prod] += use - residue
-        ledger.add(t, node, node, self.prod, use - residue, Kind.PRODUCTION)
-        stock[self.res] += residue
-        ledger.add(t, node, node, self.res, residue, Kind.PRODUCTION)
-        self.sim.transport.ship(
-            t, node, self.receiver, self.res, residue, self.lot_route,
-            requested="residue", origin="cw1",
-        )  # fmt: skip
+        self.make(day, self.prod, use - residue)
+        self.make(day, self.res, residue)
+        self.ship(day, self.res, residue, to=self.params["target"], mode=self.params["mode"])
 
 
 def firm_id(i: int) -> str:

@@ -201,3 +201,44 @@ def test_a_plan_is_computed_again_after_a_hook_that_may_change_state() -> None:
     after = sim.kernel.planned_for(1, everyone)
     rows = sim.kernel.proc_firm == farm.index
     assert np.allclose(after[rows], before[rows] / 0.9)
+
+
+class Lots(Firm, type_name="test_lot_sender"):
+    """Turns 1 t of its green waste into larvae a day and ships them to larvae_1 itself."""
+
+    def produce(self, day: int) -> None:
+        self.consume(day, "green_waste", 1.0)
+        self.make(day, "larvae", 1.0)  # an illustration, not biology: the mass balance holds
+        self.ship(day, "larvae", 1.0, to=self.params["to"], mode=self.params.get("mode"))
+
+
+def lot_scenario(**params: Any) -> dict[str, Any]:
+    data = scenario(days=4)
+    data["firms"]["sender"] = {
+        "type": "test_lot_sender", "location": {"x_km": 0.0, "y_km": 9.0},
+        "params": {"to": "larvae_1", **params},
+        "processes": {"rear": {"capacity": "1 / d", "inputs": {"green_waste": "1 t"},
+                               "outputs": {"larvae": "1 t"}}},
+        "initial_stock": {"green_waste": "10 t"},
+    }  # fmt: skip
+    return data
+
+
+def test_a_firm_ships_its_own_lots_through_the_public_api() -> None:
+    """Firm.consume, make and ship: shipment rows, the lot arrives, the ledger balances
+    (a make without a consume fails the mass balance: the invariant holds for own hooks)."""
+    results = Simulation(scenario_from_dict(lot_scenario())).run()
+    sent = flow_rows(results, kind="shipment", material="larvae", source="sender")
+    assert len(sent) == 4
+    assert sent["quantity"].sum() == pytest.approx(4.0)
+    arrived = flow_rows(results, kind="shipment", material="larvae", target="larvae_1")
+    assert arrived["quantity"].sum() == pytest.approx(4.0)  # 9 km: each lot arrives that day
+
+
+@pytest.mark.parametrize(("params", "match"), [
+    ({"to": "nowhere"}, r"ship\(\).*'nowhere'.*accepted: a firm id"),
+    ({"mode": "rail"}, r"ship\(\).*'rail'.*accepted: a firm id, and truck or None"),
+])  # fmt: skip
+def test_a_lot_to_no_firm_or_by_no_mode_is_refused(params: dict[str, str], match: str) -> None:
+    with pytest.raises(FirmHookError, match=match):
+        Simulation(scenario_from_dict(lot_scenario(**params))).run()

@@ -511,6 +511,33 @@ class Firm:
             for m, q in proc.to_environment:
                 self._release(t, m, q * activity)
 
+    # ---- for a type's own produce(day) --------------------------------------------------
+    def consume(self, day: int, material: str | int, quantity: float) -> None:
+        """Take ``quantity`` units of ``material`` from stock and record it as consumed."""
+        m = material if isinstance(material, int) else self.material(material)
+        self.stock[m] -= quantity
+        self.sim.ledger.add(float(day), self.index, self.index, m, quantity, Kind.CONSUMPTION)
+
+    def make(self, day: int, material: str | int, quantity: float) -> None:
+        """Add ``quantity`` units of ``material`` to stock and record them as produced."""
+        m = material if isinstance(material, int) else self.material(material)
+        self.stock[m] += quantity
+        self.sim.ledger.add(float(day), self.index, self.index, m, quantity, Kind.PRODUCTION)
+
+    def ship(
+        self, day: int, material: str | int, quantity: float, to: str, mode: str | None = None
+    ) -> None:
+        """Send ``quantity`` of ``material`` from stock to firm ``to`` by road, now.
+
+        The lot travels like the agent's (``shipment`` rows, lead time from the distance
+        and the mode's speed, cost and CO2e per t·km) and arrives in ``to``'s stock.
+
+        Raises:
+            FirmHookError: If ``to`` is no firm, ``mode`` no road mode, or the stock is short.
+        """
+        m = material if isinstance(material, int) else self.material(material)
+        self.sim.ship_lot(float(day), self.index, to, m, quantity, mode, f"firm:{self.id}")
+
     def _yields(self, day: int, proc: Process) -> list[tuple[int, float]]:
         """``proc``'s outputs per activity unit at today's ``yield_factor``, checked.
 

@@ -107,6 +107,16 @@ class FirmHost(Protocol):
     def market(self) -> ImportMarket:
         """The market outside the region (what may be imported)."""
 
+    def ship_lot(
+        self, t_day: float, source: int, target: str, material: int, quantity: float,
+        mode: str | None, origin: str,
+    ) -> None:  # fmt: skip
+        """Ship a lot from firm ``source`` (index) to firm ``target`` (id); see ``Firm.ship``.
+
+        By road: ``mode`` is a road mode, or None for the network's default.
+        """
+        ...
+
     def rng_for(self, *key: str) -> np.random.Generator:
         """An independent random stream for ``key`` (e.g. ``("firm", "dairy_1")``)."""
         ...
