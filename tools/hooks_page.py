@@ -44,6 +44,9 @@ TAIL = """
   every firm on the per-firm path and asserts that the ledgers are identical, bit for bit:
   the check that a type's twins agree. `tests/test_stateful_firms.py` is a complete
   example (black soldier fly larvae whose appetite and yield follow how well they were fed).
+- A type that overrides `produce` writes its rows with `self.consume`, `self.make` and
+  `self.ship` (`benchmarks/cw1.py` is an example); it must record its realised activity in
+  `self.sim.activity_realised` for the use fill.
 - `self.material("larvae")` gives a material's index, `self.material_id(i)` its id;
   `self.stock_now` and `self.plan_today` are read-only; `firm.vectorised` says which path a
   firm takes, and `manifest.json` lists the firms on the per-firm path
