@@ -370,7 +370,7 @@ def test_an_existing_dask_cluster_given_by_scheduler_runs_sweeps_and_replication
 
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -439,3 +439,22 @@ def test_the_same_command_without_out_resumes_in_its_default_folder(
     assert second[1].startswith("1 run(s): 0 finished now, 0 failed, 1 finished before")
     assert main([*args, "--days", "3"]) == 0  # another horizon: another folder
     assert capsys.readouterr().out.splitlines()[0] != first[0]
+
+
+def test_a_cluster_starts_while_another_holds_the_dashboard_port() -> None:
+    """Two sweeps at once: the second's LocalCluster takes a free port for its dashboard
+    (``dashboard_address=None`` still binds 8787 in distributed, which warns: an error here)."""
+    import socket
+
+    from mfcsim.sweep.cluster import ordered_map
+
+    holder = socket.socket()
+    try:
+        holder.bind(("", 8787))
+        holder.listen()
+    except OSError:
+        pass  # another process holds it already: the same situation
+    try:
+        assert list(ordered_map(abs, [-1, -2], workers=2)) == [1, 2]
+    finally:
+        holder.close()
