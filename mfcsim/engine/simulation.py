@@ -57,6 +57,7 @@ from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.network import TransportNetwork
 from mfcsim.scenario.root import Scenario
+from mfcsim.scenario.series import series_factors
 from mfcsim.world import World
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ class Simulation:
         ]
         self._set_storage_and_stocks()
         self._index_processes()
+        self._apply_series()
         state.accepts = self.accepts = substitute_acceptance(world, self.firms, scenario.contracts)
         for firm in self.firms:
             firm.accepted = {
@@ -214,6 +216,23 @@ class Simulation:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
 
     # ---- run ----------------------------------------------------------------------------
+    def _apply_series(self) -> None:
+        """Multiply each process's seasonal factors by its capacity series (both paths read it).
+
+        A capacity series enters as its value over the peak (the capacity), a capacity factor
+        series as it is (:mod:`mfcsim.scenario.series`). Without series nothing changes.
+        """
+        series = self.scenario.series
+        if not series:
+            return
+        for firm in self.firms:
+            for proc in firm.processes:
+                base = f"firms.{firm.id}.processes.{proc.id}"
+                for name in ("capacity", "capacity_factor"):
+                    factors = series_factors(series, proc.capacity, f"{base}.{name}")
+                    if factors is not None:
+                        proc.season = proc.season * np.asarray(factors, dtype=float)
+
     def run(self, *, strict: bool = True) -> Results:
         """Run to the horizon and return the results.
 
