@@ -152,3 +152,15 @@ def test_a_capacity_factor_must_be_a_series(tmp_path):
         ScenarioError, match=r"s.yaml:14: .*capacity_factor: a capacity factor is a series"
     ):
         load_scenario(path)
+
+
+def test_a_folder_or_a_pipe_is_not_read_as_a_series(tmp_path):
+    """A series file must be a regular file: a folder is refused at once, and so is a FIFO."""
+    import os
+
+    (tmp_path / "d.csv").mkdir()
+    os.mkfifo(tmp_path / "p.csv")
+    for name in ("d.csv", "p.csv"):
+        path = _write(tmp_path, MONTHLY, f"{{file: {name}, column: v}}")
+        with pytest.raises(ScenarioError, match="not a regular file"):
+            load_scenario(path)

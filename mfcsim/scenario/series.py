@@ -1,24 +1,28 @@
 """Time series from CSV files: observed daily, monthly or yearly values driving a scenario.
 
-A process capacity (activity per day) or a process capacity factor may be written as a series
-instead of a number::
+These fields may be written as a series instead of a number::
+
+    firms.<firm>.processes.<process>.capacity         activity per day (unit: a rate, t/yr)
+    firms.<firm>.processes.<process>.capacity_factor  a share multiplying the capacity
+    firms.<firm>.demand.<material>                    daily orders (unit: t/month, ...)
+    boundary.imports|exports.<material>.price         EUR per unit (unit: EUR/t, ...)
+    boundary.imports|exports.<material>.limit         units per day for the whole region
 
     capacity: {series: {file: data/inflow.csv, column: D_inflow, interpolation: step,
                         unit: t/yr}}
-    capacity_factor: {series: {file: data/availability.csv, column: share}}
 
 The CSV's first column is its key: ``date`` (``YYYY-MM-DD``), ``month`` (``YYYY-MM``) or
 ``year`` (``YYYY``), one row per day, month or year, in order and without gaps. ``step``
 holds a row's value for its whole day, month or year; ``linear`` places each value on the
 first day of its period and interpolates day by day to the next row's, so the file must
-reach the period after the horizon's last day. ``unit`` is the unit of the values (a rate
-such as ``t/yr``, ``t/month``, ``t/d``; absent: per day already; capacity factors take no
-unit). Everything is checked at load and converted once into one float per day of the
-horizon (:class:`ResolvedSeries`, in ``Scenario.series`` under the field's dotted path); a
-problem names the scenario's line and the CSV's row. The file's SHA-256 goes into the
-manifest. The number in the field becomes the series' peak (a capacity) and the engine
-multiplies each process's seasonal factor by the series over it (see
-:func:`series_factors`).
+reach the period after the horizon's last day. ``unit`` is the unit of the values (absent:
+base units per day already; a capacity factor takes none). Everything is checked at load and
+converted once into one float per day of the horizon (:class:`ResolvedSeries`, in
+``Scenario.series`` under the field's dotted path); a problem names the scenario's line and
+the CSV's row. The field itself holds the series' peak (a price: its first day). The file's
+SHA-256 goes into the manifest. The engine multiplies each process's seasonal factor by its
+capacity series over the peak (:func:`series_factors`), and sets the day's demand, prices
+and limits at the start of each day, on both paths alike.
 """
 
 from __future__ import annotations
@@ -84,9 +88,82 @@ def resolve_series(data: dict[str, Any], lines: LineMap, source: str) -> dict[st
                 data, proc, ("firms", fid, "processes", pid), lines, source, found
             )
         new_firms[fid] = {**firm, "processes": new_procs}
+    for fid, firm in firms.items():
+        demand = firm.get("demand") if isinstance(firm, dict) else None
+        if isinstance(demand, dict) and any(_is_series(v) for v in demand.values()):
+            resolved = _resolve_demand(data, demand, ("firms", fid, "demand"), lines, source, found)
+            new_firms[fid] = {**new_firms[fid], "demand": resolved}
+    _no_material_price_series(data, lines, source)
+    boundary = _resolve_boundary(data, lines, source, found)
     if not found:
         return data
-    return {**data, "firms": new_firms, "series": {**data.get("series", {}), **found}}
+    written = data.get("series") or {}
+    if not isinstance(written, dict):
+        _fail(
+            lines,
+            source,
+            ("series",),
+            "accepted: a mapping of field paths to series, as "
+            "the loader writes it (write series in the fields themselves)",
+        )
+    out = {**data, "firms": new_firms, "series": {**written, **found}}
+    return out if boundary is None else {**out, "boundary": boundary}
+
+
+def _no_material_price_series(data: Mapping[str, Any], lines: LineMap, source: str) -> None:
+    """A material's own price (its value in the accounts) stays a number."""
+    materials = data.get("materials")
+    for mid, spec in (materials or {}).items() if isinstance(materials, dict) else ():
+        if isinstance(spec, dict) and _is_series(spec.get("price")):
+            _fail(
+                lines,
+                source,
+                ("materials", mid, "price"),
+                "a material's price takes no "
+                f"series (accepted: a number; a series on boundary.imports.{mid}.price or "
+                f"boundary.exports.{mid}.price)",
+            )
+
+
+def _resolve_boundary(
+    data: Mapping[str, Any], lines: LineMap, source: str, found: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Import and export ``price`` and ``limit`` series (None: the boundary has none)."""
+    boundary, materials = data.get("boundary"), data.get("materials")
+    if not isinstance(boundary, dict) or not isinstance(materials, dict):
+        return None
+    out, any_series = dict(boundary), False
+    for market in ("imports", "exports"):
+        entries = boundary.get(market)
+        if not isinstance(entries, dict):
+            continue
+        new_entries = dict(entries)
+        for mid, spec in entries.items():
+            if not isinstance(spec, dict):
+                continue
+            unit = (
+                materials.get(mid, {}).get("unit") if isinstance(materials.get(mid), dict) else None
+            )
+            new_spec = dict(spec)
+            for key, target in (("price", f"EUR/{unit}"), ("limit", f"{unit}/day")):
+                value = spec.get(key)
+                if not (isinstance(value, dict) and "series" in value):
+                    continue
+                if unit not in ("t", "MWh", "m3"):
+                    _fail(
+                        lines,
+                        source,
+                        ("boundary", market, mid),
+                        "a series needs a known material (accepted: one of the materials' ids)",
+                    )
+                where = ("boundary", market, mid, key)
+                resolved = read_series(value["series"], f"to:{target}", data, where, lines, source)
+                found[".".join(map(str, where))] = resolved
+                new_spec[key] = resolved.values[0] if key == "price" else max(resolved.values)
+                any_series = True
+            new_entries[mid] = new_spec
+        out[market] = new_entries
+    return out if any_series else None
 
 
 def _resolve_process(
@@ -116,6 +193,36 @@ def _resolve_process(
             out[key] = max(resolved.values, default=0.0)
         else:
             del out[key]
+    return out
+
+
+def _resolve_demand(
+    data: Mapping[str, Any],
+    demand: dict[str, Any],
+    path: Path_,
+    lines: LineMap,
+    source: str,
+    found: dict[str, Any],
+) -> dict[str, Any]:
+    """A firm's daily demand per material from series (the field holds the peak)."""
+    materials = data.get("materials")
+    out = dict(demand)
+    for mid, value in demand.items():
+        if not (isinstance(value, dict) and "series" in value):
+            continue
+        spec = materials.get(mid) if isinstance(materials, dict) else None
+        unit = spec.get("unit") if isinstance(spec, dict) else None
+        if unit not in ("t", "MWh", "m3"):
+            _fail(
+                lines,
+                source,
+                (*path, mid),
+                f"unknown material {mid!r} (accepted: one of the materials' ids)",
+            )
+        where = (*path, mid)
+        resolved = read_series(value["series"], f"to:{unit}/day", data, where, lines, source)
+        found[".".join(map(str, where))] = resolved
+        out[mid] = max(resolved.values, default=0.0)
     return out
 
 
@@ -170,8 +277,16 @@ def read_series(
     src, _ = line_of(where, lines, source)
     file = Path(spec["file"])
     csv_path = file if file.is_absolute() else Path(src).parent / file
+    if csv_path.exists() and not csv_path.is_file():
+        _fail(
+            lines,
+            source,
+            (*where, "file"),
+            f"{csv_path} is not a regular file (accepted: a CSV file)",
+        )
     try:
-        raw = csv_path.read_bytes()[: MAX_SERIES_BYTES + 1]
+        with csv_path.open("rb") as handle:
+            raw = handle.read(MAX_SERIES_BYTES + 1)
     except OSError as exc:
         _fail(
             lines,
@@ -200,6 +315,16 @@ def _unit_scale(unit: Any, kind: str, lines: LineMap, source: str, path: Path_) 
     """Factor from the series' unit to per day (capacity) or 1 (factor)."""
     if unit is None:
         return 1.0
+    if kind.startswith("to:"):
+        try:
+            return to_base(f"1 {unit}", kind[3:])
+        except ValueError:
+            _fail(
+                lines,
+                source,
+                path,
+                f"got {short(unit)} (accepted: a unit convertible to {kind[3:]})",
+            )
     if kind == "factor":
         if unit in ("1", ""):
             return 1.0
@@ -420,19 +545,38 @@ def check_series(scenario: Any) -> None:
 
     for key, hit in scenario.series.items():
         parts = key.split(".")
-        ok = (
-            len(parts) == 5
+        market = (
+            len(parts) == 4
+            and parts[0] == "boundary"
+            and parts[1] in ("imports", "exports")
+            and parts[2] in getattr(scenario.boundary, parts[1])
+            and parts[3] in ("price", "limit")
+        )
+        demand = (
+            len(parts) == 4
             and parts[0] == "firms"
-            and parts[2] == "processes"
-            and parts[4] in PROCESS_FIELDS
+            and parts[2] == "demand"
             and parts[1] in scenario.firms
-            and parts[3] in scenario.firms[parts[1]].processes
+            and parts[3] in scenario.firms[parts[1]].demand
+        )
+        ok = (
+            market
+            or demand
+            or (
+                len(parts) == 5
+                and parts[0] == "firms"
+                and parts[2] == "processes"
+                and parts[4] in PROCESS_FIELDS
+                and parts[1] in scenario.firms
+                and parts[3] in scenario.firms[parts[1]].processes
+            )
         )
         if not ok:
             raise FieldProblem(
                 ("series", key),
-                "not a process's capacity or capacity factor (accepted: "
-                "firms.<firm>.processes.<process>.capacity or .capacity_factor)",
+                "not a series field (accepted: firms.<firm>.processes.<process>.capacity or "
+                ".capacity_factor, firms.<firm>.demand.<material>, "
+                "boundary.imports|exports.<material>.price or .limit)",
             )
         if len(hit.values) != scenario.horizon_day:
             raise FieldProblem(
