@@ -7,7 +7,7 @@ Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one
 
 from __future__ import annotations
 
-from mfcsim.cli import compare, info, run, sweep, view
+from mfcsim.cli import compare, generate, info, run, sweep, view
 from mfcsim.cli.app import app
 from mfcsim.cli.entry import console, main
 
@@ -22,3 +22,4 @@ app.command()(info.validate)
 app.command()(info.schema)
 app.command()(info.types)
 app.add_typer(sweep.sweep_app, name="sweep")
+app.add_typer(generate.generate_app, name="generate")

@@ -203,6 +203,11 @@ def collect(sim: Simulation) -> Results:
         "idle_firms": idle_firms(flows, [f.id for f in sim.firms]),
         "per_firm_path_firms": [f.id for f in sim.firms if not vectorisable(f)],
     }
+    if sim.scenario.series:  # the input series files, so a run can be traced to its data
+        manifest["series"] = {
+            field: {"file": s.file, "column": s.column, "sha256": s.sha256}
+            for field, s in sim.scenario.series.items()
+        }
     service, activity = _service_frame(sim), _activity_frame(sim)
     extra = {
         "shipments": sim.transport.frame(),

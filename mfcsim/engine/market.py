@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mfcsim.scenario.boundary import MarketSpec
 from mfcsim.scenario.root import Scenario
 
 
@@ -62,6 +63,61 @@ class Market:
         self.carbon_price = scenario.agent.carbon_price
         self.import_penalty = scenario.agent.import_penalty
         self._disposal_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._limits_and_series(scenario)
+
+    def _limits_and_series(self, scenario: Scenario) -> None:
+        """Daily import and export limits, and the prices and limits that follow a series."""
+        b, materials = scenario.boundary, self.materials
+
+        def limit(market: dict[str, MarketSpec], m: str) -> float:
+            value = market[m].limit if m in market else None
+            return math.inf if value is None else value
+
+        #: Units per day the region may buy, and sell, per material index (inf: no limit).
+        self.import_limit = np.array([limit(b.imports, m) for m in materials], dtype=float)
+        self.export_limit = np.array([limit(b.exports, m) for m in materials], dtype=float)
+        #: What is left of today's limits (reset every day by :meth:`start_day`).
+        self.import_left = self.import_limit.copy()
+        self.export_left = self.export_limit.copy()
+        #: (table, material index, daily values) of the boundary's series.
+        self.daily: list[tuple[str, int, tuple[float, ...]]] = []
+        for field, hit in scenario.series.items():
+            parts = field.split(".")
+            if parts[0] == "boundary":
+                table = f"{parts[1][:-1]}_{parts[3]}"  # imports.price -> import_price
+                self.daily.append((table, materials.index(parts[2]), hit.values))
+        #: True if a limit or a series is in force (else the day needs no start).
+        self.limited = bool(self.daily) or bool(
+            np.isfinite(self.import_limit).any() or np.isfinite(self.export_limit).any()
+        )
+
+    def start_day(self, day: int) -> None:
+        """Today's prices and limits from the series; today's limits in full again."""
+        for table, m, values in self.daily:
+            getattr(self, table)[m] = values[day]
+        self.import_left[:] = self.import_limit
+        self.export_left[:] = self.export_limit
+
+    @staticmethod
+    def grant(left: np.ndarray, materials: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """What each row may trade of ``wanted`` today, rows served in order (firm order).
+
+        Each row takes what it wants while its material's ``left`` lasts; ``left`` is
+        reduced by what it takes. Unlimited materials (inf) are granted in full.
+        """
+        out = np.array(wanted, dtype=float)
+        for i in range(len(out)):
+            m = int(materials[i])
+            if left[m] != math.inf:
+                out[i] = Market.grant_one(left, m, float(out[i]))
+        return out
+
+    @staticmethod
+    def grant_one(left: np.ndarray, m: int, wanted: float) -> float:
+        """What one firm may trade of ``wanted`` units of ``m`` today; ``left`` reduced."""
+        granted = min(wanted, float(left[m]))
+        left[m] = float(left[m]) - granted
+        return granted
 
     def importable(self, m: int) -> bool:
         """True if material index ``m`` can be bought outside the region."""

@@ -116,16 +116,19 @@ class PerFirmPath:
             bought = 0.0
             if short > 1e-12 and firm.spec.imports and market.importable(m):
                 bought = short
-                firm.stock[m] += short
+                if market.limited:  # the daily import limit, firms in order (as the kernel)
+                    bought = market.grant_one(market.import_left, m, short)
+            if bought > 0.0:
+                firm.stock[m] += bought
                 self.ledger.add(
                     day,
                     node,
                     firm.index,
                     m,
-                    short,
+                    bought,
                     Kind.IMPORT,
-                    value_eur=market.import_price[m] * short,
-                    co2e_t=market.import_co2e[m] * short,
+                    value_eur=market.import_price[m] * bought,
+                    co2e_t=market.import_co2e[m] * bought,
                 )
             if firm.spec.buyer and want > 0.0:
                 own = min(float(firm.stock[m]) - bought, want)

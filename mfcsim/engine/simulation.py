@@ -58,6 +58,7 @@ from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
 from mfcsim.network import Route, TransportNetwork
 from mfcsim.scenario.root import Scenario
+from mfcsim.scenario.series import series_factors
 from mfcsim.world import World
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class Simulation:
         ]
         self._set_storage_and_stocks()
         self._index_processes()
+        self._apply_series()
         state.accepts = self.accepts = substitute_acceptance(world, self.firms, scenario.contracts)
         for firm in self.firms:
             firm.accepted = {
@@ -141,6 +143,7 @@ class Simulation:
             world, state, self.firms, self.ledger, self.market, per_firm_only=per_firm_only
         )
         self.per_firm = PerFirmPath(self.kernel.fallback, world, state, self.ledger, self.market)
+        self._daily_demand = self._demand_series()
         state.join_day = self.join_day = np.array(
             [f.spec.join_day for f in self.firms], dtype=np.int64
         )
@@ -248,6 +251,46 @@ class Simulation:
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
 
     # ---- run ----------------------------------------------------------------------------
+    def _apply_series(self) -> None:
+        """Multiply each process's seasonal factors by its capacity series (both paths read it).
+
+        A capacity series enters as its value over the peak (the capacity), a capacity factor
+        series as it is (:mod:`mfcsim.scenario.series`). Without series nothing changes.
+        """
+        series = self.scenario.series
+        if not series:
+            return
+        for firm in self.firms:
+            for proc in firm.processes:
+                base = f"firms.{firm.id}.processes.{proc.id}"
+                for name in ("capacity", "capacity_factor"):
+                    factors = series_factors(series, proc.capacity, f"{base}.{name}")
+                    if factors is not None:
+                        proc.season = proc.season * np.asarray(factors, dtype=float)
+
+    def _demand_series(self) -> list[tuple[Firm, int, int, tuple[float, ...]]]:
+        """(firm, position in its demand, kernel entry or -1, daily units) of each series."""
+        series, out = self.scenario.series, []
+        kernel = self.kernel.demand
+        for firm in self.firms:
+            for pos, (m, _) in enumerate(firm.demand):
+                hit = series.get(f"firms.{firm.id}.demand.{self.world.materials[m]}")
+                if hit is None:
+                    continue
+                entry = np.flatnonzero((kernel.firm == firm.index) & (kernel.material == m))
+                out.append((firm, pos, int(entry[0]) if len(entry) else -1, hit.values))
+        return out
+
+    def _demand_today(self, day: int) -> None:
+        """Set today's daily demand from its series, on the firm and in the kernel's entries."""
+        for firm, pos, entry, values in self._daily_demand:
+            m, _ = firm.demand[pos]
+            demand = list(firm.demand)
+            demand[pos] = (m, values[day])
+            firm.demand = tuple(demand)
+            if entry >= 0:
+                self.kernel.demand.q[entry] = values[day]
+
     def run(self, *, strict: bool = True) -> Results:
         """Run to the horizon and return the results.
 
@@ -275,6 +318,10 @@ class Simulation:
             self.transport.deliver_due(day)
             if day:
                 self._snapshot()
+            if self.market.limited:  # series prices and daily limits
+                self.market.start_day(day)
+            if self._daily_demand:
+                self._demand_today(day)
             phases = (self._join, self._plan, self._procure, self._produce, self._dispatch,
                       self._clear, self._surplus)  # fmt: skip
             for code, phase in enumerate(phases, start=1):

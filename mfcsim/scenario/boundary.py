@@ -17,6 +17,11 @@ class MarketSpec(Spec):
     co2e: Annotated[NonNegativeFloat, QUANTITY_JSON] = Field(
         0.0, description="t CO2e per unit (embodied, for imports)"
     )
+    limit: Annotated[NonNegativeFloat, QUANTITY_JSON] | None = Field(
+        None,
+        description="units per day the whole region may buy (imports) or sell (exports); "
+        "none: unlimited. Firms are served in scenario order",
+    )
 
 
 class DisposalSpec(Spec):

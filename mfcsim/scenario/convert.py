@@ -136,10 +136,14 @@ def _convert_boundary(data: dict[str, Any], units: dict[str, Any]) -> dict[str, 
             unit = units.get(mid)
             if isinstance(spec, dict) and unit in ("t", "MWh", "m3"):
                 spec = dict(spec)
-                for key, num in (("price", "EUR"), ("co2e", "t_CO2e")):
+                for key, target in (
+                    ("price", f"EUR/{unit}"),
+                    ("co2e", f"t_CO2e/{unit}"),
+                    ("limit", f"{unit}/day"),
+                ):
                     if isinstance(spec.get(key), str):
                         path = ("boundary", market, mid, key)
-                        spec[key] = convert(spec[key], f"{num}/{unit}", path)
+                        spec[key] = convert(spec[key], target, path)
             converted[mid] = spec
         out[market] = converted
     routes = boundary.get("disposal")

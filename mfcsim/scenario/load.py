@@ -23,6 +23,7 @@ from mfcsim.scenario.fields import accepted_fields
 from mfcsim.scenario.overrides import apply_overrides
 from mfcsim.scenario.reader import LineMap, Path_, line_of, read_with_extends
 from mfcsim.scenario.root import Scenario
+from mfcsim.scenario.series import resolve_series
 from mfcsim.scenario.spec import FieldProblem
 from mfcsim.units import MAX_NUMBER
 
@@ -104,7 +105,7 @@ def scenario_from_dict(
     """
     lines = {} if lines is None else lines
     _check_magnitudes(data, (), lines, source)
-    expanded = expand_firm_types(dict(data), lines, source)
+    expanded = resolve_series(expand_firm_types(dict(data), lines, source), lines, source)
     try:
         return Scenario.model_validate(expanded)
     except ValidationError as exc:

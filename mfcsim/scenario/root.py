@@ -40,6 +40,7 @@ from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
+from mfcsim.scenario.series import ResolvedSeries, check_series
 from mfcsim.scenario.spec import FieldProblem, Spec
 from mfcsim.scenario.transfer import check_transfer
 
@@ -70,6 +71,11 @@ class Scenario(Spec):
         description="firm type -> markup on resold goods, for its firms without their own",
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
+    series: dict[str, ResolvedSeries] = Field(
+        default_factory=dict,
+        description="daily values read at load from the CSV series of fields (by dotted path); "
+        "written by the loader, not by hand",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -98,6 +104,7 @@ class Scenario(Spec):
         check_transfer(self)
         check_ghg(self)
         check_markups(self)
+        check_series(self)
         return self
 
     @property

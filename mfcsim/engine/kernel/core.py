@@ -229,6 +229,12 @@ class Kernel:
         buy = part & (short > 1e-12) & can_import
         sel = np.flatnonzero(buy)
         f_idx, m_idx, qty = cell_firm[sel], cell_mat[sel], short[sel]
+        if market.limited:  # the daily import limit, firms in order (as the per-firm path)
+            qty = market.grant(market.import_left, m_idx, qty)
+            keep = qty > 0.0
+            sel, f_idx, m_idx, qty = sel[keep], f_idx[keep], m_idx[keep], qty[keep]
+        bought = np.zeros(len(short))
+        bought[sel] = qty
         flat_cells(self.state.stock)[self.cell_code[sel]] += qty
         co2e = np.asarray(market.import_co2e, dtype=float)[m_idx]
         self.ledger.add_many(
@@ -241,7 +247,7 @@ class Kernel:
             value_eur=price[m_idx] * qty,
             co2e_t=co2e * qty,
         )
-        self._service(day, part, want, have, buy, short)
+        self._service(day, part, want, have, bought)
 
     def _service(
         self,
@@ -249,14 +255,12 @@ class Kernel:
         part: np.ndarray,
         want: np.ndarray,
         have: np.ndarray,
-        buy: np.ndarray,
-        short: np.ndarray,
+        bought: np.ndarray,
     ) -> None:
         """Buyers' service rows of the day, one per wanted cell (as a block of columns)."""
         rows = part & self.buyers[self.cell_firm] & (want > 0.0)
         if not rows.any():
             return
-        bought = np.where(buy, short, 0.0)
         sel = np.flatnonzero(rows)
         fs, ms = self.cell_firm[sel], self.cell_material[sel]
         w, h, b = want[sel], have[sel], bought[sel]

@@ -35,6 +35,10 @@ def surplus_on_cells(kernel: Kernel, day: int, active: np.ndarray) -> None:
     amount = np.maximum(have - flat_cells(kernel.state.reserved)[e_code], 0.0)
     sel = np.flatnonzero((have > 0.0) & active[ef] & (amount > 0.0))
     f_idx, m_idx, qty = ef[sel], em[sel], amount[sel]
+    if market.limited:  # the daily export limit, firms in order
+        qty = market.grant(market.export_left, m_idx, qty)
+        keep = qty > 0.0
+        sel, f_idx, m_idx, qty = sel[keep], f_idx[keep], m_idx[keep], qty[keep]
     stock[e_code[sel]] -= qty
     price = np.asarray(market.export_price, dtype=float)[m_idx]
     ledger.add_many(float(day), f_idx, kernel.world.node_index["export"], m_idx, qty, Kind.EXPORT,
@@ -70,6 +74,10 @@ def surplus(
     exp = positive & export_mask & (amount > 0.0)
     f_idx, m_idx = np.nonzero(exp)
     qty = amount[f_idx, m_idx]
+    if market.limited:  # the daily export limit, firms in order
+        qty = market.grant(market.export_left, m_idx, qty)
+        keep = qty > 0.0
+        f_idx, m_idx, qty = f_idx[keep], m_idx[keep], qty[keep]
     stock[f_idx, m_idx] -= qty
     price = np.asarray(market.export_price, dtype=float)[m_idx]
     ledger.add_many(

@@ -1,0 +1,63 @@
+"""``mfcsim generate organic-cluster``: write a generated scenario YAML (same seed, same file)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mfcsim.errors import UsageError
+
+generate_app = typer.Typer(
+    no_args_is_help=True, help="Write a generated scenario YAML (seeded: same seed, same file)."
+)
+
+
+@generate_app.command("organic-cluster")
+def organic_cluster(
+    farms: Annotated[int, typer.Option(help="Number of farms: arable, vegetable, dairy 4:3:3.")],
+    layout: Annotated[
+        str, typer.Option(help="clustered (one block) or fragmented (scattered).")
+    ] = "clustered",
+    spread_km: Annotated[float, typer.Option(help="Radius of the region, km.")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Seeds positions and farm sizes.")] = 0,
+    days: Annotated[int, typer.Option(help="Horizon of the scenario, days.")] = 365,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Write here (default: standard output).")
+    ] = None,
+) -> None:
+    """Organic arable, vegetable and dairy farms around a centre near a city (seed 004)."""
+    from mfcsim.scenario.organic import organic_cluster_yaml
+
+    try:
+        text = organic_cluster_yaml(
+            farms,
+            layout=layout,  # type: ignore[arg-type]  # checked by organic_cluster_yaml
+            spread_km=spread_km,
+            seed=seed,
+            days=days,
+        )
+    except ValueError as exc:
+        raise UsageError(f"generate organic-cluster: {exc}") from None
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    _write_atomically(out, text)
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it."""
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {path}: its folder does not exist (accepted: a file in a folder)")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
