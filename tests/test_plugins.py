@@ -141,20 +141,23 @@ def test_indicator_names_are_unique() -> None:
         indicators.indicator("exports_t", unit="t", pillar="planet", definition="again")
 
 
-PLUGIN = '''
+POLICY_PLUGIN = '''
 from mfcsim.agent.clearing import allocate_greedy
-from mfcsim.indicators import indicator
 
 
 def allocate_plugged(p):
     """Greedy, from a plug-in."""
     return allocate_greedy(p)
+'''
+
+INDICATOR_PLUGIN = """
+from mfcsim.indicators import indicator
 
 
 @indicator("plugged_firms", unit="count", pillar="people", definition="Firms, from a plug-in.")
 def plugged_firms(window):
     return 5.0
-'''
+"""
 
 
 @pytest.fixture
@@ -165,10 +168,11 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registries: None) ->
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plugdemo\nVersion: 1.2\n")
     (info / "entry_points.txt").write_text(
-        "[mfcsim.policies]\nplugged = plugdemo_mod:allocate_plugged\n\n"
-        "[mfcsim.indicators]\nplugged_firms = plugdemo_mod:plugged_firms\n"
+        "[mfcsim.policies]\nplugged = plugdemo_policies:allocate_plugged\n\n"
+        "[mfcsim.indicators]\nplugged_firms = plugdemo_indicators:plugged_firms\n"
     )
-    (site / "plugdemo_mod.py").write_text(PLUGIN)
+    (site / "plugdemo_policies.py").write_text(POLICY_PLUGIN)
+    (site / "plugdemo_indicators.py").write_text(INDICATOR_PLUGIN)
     monkeypatch.syspath_prepend(str(site))
     return site
 
@@ -190,7 +194,7 @@ def test_plug_ins_add_policies_and_indicators_by_entry_point(
 
 
 def test_a_broken_plug_in_is_a_one_line_error(plugin: Path) -> None:
-    (plugin / "plugdemo_mod.py").write_text("raise ImportError('no numpy here')\n")
+    (plugin / "plugdemo_policies.py").write_text("raise ImportError('no numpy here')\n")
     with pytest.raises(RegistryError, match=r"plug-in 'plugged' .* no numpy here"):
         policies.resolve_policy("plugged")
 
