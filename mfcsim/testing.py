@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pandas as pd
 
@@ -11,6 +15,25 @@ from mfcsim.engine.simulation import Simulation
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
 from mfcsim.scenario.root import Scenario
+
+__all__ = [
+    "CLOCKED_FILES",
+    "CLOCKED_KPIS",
+    "ScenarioBuilder",
+    "as_scenario",
+    "assert_deterministic",
+    "assert_mass_balanced",
+    "assert_same_on_both_paths",
+    "flow_rows",
+    "ledger_digest",
+    "run_scenario",
+    "tiny_scenario",
+]
+
+#: Files of a run folder that record when and how long, not what (left out of comparisons).
+CLOCKED_FILES = frozenset({"manifest.json", "report.html"})
+#: Figures of ``kpis.json`` measured by the wall clock.
+CLOCKED_KPIS = frozenset({"clearing_seconds_total"})
 
 
 def run_scenario(
@@ -123,3 +146,143 @@ def flow_rows(results: Results, **where: str) -> pd.DataFrame:
     for column, value in where.items():
         mask &= (flows[column].astype(str) == value).to_numpy()
     return flows[mask]
+
+
+class ScenarioBuilder:
+    """Build a small scenario mapping in a test, one material or firm at a time.
+
+    Each method returns the builder; :meth:`build` returns a fresh mapping, as read from
+    YAML, for :func:`run_scenario` or :func:`~mfcsim.scenario.load.scenario_from_dict`::
+
+        data = (
+            ScenarioBuilder("mill", days=5)
+            .material("grain", kind="raw_material", price="200 EUR/t")
+            .material("flour", price="400 EUR/t")
+            .firm("mill", processes={"grind": {"capacity": "10 / d",
+                                               "inputs": {"grain": "1 t"},
+                                               "outputs": {"flour": "1 t"}}})
+            .imports("grain")
+            .build()
+        )
+
+    Units as in scenario files (t, MWh, km, day; quantities may be strings like ``'12 t'``).
+    """
+
+    def __init__(self, name: str = "tiny", *, days: int = 5, seed: int = 1) -> None:
+        self._data: dict[str, Any] = {
+            "name": name,
+            "horizon": f"{days} d",
+            "seed": seed,
+            "materials": {},
+            "firms": {},
+        }
+
+    def material(self, mid: str, *, unit: str = "t", kind: str = "product", **fields: Any) -> Self:
+        """Declare material ``mid`` (``unit``, ``kind`` and any other material field)."""
+        self._data["materials"][mid] = {"unit": unit, "kind": kind, **fields}
+        return self
+
+    def firm(
+        self,
+        fid: str,
+        type: str = "generic",
+        *,
+        x_km: float = 0.0,
+        y_km: float = 0.0,
+        **fields: Any,
+    ) -> Self:
+        """Add firm ``fid`` of ``type`` at (``x_km``, ``y_km``) with other firm fields."""
+        location = {"x_km": x_km, "y_km": y_km}
+        self._data["firms"][fid] = {"type": type, "location": location, **fields}
+        return self
+
+    def contract(
+        self, cid: str, supplier: str, receiver: str, material: str, **fields: Any
+    ) -> Self:
+        """Add a contract (``quantity`` defaults to ``all``)."""
+        spec = {"supplier": supplier, "receiver": receiver, "material": material}
+        self._data.setdefault("contracts", {})[cid] = {"quantity": "all", **spec, **fields}
+        return self
+
+    def imports(self, *materials: str) -> Self:
+        """Open the import market for ``materials`` (at their prices)."""
+        boundary = self._data.setdefault("boundary", {}).setdefault("imports", {})
+        boundary.update({m: {} for m in materials})
+        return self
+
+    def set(self, **fields: Any) -> Self:
+        """Set top-level fields (``agent={'policy': 'greedy'}``, ``network=...``)."""
+        self._data.update(copy.deepcopy(fields))
+        return self
+
+    def build(self) -> dict[str, Any]:
+        """The scenario as a mapping (a copy: the builder can go on)."""
+        return copy.deepcopy(self._data)
+
+
+def tiny_scenario(**overrides: Any) -> dict[str, Any]:
+    """A two-firm scenario that runs and balances: a mill grinds imported grain for a bakery.
+
+    ``overrides`` replace top-level fields (``seed=3``, ``agent={'policy': 'greedy'}``,
+    ``horizon='10 d'``); add to it with :class:`ScenarioBuilder` for more.
+    """
+    builder = (
+        ScenarioBuilder("tiny", days=5, seed=1)
+        .material("grain", kind="raw_material", price="200 EUR/t")
+        .material("flour", price="400 EUR/t")
+        .material("bran", kind="residue")
+        .firm(
+            "mill",
+            processes={
+                "grind": {
+                    "capacity": "10 / d",
+                    "inputs": {"grain": "1 t"},
+                    "outputs": {"flour": "0.8 t", "bran": "200 kg"},
+                }
+            },
+        )
+        .firm("bakery", x_km=3.0, y_km=4.0)
+        .contract("flour", "mill", "bakery", "flour", quantity=4)
+        .imports("grain")
+    )
+    return builder.set(**overrides).build()
+
+
+def assert_deterministic(scenario: Scenario | dict[str, Any] | str | Path) -> Results:
+    """Run a scenario twice with its seed: identical ledgers and identical run folders.
+
+    Every file of the two run folders must be byte-identical, except those that carry the
+    wall clock (:data:`CLOCKED_FILES`; in ``kpis.json`` the :data:`CLOCKED_KPIS`).
+
+    Returns:
+        The results of the first run.
+
+    Raises:
+        AssertionError: Naming the first file (or the ledger) that differs.
+    """
+    scenario = as_scenario(scenario)
+    first = Simulation(scenario).run(strict=True)
+    second = Simulation(scenario).run(strict=True)
+    if ledger_digest(first) != ledger_digest(second):
+        raise AssertionError(f"scenario {scenario.name!r}: two runs give different ledgers")
+    with tempfile.TemporaryDirectory() as tmp:
+        a = _folder_digests(first.write(Path(tmp) / "a"))
+        b = _folder_digests(second.write(Path(tmp) / "b"))
+    for name in sorted(a.keys() | b.keys()):
+        if a.get(name) != b.get(name):
+            raise AssertionError(f"scenario {scenario.name!r}: {name} differs between two runs")
+    return first
+
+
+def _folder_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 per file of a run folder, clocked files and figures left out."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name in CLOCKED_FILES:
+            continue
+        data = path.read_bytes()
+        if path.name == "kpis.json":
+            kpis = {k: v for k, v in json.loads(data).items() if k not in CLOCKED_KPIS}
+            data = json.dumps(kpis, sort_keys=True).encode()
+        out[str(path.relative_to(folder))] = hashlib.sha256(data).hexdigest()
+    return out

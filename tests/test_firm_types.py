@@ -381,7 +381,7 @@ def test_unknown_parameter_in_a_scenario_points_at_the_params() -> None:
     }
     with pytest.raises(ScenarioError, match="yield_t_per_ha") as info:
         scenario_from_dict(data)
-    assert info.value.field == "firms.farm.params"
+    assert info.value.field == "firms.farm.params.yeild_t_per_ha"
 
 
 @pytest.mark.parametrize(

@@ -197,7 +197,7 @@ CASES = {
             "    type: city\n    params: {waste_share: 0.1}\n    location: {x_km: 3",
         ),
         "params: {waste_share",
-        "firms.bakery.params",
+        "firms.bakery.params.population",
         ("firm type 'city' needs parameter 'population'",),
     ),
 }
@@ -321,9 +321,10 @@ def test_ill_typed_firm_parameters_are_a_scenario_error(
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     err = info.value
-    assert (err.line, err.field) == (line_of(text, "params:"), "firms.bakery.params")
+    field = "firms.bakery.params.diet_kg_per_person_day"  # the parameter at fault
+    assert (err.line, err.field) == (line_of(text, "params:"), field)
     assert "firm type 'city' cannot build its recipes from these params" in err.problem
-    assert "mfcsim types" in err.problem
+    assert "mfcsim list firm-types" in err.problem
 
 
 def test_digester_with_no_substrate_share_is_a_scenario_error(

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mfcsim.agent.arcs import nearest_arc_columns
-from mfcsim.agent.clearing import ALLOCATORS, Allocation, ProblemArrays
+from mfcsim.agent.clearing import Allocation, ProblemArrays
 from mfcsim.agent.lp import WarmStart
 from mfcsim.agent.neighbours import NeighbourIndex
+from mfcsim.agent.policies import resolve_policy
 from mfcsim.agent.routes import RouteTable
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class RegionalAgent:
     ) -> None:
         self.spec, self.world, self.state = spec, world, state
         self.market, self.transport = market, transport
-        self.allocate = ALLOCATORS[self.spec.policy]
+        self.allocate = resolve_policy(self.spec.policy)
         if self.spec.policy == "optimal":  # day after day: each from yesterday's basis
             self.allocate = WarmStart(len(firms), len(world.materials))
         self.seconds_total = 0.0

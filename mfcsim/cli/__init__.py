@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | sweep | report | dashboard | validate | ...``.
+"""The command line: ``mfcsim run | compare | sweep | report | dashboard | validate | list | ...``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -21,5 +21,6 @@ app.command()(compare.compare)
 app.command()(info.validate)
 app.command()(info.schema)
 app.command()(info.types)
+app.add_typer(info.list_app, name="list")
 app.add_typer(sweep.sweep_app, name="sweep")
 app.add_typer(generate.generate_app, name="generate")

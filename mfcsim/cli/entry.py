@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import typer
 
 from mfcsim.cli.app import app
+from mfcsim.engine.provenance import use_command_line
 from mfcsim.errors import MassBalanceError, MfcsimError, one_line
 
 
@@ -20,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     usage_error = typer.BadParameter.__mro__[1]
     click_exception = usage_error.__mro__[1]
     _print_notes()
+    use_command_line(list(sys.argv) if argv is None else ["mfcsim", *argv])
     try:
         code = app(
             args=list(argv) if argv is not None else None,
@@ -49,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SystemExit as exc:  # sys.exit inside a command
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        use_command_line(None)
     return code if isinstance(code, int) else 0
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from mfcsim.coded import is_in
 from mfcsim.engine.per_firm import vectorisable
+from mfcsim.engine.provenance import provenance
 from mfcsim.ghg import GWP
 from mfcsim.results import Results
 from mfcsim.runfolder import FORMAT_VERSION
@@ -197,6 +198,7 @@ def collect(sim: Simulation) -> Results:
         "days": sim.horizon_day,
         "firms": len(sim.firms),
         "versions": _versions(),
+        **provenance(),
         "wall_time_s": round(sim.wall_time_s, 4),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "gwp": {"set": sim.scenario.gwp, "t_co2e_per_t": GWP[sim.scenario.gwp]},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +24,7 @@ from mfcsim.firms.hooks import HOOKS, TYPE_HOOKS, check_hook_signatures, hook_re
 from mfcsim.firms.process import Process, season_factors
 from mfcsim.firms.registry import register_firm_type
 from mfcsim.ledger import Kind
+from mfcsim.scenario.spec import FieldProblem
 
 if TYPE_CHECKING:
     from mfcsim.firms.group import FirmGroup
@@ -43,6 +45,29 @@ class Param:
 
     default: Any
     description: str
+
+
+#: The shapes a parameter's value must have, by the kind of its default.
+_SHAPES: tuple[tuple[Callable[[object], bool], str], ...] = (
+    (is_number, "a number"),
+    (lambda v: isinstance(v, Mapping), "a mapping"),
+    (lambda v: isinstance(v, list | tuple), "a list"),
+    (lambda v: isinstance(v, str), "text"),
+    (lambda v: isinstance(v, bool), "true or false"),
+)
+
+
+def _check_shape(type_name: str, name: str, param: Param, value: Any) -> None:
+    """Raise a FieldProblem at ``name`` unless ``value`` has the shape of the default."""
+    if value is param.default or param.default is None or param.default is REQUIRED:
+        return
+    for fits, shape in _SHAPES:
+        if fits(param.default) and not fits(value):
+            raise FieldProblem(
+                (name,),
+                f"{value!r} is not {shape} (firm type {type_name!r}, {name}: "
+                f"{param.description}; accepted: {shape})",
+            )
 
 
 class Firm:
@@ -122,25 +147,33 @@ class Firm:
     def resolve_params(cls, params: dict[str, Any]) -> dict[str, Any]:
         """Check ``params`` against ``PARAMETERS`` and fill in defaults.
 
+        A value must have the shape of its default: a number for a number, a mapping for a
+        mapping, a list for a list, text for text (a default of ``None`` or ``REQUIRED``
+        accepts anything; the type's ``default_spec`` checks it).
+
         Raises:
-            ValueError: On an unknown or a missing required parameter.
+            FieldProblem: (a ValueError) at the parameter's name, on an unknown parameter,
+                a missing required one or a value of the wrong shape.
         """
         if cls.PARAMETERS is None:
             return dict(params)
         accepted = ", ".join(sorted(cls.PARAMETERS)) or "none"
         for name in params:
             if name not in cls.PARAMETERS:
-                raise ValueError(
+                raise FieldProblem(
+                    (name,),
                     f"unknown parameter {name!r} for firm type {cls.type_name!r} "
-                    f"(accepted: {accepted})"
+                    f"(accepted: {accepted})",
                 )
         out = {}
         for name, param in cls.PARAMETERS.items():
             value = params.get(name, param.default)
             if value is REQUIRED:
-                raise ValueError(
-                    f"firm type {cls.type_name!r} needs parameter {name!r}: {param.description}"
+                raise FieldProblem(
+                    (name,),
+                    f"firm type {cls.type_name!r} needs parameter {name!r}: {param.description}",
                 )
+            _check_shape(cls.type_name, name, param, value)
             out[name] = value
         return out
 

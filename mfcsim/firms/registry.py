@@ -15,16 +15,22 @@ than ``python -m mfcsim`` in a folder whose modules you do not trust.
 
 from __future__ import annotations
 
-import sys
-from importlib.metadata import EntryPoint, distributions
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mfcsim.errors import MfcsimError, RegistryError
+from mfcsim.errors import RegistryError
+from mfcsim.plugins import installed_entry_points, load_entry_points
 from mfcsim.scenario.expand import use_firm_types
 
 if TYPE_CHECKING:
     from mfcsim.firms.base import Firm
+
+__all__ = [
+    "FIRM_TYPES",
+    "installed_entry_points",
+    "known_firm_types",
+    "register_firm_type",
+    "resolve_firm_type",
+]
 
 FIRM_TYPES: dict[str, type[Firm]] = {}
 _entry_points_loaded = False
@@ -49,33 +55,7 @@ def _load_entry_points() -> None:
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    for ep in installed_entry_points("mfcsim.firms"):
-        if ep.name not in FIRM_TYPES:
-            try:
-                ep.load()
-            except MfcsimError:
-                raise
-            except Exception as exc:
-                raise RegistryError(
-                    f"the plug-in {ep.name!r} ({ep.value}) cannot be loaded: "
-                    f"{exc.__class__.__name__}: {exc}"
-                ) from exc
-
-
-def installed_entry_points(group: str) -> list[EntryPoint]:
-    """The entry points of ``group`` of distributions installed on ``sys.path``.
-
-    The current directory (``''`` or the working directory, as ``python -m`` adds it) is
-    left out, so a stray ``.dist-info`` folder there cannot add a plug-in.
-    """
-    here = Path.cwd().resolve()
-    paths = [p for p in sys.path if p not in ("", ".") and Path(p).resolve() != here]
-    found: dict[str, EntryPoint] = {}
-    for dist in distributions(path=paths):
-        for ep in dist.entry_points:
-            if ep.group == group and ep.name not in found:
-                found[ep.name] = ep
-    return list(found.values())
+    load_entry_points("mfcsim.firms", FIRM_TYPES)  # a class registers itself when imported
 
 
 def resolve_firm_type(name: str) -> type[Firm]:

@@ -36,6 +36,7 @@ from mfcsim.indicators.registry import (
     PER_DAY,
     IndicatorSpec,
     indicator,
+    known_indicators,
     value_rows,
 )
 from mfcsim.indicators.scorecard import print_scorecard, scorecard, scorecard_json
@@ -57,6 +58,7 @@ __all__ = [
     "compute_indicators",
     "default_periods",
     "indicator",
+    "known_indicators",
     "print_scorecard",
     "scorecard",
     "scorecard_json",
@@ -96,7 +98,7 @@ def compute_indicators(
     chosen = _periods(results, periods)
     for period in chosen:
         window = Window(results, period, shared)
-        for spec in INDICATORS.values():
+        for spec in known_indicators():
             for scope, value, unit in value_rows(spec, spec.function(window)):
                 rows.append((spec.name, scope, period.name, value, unit))
                 if spec.additive:

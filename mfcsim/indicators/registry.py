@@ -6,6 +6,12 @@ frames restricted to an evaluation period). It returns one of:
 - a number: the value for the whole cluster (scope ``cluster``);
 - a mapping or Series from scope (``cluster``, ``firm:<id>``, ``material:<id>``) to value;
 - a DataFrame with columns ``scope`` and ``value`` and, where rows differ in unit, ``unit``.
+
+Other packages add indicators through the ``mfcsim.indicators`` entry-point group, naming a
+function decorated with :func:`indicator` (importing it registers it)::
+
+    [project.entry-points."mfcsim.indicators"]
+    larvae_yield_t = "bsf_cluster.indicators:larvae_yield_t"
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 import pandas as pd
 
 from mfcsim.errors import RegistryError
+from mfcsim.plugins import load_entry_points
 
 if TYPE_CHECKING:
     from mfcsim.indicators.window import Window
@@ -81,7 +88,10 @@ def indicator(
     if pillar not in PILLARS:
         raise RegistryError(f"indicator {name!r}: unknown pillar {pillar!r} (accepted: {PILLARS})")
     if name in INDICATORS:
-        raise RegistryError(f"indicator {name!r} is registered already")
+        taken = INDICATORS[name].function
+        raise RegistryError(
+            f"indicator {name!r} is already taken by {taken.__module__}.{taken.__qualname__}"
+        )
 
     def register(function: IndicatorFunction) -> IndicatorFunction:
         adds = unit in ADDITIVE_UNITS if additive is None else additive
@@ -89,6 +99,28 @@ def indicator(
         return function
 
     return register
+
+
+_entry_points_loaded = False
+
+
+def load_plugins() -> None:
+    """Import the ``mfcsim.indicators`` plug-ins once (each registers itself on import).
+
+    Raises:
+        RegistryError: If a plug-in cannot be imported or registers a name already taken.
+    """
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    load_entry_points("mfcsim.indicators", INDICATORS)
+
+
+def known_indicators() -> list[IndicatorSpec]:
+    """Every registered indicator (plug-ins included), in registration order."""
+    load_plugins()
+    return list(INDICATORS.values())
 
 
 def value_rows(spec: IndicatorSpec, value: Value) -> list[tuple[str, float, str]]:

@@ -32,7 +32,11 @@ class DisposalSpec(Spec):
 
 
 class BoundarySpec(Spec):
-    """The outside world: import and export markets, disposal routes."""
+    """The outside world: import and export markets, disposal routes.
+
+    ``energy_disposal`` is the route of unused energy; it must name a route only if the
+    scenario has a material in MWh.
+    """
 
     imports: dict[str, MarketSpec] = Field(default_factory=dict)
     exports: dict[str, MarketSpec] = Field(default_factory=dict)

@@ -188,12 +188,18 @@ def check_boundary(scn: Scenario) -> None:
     """Disposal routes and the markets' materials exist."""
     b = scn.boundary
     routes = ", ".join(sorted(b.disposal))
-    for key in ("default_disposal", "energy_disposal"):
-        if getattr(b, key) not in b.disposal:
-            raise FieldProblem(
-                ("boundary", key),
-                f"unknown disposal route {getattr(b, key)!r} (accepted: {routes})",
-            )
+    if b.default_disposal not in b.disposal:
+        raise FieldProblem(
+            ("boundary", "default_disposal"),
+            f"unknown disposal route {b.default_disposal!r} (accepted: {routes})",
+        )
+    energy = sorted(mid for mid, mat in scn.materials.items() if mat.dimension == "energy")
+    if energy and b.energy_disposal not in b.disposal:  # only energy materials take it
+        raise FieldProblem(
+            ("boundary", "energy_disposal"),
+            f"unknown disposal route {b.energy_disposal!r}, needed for the energy material "
+            f"{energy[0]!r} (accepted: {routes})",
+        )
     for market in ("imports", "exports"):
         for mid in getattr(b, market):
             if mid not in scn.materials:
