@@ -14,11 +14,12 @@ class AgentSpec(Spec):
     """The regional agent: how it clears offers and requests every day.
 
     Policies: ``none`` (fixed contracts only; needs imported, unused residues disposed),
-    ``greedy`` (nearest supplier first, a heuristic) and ``optimal`` (a min-cost allocation
-    solved as a sparse linear program with HiGHS).
+    ``greedy`` (nearest supplier first, a heuristic), ``augment`` (greedy in the order of
+    gain, improved by augmenting paths: near optimal at about greedy's speed) and ``optimal``
+    (a min-cost allocation solved as a sparse linear program with HiGHS).
     """
 
-    policy: Literal["none", "greedy", "optimal"] = "none"
+    policy: Literal["none", "greedy", "augment", "optimal"] = "none"
     k_nearest: int = Field(10, ge=1, description="candidate suppliers per request and material")
     carbon_price: EurPerCo2e = Field(0.0, description="EUR per t CO2e in the objective")
     import_penalty: Annotated[NonNegativeFloat, QUANTITY_JSON] = Field(
