@@ -218,21 +218,34 @@ def regret(p: ProblemArrays, gain: np.ndarray) -> np.ndarray:
     """Per arc: what its request loses per unit served if its best arc goes to another.
 
     Gains per unit served (gain ÷ factor): the request's best minus its second best (0
-    where it has one arc), times the arc's factor, to add to gains per unit shipped.
+    where it has one arc), times the arc's factor, to add to gains per unit shipped. Arcs
+    come grouped by request (as the agent builds them); other orders are sorted first.
     """
-    n_req = len(p.request_quantity)
+    request = p.arc_request
+    order = None
+    if np.any(np.diff(request) < 0):
+        order = np.argsort(request, kind="stable")
+        request = request[order]
     served = np.maximum(gain, 0.0) / p.arc_factor
-    best = np.zeros(n_req)
-    np.maximum.at(best, p.arc_request, served)
-    top = served == best[p.arc_request]
-    rows = np.flatnonzero(top)
-    _, once = np.unique(p.arc_request[rows], return_index=True)
-    skip = np.zeros(len(gain), dtype=bool)
-    skip[rows[once]] = True
-    second = np.zeros(n_req)
-    np.maximum.at(second, p.arc_request[~skip], served[~skip])
-    lost: np.ndarray = (best - second)[p.arc_request] * p.arc_factor
-    return lost
+    if order is not None:
+        served = served[order]
+    lost = np.zeros(len(gain))
+    if len(gain):
+        start = np.flatnonzero(np.concatenate([[True], request[1:] != request[:-1]]))
+        block = np.cumsum(np.concatenate([[False], request[1:] != request[:-1]]))
+        best = np.maximum.reduceat(served, start)
+        top = served == best[block]
+        seen = np.cumsum(top)
+        first_top = top & (seen - (seen - top)[start][block] == 1)
+        second = np.maximum.reduceat(np.where(first_top, 0.0, served), start)
+        second[np.diff(np.append(start, len(served))) == 1] = 0.0
+        lost = (best - second)[block]
+    if order is not None:
+        unsorted = np.empty_like(lost)
+        unsorted[order] = lost
+        lost = unsorted
+    result: np.ndarray = lost * p.arc_factor
+    return result
 
 
 def allocate_augment(p: ProblemArrays) -> Allocation:
