@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mfcsim.agent.augment import allocate_augment, improve, walk
+from mfcsim.agent.augment import allocate_augment, improve, regret, walk
 from mfcsim.agent.clearing import (
     ALLOCATORS,
     POLICIES,
@@ -29,6 +31,7 @@ from mfcsim.scenario.generate import synthetic_cluster
 from mfcsim.testing import assert_mass_balanced, run_scenario
 
 TOL = 1e-6
+ARC_FIELDS = ("arc_offer", "arc_request", "arc_factor", "arc_cost", "arc_km", "arc_capacity")
 
 
 def saving(p: ProblemArrays, allocation: Allocation) -> float:
@@ -182,3 +185,18 @@ def test_a_run_with_augment_balances_and_ships() -> None:
     assert_mass_balanced(results)
     ship = results.extra["shipments"]
     assert (ship["origin"] == "agent").any()
+
+
+def test_regret_does_not_depend_on_the_order_of_the_arcs() -> None:
+    """Each arc's regret (best minus second best of its request) is the same in any order."""
+    p = random_day(3)
+    gain = gains(p)
+    got = regret(p, gain)
+    served = np.maximum(gain, 0.0) / p.arc_factor
+    for k in range(len(gain)):
+        mine = np.sort(served[p.arc_request == p.arc_request[k]])[::-1]
+        lost = mine[0] - (mine[1] if len(mine) > 1 else 0.0)
+        assert got[k] == pytest.approx(lost * p.arc_factor[k])
+    shuffle = np.random.default_rng(0).permutation(len(gain))
+    q = dataclasses.replace(p, **{f: getattr(p, f)[shuffle] for f in ARC_FIELDS})
+    assert regret(q, gains(q)) == pytest.approx(got[shuffle])
