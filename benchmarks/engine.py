@@ -19,7 +19,7 @@ scenarios/default.yaml and construct the Simulation, in a fresh interpreter (med
 writes benchmarks/results/engine-<days>d.json with the machine's description.
 
     .venv/bin/python benchmarks/engine.py [--sizes 10 100 1000 10000] [--days 365]
-        [--policies none greedy optimal] [--optimal-up-to 1000] [--greedy-up-to N]
+        [--policies none greedy augment optimal] [--optimal-up-to 1000] [--greedy-up-to N]
         [--repeats 3] [--out benchmarks/results/engine-365d.json]
 """
 
@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this checkout's mfcsim, whatever the working directory
 
 SEED = 1
-POLICIES = ("none", "greedy", "optimal")
+POLICIES = ("none", "greedy", "augment", "optimal")
 #: Targets of issue 4.
 TARGET_FIRM_DAYS_PER_S = 100_000  # N = 1,000, 365 days, greedy
 TARGET_PEAK_MB = 1024  # same case

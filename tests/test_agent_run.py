@@ -566,7 +566,7 @@ BAD_INPUT = {
         "agent:\n  policy: optimum\n",
         "optimum",
         "agent.policy",
-        ("accepted: greedy, none, optimal", "optimum"),  # the registry's names
+        ("accepted: augment, greedy, none, optimal", "optimum"),  # the registry's names
     ),
     "unknown_firm_in_disruption": (
         "disruptions:\n  cut: {kind: outage, firm: glasshouse, start_day: 3, duration: 2}\n",

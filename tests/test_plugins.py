@@ -105,7 +105,8 @@ def test_a_registered_policy_is_accepted_by_scenarios_and_used_by_the_agent(
 def test_policy_names_are_unique_and_unknown_ones_list_the_known(registries: None) -> None:
     with pytest.raises(RegistryError, match=r"'greedy' is already taken by mfcsim\.agent"):
         policies.register_policy("greedy", lambda p: no_allocation())
-    with pytest.raises(RegistryError, match=r"unknown policy 'nope' \(accepted: greedy, none"):
+    known = r"unknown policy 'nope' \(accepted: augment, greedy, none"
+    with pytest.raises(RegistryError, match=known):
         policies.resolve_policy("nope")
 
 
@@ -118,7 +119,8 @@ def test_an_unknown_policy_in_a_file_is_a_one_line_error_at_its_line(
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert (info.value.field, info.value.line) == ("agent.policy", text.count("\n"))
-    assert "unknown policy 'cheapest' (accepted: greedy, none, optimal)" in info.value.problem
+    known = "unknown policy 'cheapest' (accepted: augment, greedy, none, optimal)"
+    assert known in info.value.problem
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -132,7 +134,7 @@ def test_the_schema_lists_the_registered_policies(
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     policy = schema["$defs"]["AgentSpec"]["properties"]["policy"]
-    assert policy["enum"] == ["greedy", "none", "optimal", "schema_demo"]
+    assert policy["enum"] == ["augment", "greedy", "none", "optimal", "schema_demo"]
     assert policy["default"] == "none"
 
 
@@ -209,7 +211,7 @@ def test_list_shows_parameters_defaults_and_units(capsys: pytest.CaptureFixture[
     assert capsys.readouterr().out == listed
     assert main(["list", "policies"]) == 0
     names = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["greedy", "none", "optimal"]
+    assert names == ["augment", "greedy", "none", "optimal"]
     assert main(["list", "indicators"]) == 0
     assert "exports_t [t] planet: " in capsys.readouterr().out
 

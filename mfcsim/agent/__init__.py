@@ -1,7 +1,8 @@
 """The regional agent: pure clearing policies on columns and the thin SimPy-side driver.
 
-``clearing`` holds the policies (``none``, ``greedy``, ``optimal``) as functions of a day's
-problem arrays and ``policies`` registers them by name (plug-ins: the ``mfcsim.policies``
+``clearing`` holds the policies (``none``, ``greedy``, ``augment``, ``optimal``) as functions
+of a day's problem arrays (``augment`` holds the walk and the augmenting paths of the policy
+of that name) and ``policies`` registers them by name (plug-ins: the ``mfcsim.policies``
 entry-point group); ``arcs`` builds the candidate arcs between offers and requests,
 ``neighbours`` keeps the nearest offering firms from day to day, ``order`` sorts within
 blocks, ``routes`` prices candidate routes as arrays, ``lp`` solves the optimal policy with

@@ -35,9 +35,11 @@ class AgentSpec(Spec):
     """The regional agent: how it clears offers and requests every day.
 
     Policies: ``none`` (fixed contracts only; needs imported, unused residues disposed),
-    ``greedy`` (nearest supplier first, a heuristic) and ``optimal`` (a min-cost allocation
-    solved as a sparse linear program with HiGHS), and any policy registered in
-    :mod:`mfcsim.agent.policies` (plug-ins of the ``mfcsim.policies`` entry-point group).
+    ``greedy`` (nearest supplier first, a heuristic), ``augment`` (greedy in the order of
+    gain, improved by augmenting paths: near optimal at about greedy's speed) and ``optimal``
+    (a min-cost allocation solved as a sparse linear program with HiGHS), and any policy
+    registered in :mod:`mfcsim.agent.policies` (plug-ins of the ``mfcsim.policies``
+    entry-point group).
     """
 
     policy: str = Field(
