@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema hooks clean bench golden dashboard screenshot
+.PHONY: install demo test lint format schema hooks clean bench bench-memory golden dashboard screenshot
 
 $(BIN)/mfcsim: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -62,6 +62,12 @@ bench: install
 	$(BIN)/python benchmarks/indicators.py
 	$(BIN)/python benchmarks/report.py
 	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/stateful.py  # a stateful type with type-level hooks vs generic
+	$(BIN)/python benchmarks/quality.py   # each policy's allocations against optimal
+
+# the 10,000-firm year's peak memory per policy (about 6-9 GB; not part of make bench)
+bench-memory: install
+	$(BIN)/python benchmarks/memory.py
 
 golden: install
 	MFCSIM_WRITE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
