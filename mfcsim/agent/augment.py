@@ -250,7 +250,7 @@ def regret(p: ProblemArrays, gain: np.ndarray) -> np.ndarray:
 
 
 def allocate_augment(p: ProblemArrays) -> Allocation:
-    """Policy ``augment`` on the columns: the gain-ordered walk, improved by paths."""
+    """Greedy in the order of gain and regret, improved by 3-arc augmenting paths."""
     gain = gains(p)
     order = np.argsort(-(gain + regret(p, gain)), kind="stable")
     order = order[gain[order] > 0.0]

@@ -212,7 +212,7 @@ def total_cost(problem: ClearingProblem, matches: Sequence[Match]) -> float:
 
 
 def allocate_none(p: ProblemArrays) -> Allocation:
-    """Policy ``none`` on the columns: nothing is shipped."""
+    """No clearing: nothing is shipped (firms import what they lack)."""
     return no_allocation()
 
 
@@ -236,7 +236,7 @@ def greedy_order(p: ProblemArrays) -> np.ndarray:
 
 
 def allocate_greedy(p: ProblemArrays) -> Allocation:
-    """Policy ``greedy`` on the columns (see :func:`clear_greedy`).
+    """Each request in priority order takes from its nearest offers (a heuristic).
 
     The arcs are walked once (:func:`~mfcsim.agent.augment.walk`) in :func:`greedy_order`,
     arcs that do not pay left out.
@@ -246,7 +246,7 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
 
 
 def allocate_optimal(p: ProblemArrays) -> Allocation:
-    """Policy ``optimal`` on the columns (see :func:`clear_optimal`), solved from scratch.
+    """The min-cost allocation as a sparse LP (HiGHS); a run warm-starts it day to day.
 
     HiGHS solves it in packing form (:mod:`mfcsim.agent.lp`); the agent, which solves day
     after day, starts each day from the previous day's basis (:class:`~mfcsim.agent.lp.WarmStart`).
