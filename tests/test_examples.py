@@ -18,7 +18,7 @@ def test_the_insect_farm_is_a_firm_type_of_the_installed_plugin() -> None:
     out = subprocess.run(
         [MFCSIM, "types"], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
-    assert "insect_farm:" in out
+    assert "bsf_farm:" in out
     assert "cycle_days" in out
 
 

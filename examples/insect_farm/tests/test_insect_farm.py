@@ -36,7 +36,7 @@ def cluster(days: int = 20, **farm: Any) -> dict[str, Any]:
     data["boundary"]["exports"].update(larvae_meal={}, frass={})
     for i, (x, mix) in enumerate(((12.0, (1.0, 0.0)), (14.0, (0.5, 0.5)))):
         data["firms"][f"insects_{i}"] = {
-            "type": "insect_farm",
+            "type": "bsf_farm",
             "location": {"x_km": x, "y_km": 8.0},
             "params": {
                 "capacity_t_per_day": 0.7,
@@ -50,9 +50,9 @@ def cluster(days: int = 20, **farm: Any) -> dict[str, Any]:
 
 def test_the_type_is_found_through_its_entry_point() -> None:
     """Installed with pip, the package names its type in the group mfcsim.firms."""
-    (ep,) = [ep for ep in installed_entry_points("mfcsim.firms") if ep.name == "insect_farm"]
+    (ep,) = [ep for ep in installed_entry_points("mfcsim.firms") if ep.name == "bsf_farm"]
     assert ep.load() is InsectFarm
-    assert FIRM_TYPES["insect_farm"] is InsectFarm
+    assert FIRM_TYPES["bsf_farm"] is InsectFarm
 
 
 def test_both_paths_give_the_same_ledger_and_the_farms_run_vectorised() -> None:
@@ -126,7 +126,7 @@ def test_the_example_scenario_loads_with_two_insect_farms() -> None:
 
     scenario = load_scenario(HERE / "scenarios" / "insect_cluster.yaml")
     types = {fid: f.type for fid, f in scenario.firms.items()}
-    assert sorted(f for f, t in types.items() if t == "insect_farm") == [
+    assert sorted(f for f, t in types.items() if t == "bsf_farm") == [
         "insects_brewery",
         "insects_city",
     ]

@@ -1,4 +1,4 @@
-"""mfcsim-insect-farm: a black soldier fly farm as an mfcsim plug-in (firm type ``insect_farm``)."""
+"""mfcsim-insect-farm: a black soldier fly farm as an mfcsim plug-in (firm type ``bsf_farm``)."""
 
 from insect_farm.firm import InsectFarm
 

@@ -63,7 +63,7 @@ def ramp(days_fed: np.ndarray, cycle_days: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, (days_fed + 1.0) / cycle_days)
 
 
-class InsectFarm(Firm, type_name="insect_farm"):
+class InsectFarm(Firm, type_name="bsf_farm"):
     """A black soldier fly farm: rears larvae on residues, sells larvae meal and frass.
 
     The larvae yield follows the quality of the substrate mix fed over the last rearing
