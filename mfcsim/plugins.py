@@ -16,6 +16,7 @@ import sys
 from collections.abc import Container
 from importlib.metadata import EntryPoint, distributions
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from mfcsim.errors import MfcsimError, RegistryError
 
@@ -75,3 +76,72 @@ def installed_plugins() -> dict[str, str]:
             name = dist.metadata["Name"] or "unknown"
             out.setdefault(name, dist.version)
     return dict(sorted(out.items()))
+
+
+T = TypeVar("T")
+
+
+def taken_error(kind: str, name: str, taken: Any) -> RegistryError:
+    """The error of a name registered twice: it names what holds the name already."""
+    return RegistryError(
+        f"{kind} {name!r} is already taken by {taken.__module__}.{taken.__qualname__}"
+    )
+
+
+class Registry(Generic[T]):
+    """Names of one kind (firm types, policies, indicators) → what they name.
+
+    Args:
+        kind: What a name names, for messages ("firm type", "policy", ...).
+        group: The entry-point group of the plug-ins, loaded once, on first need.
+        entries: The dict that holds the names (kept as the module's public table).
+        adopt: Register what a plug-in's entry point loads under the entry point's name
+            (policies); False where importing a plug-in registers it itself.
+    """
+
+    def __init__(self, kind: str, group: str, entries: dict[str, T], *, adopt: bool = False):
+        self.kind, self.group, self.entries, self.adopt = kind, group, entries, adopt
+        self.plugins_loaded = False
+
+    def register(self, name: str, value: T) -> None:
+        """Register ``value`` as ``name`` (the same value again is a no-op).
+
+        Raises:
+            RegistryError: If ``name`` is taken by another value.
+        """
+        taken = self.entries.get(name)
+        if taken is not None and taken is not value:
+            raise taken_error(self.kind, name, taken)
+        self.entries[name] = value
+
+    def load_plugins(self) -> None:
+        """Import the group's plug-ins once (a new name: see ``adopt``).
+
+        Raises:
+            RegistryError: If a plug-in cannot be imported or takes a name already taken.
+        """
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        for name, loaded in load_entry_points(self.group, self.entries):
+            if self.adopt and name not in self.entries:
+                self.register(name, loaded)  # type: ignore[arg-type]
+
+    def resolve(self, name: str) -> T:
+        """What is registered as ``name`` (plug-ins looked for if it is not yet known).
+
+        Raises:
+            RegistryError: If no value has that name; the message lists the known names.
+        """
+        if name not in self.entries:
+            self.load_plugins()
+        try:
+            return self.entries[name]
+        except KeyError:
+            known = ", ".join(sorted(self.entries))
+            raise RegistryError(f"unknown {self.kind} {name!r} (accepted: {known})") from None
+
+    def names(self) -> list[str]:
+        """The registered names, sorted (plug-ins included)."""
+        self.load_plugins()
+        return sorted(self.entries)

@@ -40,8 +40,8 @@ TINY = REPO / "scenarios" / "tiny.yaml"
 def registries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Whatever a test registers is gone afterwards; plug-ins are looked for anew."""
     allocators, known = dict(ALLOCATORS), dict(indicators.INDICATORS)
-    monkeypatch.setattr(policies, "_entry_points_loaded", False)
-    monkeypatch.setattr(indicators, "_entry_points_loaded", False)
+    monkeypatch.setattr(policies.POLICIES, "plugins_loaded", False)
+    monkeypatch.setattr(indicators.PLUGINS, "plugins_loaded", False)
     modules = set(sys.modules)
     yield
     ALLOCATORS.clear()

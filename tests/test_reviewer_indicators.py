@@ -264,18 +264,22 @@ def test_a_residue_with_a_negative_price_has_a_negative_trade_value() -> None:
 # ------------------------------------------------------------------------------ nutrients
 
 
+#: N in the digestate spread and the grain harvested of the loop scenario's farm.
+SOIL_N = (
+    "materials.digestate.composition={N: 0.01}",
+    "materials.applied_to_soil.composition={N: 0.01}",
+    "materials.grain.composition={N: 0.02}",
+    "materials.grain.harvested=true",
+)
+
+
 def test_soil_balance_per_hectare_and_year() -> None:
     """Digestate with 1 % N spread (3.6 t a day) is 0.036 t N into the soil; grain (2 % N,
     harvested, 10 t a day) takes 0.2 t off. Steady (3 days) on the farm's 50 ha:
     3 x (0.036 − 0.2) = −0.492 t, i.e. −0.492 x 1000 / 50 / (3 / 365) kg/ha/yr."""
     results = run_scenario(
         LOOP,
-        overrides=(
-            "materials.digestate.composition={N: 0.01}",
-            "materials.applied_to_soil.composition={N: 0.01}",
-            "materials.grain.composition={N: 0.02}",
-            "materials.grain.harvested=true",
-        ),
+        overrides=SOIL_N,
     )
     assert cluster(results, "n_soil_balance_t") == pytest.approx(3 * (0.036 - 0.2))
     per_ha_yr = 3 * (0.036 - 0.2) * 1000 / 50 / (3 / 365)
@@ -295,10 +299,7 @@ def test_soil_balance_adds_the_declared_deposition_and_fixation() -> None:
     results = run_scenario(
         LOOP,
         overrides=(
-            "materials.digestate.composition={N: 0.01}",
-            "materials.applied_to_soil.composition={N: 0.01}",
-            "materials.grain.composition={N: 0.02}",
-            "materials.grain.harvested=true",
+            *SOIL_N,
             "firms.farm.soil_inputs_kg_per_ha_yr={N: {deposition: 20, fixation: 10}}",
         ),
     )

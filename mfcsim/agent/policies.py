@@ -19,11 +19,12 @@ from collections.abc import Callable
 
 from mfcsim.agent.clearing import ALLOCATORS, Allocation, ProblemArrays
 from mfcsim.errors import RegistryError
-from mfcsim.plugins import load_entry_points
+from mfcsim.plugins import Registry
 from mfcsim.scenario.agent import use_policies
 
 Allocator = Callable[[ProblemArrays], Allocation]
-_entry_points_loaded = False
+#: The policies by name (their table is :data:`~mfcsim.agent.clearing.ALLOCATORS`).
+POLICIES: Registry[Allocator] = Registry("policy", "mfcsim.policies", ALLOCATORS, adopt=True)
 
 
 def register_policy(name: str, allocate: Allocator) -> None:
@@ -35,12 +36,7 @@ def register_policy(name: str, allocate: Allocator) -> None:
     """
     if not callable(allocate):
         raise RegistryError(f"policy {name!r}: {allocate!r} is not a function of the problem")
-    taken = ALLOCATORS.get(name)
-    if taken is not None and taken is not allocate:
-        raise RegistryError(
-            f"policy {name!r} is already taken by {taken.__module__}.{taken.__qualname__}"
-        )
-    ALLOCATORS[name] = allocate
+    POLICIES.register(name, allocate)
 
 
 def policy(name: str) -> Callable[[Allocator], Allocator]:
@@ -57,35 +53,18 @@ def policy(name: str) -> Callable[[Allocator], Allocator]:
     return register
 
 
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return
-    _entry_points_loaded = True
-    for name, loaded in load_entry_points("mfcsim.policies", ALLOCATORS):
-        if name not in ALLOCATORS:  # registered by a decorator on import, or here
-            register_policy(name, loaded)  # type: ignore[arg-type]
-
-
 def resolve_policy(name: str) -> Allocator:
     """The policy registered as ``name``.
 
     Raises:
         RegistryError: If no policy has that name; the message lists the known names.
     """
-    if name not in ALLOCATORS:
-        _load_entry_points()
-    try:
-        return ALLOCATORS[name]
-    except KeyError:
-        known = ", ".join(known_policies())
-        raise RegistryError(f"unknown policy {name!r} (accepted: {known})") from None
+    return POLICIES.resolve(name)
 
 
 def known_policies() -> list[str]:
     """The registered policy names, sorted (plug-ins included)."""
-    _load_entry_points()
-    return sorted(ALLOCATORS)
+    return POLICIES.names()
 
 
 def summary(name: str) -> str:

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mfcsim.errors import RegistryError
-from mfcsim.plugins import installed_entry_points, load_entry_points
+from mfcsim.plugins import Registry, installed_entry_points
 from mfcsim.scenario.expand import use_firm_types
 
 if TYPE_CHECKING:
@@ -33,7 +32,8 @@ __all__ = [
 ]
 
 FIRM_TYPES: dict[str, type[Firm]] = {}
-_entry_points_loaded = False
+#: The firm types by name (a plug-in's class registers itself when its module is imported).
+REGISTRY: Registry[type[Firm]] = Registry("firm type", "mfcsim.firms", FIRM_TYPES)
 
 
 def register_firm_type(name: str, cls: type[Firm]) -> None:
@@ -42,20 +42,7 @@ def register_firm_type(name: str, cls: type[Firm]) -> None:
     Raises:
         RegistryError: If ``name`` is already taken by another class.
     """
-    taken = FIRM_TYPES.get(name)
-    if taken is not None and taken is not cls:
-        raise RegistryError(
-            f"firm type {name!r} is already taken by {taken.__module__}.{taken.__qualname__}"
-        )
-    FIRM_TYPES[name] = cls
-
-
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return
-    _entry_points_loaded = True
-    load_entry_points("mfcsim.firms", FIRM_TYPES)  # a class registers itself when imported
+    REGISTRY.register(name, cls)
 
 
 def resolve_firm_type(name: str) -> type[Firm]:
@@ -66,21 +53,14 @@ def resolve_firm_type(name: str) -> type[Firm]:
     """
     import mfcsim.firms  # noqa: F401  (registers the built-in types)
 
-    if name not in FIRM_TYPES:
-        _load_entry_points()
-    try:
-        return FIRM_TYPES[name]
-    except KeyError:
-        known = ", ".join(sorted(FIRM_TYPES))
-        raise RegistryError(f"unknown firm type {name!r} (accepted: {known})") from None
+    return REGISTRY.resolve(name)
 
 
 def known_firm_types() -> list[str]:
     """The registered type names, sorted."""
     import mfcsim.firms  # noqa: F401
 
-    _load_entry_points()
-    return sorted(FIRM_TYPES)
+    return REGISTRY.names()
 
 
 use_firm_types(resolve_firm_type)  # scenario loading expands firm types through this registry

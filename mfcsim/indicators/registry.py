@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 import pandas as pd
 
 from mfcsim.errors import RegistryError
-from mfcsim.plugins import load_entry_points
+from mfcsim.plugins import Registry, taken_error
 
 if TYPE_CHECKING:
     from mfcsim.indicators.window import Window
@@ -88,10 +88,7 @@ def indicator(
     if pillar not in PILLARS:
         raise RegistryError(f"indicator {name!r}: unknown pillar {pillar!r} (accepted: {PILLARS})")
     if name in INDICATORS:
-        taken = INDICATORS[name].function
-        raise RegistryError(
-            f"indicator {name!r} is already taken by {taken.__module__}.{taken.__qualname__}"
-        )
+        raise taken_error("indicator", name, INDICATORS[name].function)
 
     def register(function: IndicatorFunction) -> IndicatorFunction:
         adds = unit in ADDITIVE_UNITS if additive is None else additive
@@ -101,7 +98,8 @@ def indicator(
     return register
 
 
-_entry_points_loaded = False
+#: The plug-ins of ``mfcsim.indicators`` (each registers itself with :func:`indicator`).
+PLUGINS: Registry[IndicatorSpec] = Registry("indicator", "mfcsim.indicators", INDICATORS)
 
 
 def load_plugins() -> None:
@@ -110,11 +108,7 @@ def load_plugins() -> None:
     Raises:
         RegistryError: If a plug-in cannot be imported or registers a name already taken.
     """
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return
-    _entry_points_loaded = True
-    load_entry_points("mfcsim.indicators", INDICATORS)
+    PLUGINS.load_plugins()
 
 
 def known_indicators() -> list[IndicatorSpec]:

@@ -133,6 +133,8 @@ class Kernel:
         self.yield_bound = np.where(self.yield_coef > 0.0, 1.0 + q_b / coef, np.inf)
         #: Today's yield factor per process (None: no type sets one, the outputs as written).
         self.yield_today: np.ndarray | None = None
+        #: Whether any type sets yield factors (asked for each day before production).
+        self.yields = any(g.yields for g in self.typed)
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
@@ -360,11 +362,9 @@ class Kernel:
     # ---- produce ---------------------------------------------------------------------------
     def produce(self, day: int) -> None:
         """Run every vectorised process, rank by rank, limited by the inputs on hand."""
-        has_yield = self.yield_balance >= 0
-        yields = any(g.yields for g in self.typed)
-        self.yield_today = (
-            yield_factors(self.typed, has_yield, self.yield_bound, day) if yields else None
-        )
+        if self.yields:
+            has_yield = self.yield_balance >= 0
+            self.yield_today = yield_factors(self.typed, has_yield, self.yield_bound, day)
         for plan in self._by_rank:
             produce_rank(self, float(day), plan)
         after_produce(self.typed, self.state, self.proc_column, day)
