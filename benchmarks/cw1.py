@@ -55,6 +55,7 @@ from typing import Any, ClassVar
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]  # this checkout's mfcsim, and cw1_simpy
 
+import numpy as np  # noqa: E402
 from cw1_simpy import (  # noqa: E402
     EARLY_DAY,
     EXTERNAL_INPUT,
@@ -67,6 +68,7 @@ from cw1_simpy import (  # noqa: E402
 
 import mfcsim  # noqa: E402
 from mfcsim import Firm, Param  # noqa: E402
+from mfcsim.firms.group import FirmGroup  # noqa: E402
 
 MATERIALS = {
     "feedstock": {"unit": "t", "kind": "raw_material", "description": "external input"},
@@ -112,6 +114,7 @@ class CW1Firm(Firm, type_name="cw1"):
         self.cap = float(self.params["capacity"])
         self.daily_input = float(self.params["external_input"])
 
+    # ---- one firm at a time (the per-firm path) --------------------------------------------
     def target_stock(self, day: int) -> dict[int, float]:
         """Today's feedstock plus the external input: the engine imports exactly that much."""
         return {self.feed: float(self.stock[self.feed]) + self.daily_input}
@@ -129,6 +132,29 @@ class CW1Firm(Firm, type_name="cw1"):
         self.make(day, self.prod, use - residue)
         self.make(day, self.res, residue)
         self.ship(day, self.res, residue, to=self.params["target"], mode=self.params["mode"])
+        self.record_activity(day, "main", use)
+
+    # ---- all firms of the type at once (the vectorised path) -------------------------------
+    @classmethod
+    def target_many(
+        cls, day: int, group: FirmGroup, planned: np.ndarray
+    ) -> dict[str | int, np.ndarray]:
+        """``target_stock`` for every firm: feedstock on hand plus the external input."""
+        return {"feedstock": group.stock("feedstock") + group.param("external_input")}
+
+    @classmethod
+    def produce_many(cls, day: int, group: FirmGroup) -> np.ndarray:
+        """``produce`` for every firm: the same arithmetic on arrays, lots in firm order."""
+        res, feed = group.stock("residue"), group.stock("feedstock")
+        use = np.where(group.active, np.minimum(res + feed, group.param("capacity")), 0.0)
+        from_res = np.minimum(res, use)
+        group.consume(day, "residue", from_res)
+        group.consume(day, "feedstock", use - from_res)
+        residue = use // RESIDUE_DIVISOR
+        group.make(day, "product", use - residue)
+        group.make(day, "residue", residue)
+        group.ship(day, "residue", residue, to=group.param("target"), mode=group.param("mode"))
+        return use[:, None]
 
 
 def firm_id(i: int) -> str:
@@ -180,13 +206,14 @@ def run_mfcsim(n_firms: int, days: int, seed: int = SEED) -> dict[str, Any]:
     start = time.perf_counter()
     scenario = mfcsim.scenario_from_dict(cw1_scenario(n_firms, days, seed))
     sim = mfcsim.Simulation(scenario)
-    built = time.perf_counter()
+    built, cpu = time.perf_counter(), time.process_time()
     results = sim.run()
-    done = time.perf_counter()
+    done, cpu = time.perf_counter(), time.process_time() - cpu
     product, shipped = checksums(results)
     return {
         "build_s": built - start,
         "simulate_s": done - built,
+        "cpu_s": cpu,
         "loop_s": sim.wall_time_s,
         "ledger_rows": len(results.flows),
         "total_product": product,
@@ -201,35 +228,51 @@ def _subprocess_json(args: list[str]) -> Any:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure_mfcsim(n_firms: int, days: int, repeats: int, seed: int) -> dict[str, Any]:
-    """``repeats`` runs, each in a fresh interpreter; medians and the checksums."""
-    runs = [
-        _subprocess_json(
-            [__file__, "--case", "--firms", str(n_firms), "--days", str(days), "--seed", str(seed)]
-        )
-        for _ in range(repeats)
-    ]
+def summary(name: str, runs: list[dict[str, Any]], n_firms: int, days: int,
+            seed: int) -> dict[str, Any]:  # fmt: skip
+    """One implementation's runs: medians of wall and CPU seconds, and the checksums.
+
+    Raises:
+        AssertionError: If the checksums differ between the runs.
+    """
     sums = {(r["total_product"], r["total_residue_shipped"]) for r in runs}
     if len(sums) != 1:
-        raise AssertionError(f"mfcsim: checksums differ between repeats: {sums}")
-    sim_s = statistics.median(r["simulate_s"] for r in runs)
-    loop_s = statistics.median(r["loop_s"] for r in runs)
-    return {
-        "implementation": "mfcsim",
-        "firms": n_firms,
-        "days": days,
-        "seed": seed,
-        "repeats": repeats,
-        "total_product": runs[0]["total_product"],
+        raise AssertionError(f"{name}: checksums differ between repeats: {sums}")
+    wall = [r["simulate_s"] for r in runs]
+    cpu = [r["cpu_s"] for r in runs]
+    row = {
+        "implementation": name, "firms": n_firms, "days": days, "seed": seed,
+        "repeats": len(runs), "total_product": runs[0]["total_product"],
         "total_residue_shipped": runs[0]["total_residue_shipped"],
-        "build_s": statistics.median(r["build_s"] for r in runs),
-        "simulate_s": sim_s,
-        "simulate_s_all": [r["simulate_s"] for r in runs],
-        "loop_s": loop_s,
-        "ledger_rows": runs[0]["ledger_rows"],
-        "firm_days_per_s": n_firms * days / sim_s,
-        "loop_firm_days_per_s": n_firms * days / loop_s,
-    }
+        "simulate_s": statistics.median(wall), "simulate_s_all": wall,
+        "cpu_s": statistics.median(cpu), "cpu_s_all": cpu,
+    }  # fmt: skip
+    row["firm_days_per_s"] = n_firms * days / row["simulate_s"]
+    row["firm_days_per_cpu_s"] = n_firms * days / row["cpu_s"]
+    if "loop_s" in runs[0]:
+        row["build_s"] = statistics.median(r["build_s"] for r in runs)
+        row["loop_s"] = statistics.median(r["loop_s"] for r in runs)
+        row["loop_firm_days_per_s"] = n_firms * days / row["loop_s"]
+        row["ledger_rows"] = runs[0]["ledger_rows"]
+    return row
+
+
+def measure(n_firms: int, days: int, repeats: int, seed: int, simpy: bool) -> list[dict[str, Any]]:
+    """``repeats`` rounds, each a fresh interpreter per implementation, taken in turn.
+
+    Alternating mfcsim and the SimPy versions round by round exposes them to the same load
+    of a shared machine; CPU seconds beside wall seconds say how much of a slow round was
+    waiting for a core.
+    """
+    case = ["--firms", str(n_firms), "--days", str(days), "--seed", str(seed)]
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for _ in range(repeats):
+        runs.setdefault("mfcsim", []).append(_subprocess_json([__file__, "--case", *case]))
+        if simpy:
+            for row in _subprocess_json([str(HERE / "cw1_simpy.py"), "--json", "--repeats", "1",
+                                         *case]):  # fmt: skip
+                runs.setdefault(row["implementation"], []).append(row)
+    return [summary(name, rows, n_firms, days, seed) for name, rows in runs.items()]
 
 
 def main() -> None:
@@ -248,19 +291,21 @@ def main() -> None:
     from engine import machine  # benchmarks/engine.py
 
     info = machine()
-    rows = [measure_mfcsim(args.firms, args.days, args.repeats, args.seed)]
-    if not args.no_simpy:
-        rows += _subprocess_json(
-            [str(HERE / "cw1_simpy.py"), "--json", "--firms", str(args.firms),
-             "--days", str(args.days), "--repeats", str(args.repeats), "--seed", str(args.seed)]
-        )  # fmt: skip
-    print(f"CW-1, {args.firms} firms, {args.days} days, median of {args.repeats} runs")
-    print(f"{'implementation':>16} {'firm-days/s':>12} {'product':>12} {'residue shipped':>16}")
+    rows = measure(args.firms, args.days, args.repeats, args.seed, not args.no_simpy)
+    print(f"CW-1, {args.firms} firms, {args.days} days, median of {args.repeats} rounds")
+    print(f"{'implementation':>16} {'firm-days/s':>12} {'per CPU s':>12} {'product':>12} "
+          f"{'residue shipped':>16}")  # fmt: skip
     for row in rows:
         print(
             f"{row['implementation']:>16} {row['firm_days_per_s']:>12,.0f} "
+            f"{row['firm_days_per_cpu_s']:>12,.0f} "
             f"{row['total_product']:>12,} {row['total_residue_shipped']:>16,}"
         )
+    clock = next((r for r in rows if r["implementation"] == "simpy-clock"), None)
+    if clock is not None:
+        print(f"mfcsim / simpy-clock: {rows[0]['firm_days_per_s'] / clock['firm_days_per_s']:.2f} "
+              f"(wall), {rows[0]['firm_days_per_cpu_s'] / clock['firm_days_per_cpu_s']:.2f} "
+              "(CPU)")  # fmt: skip
     mf = rows[0]
     print(
         f"mfcsim: build {mf['build_s']:.2f} s, run {mf['simulate_s']:.2f} s "

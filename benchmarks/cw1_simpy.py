@@ -88,9 +88,9 @@ def run_idiomatic(n_firms: int, days: int, seed: int = SEED) -> tuple[int, int, 
 
     for i, j in enumerate(targets(n_firms, seed)):
         env.process(firm(i, j))
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     env.run(until=days)
-    return totals[0], totals[1], time.perf_counter() - start
+    return totals[0], totals[1], *_elapsed(start)
 
 
 def _arrival(stock: list[int], j: int) -> Callable[[simpy.Event], None]:
@@ -123,9 +123,9 @@ def run_lean(n_firms: int, days: int, seed: int = SEED) -> tuple[int, int, float
 
     for i, j in enumerate(targets(n_firms, seed)):
         env.process(firm(i, j))
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     env.run(until=days)
-    return totals[0], totals[1], time.perf_counter() - start
+    return totals[0], totals[1], *_elapsed(start)
 
 
 def run_clock(n_firms: int, days: int, seed: int = SEED) -> tuple[int, int, float]:
@@ -154,12 +154,17 @@ def run_clock(n_firms: int, days: int, seed: int = SEED) -> tuple[int, int, floa
             yield timeout(1)
 
     env.process(clock())
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     env.run(until=days)
-    return totals[0], totals[1], time.perf_counter() - start
+    return totals[0], totals[1], *_elapsed(start)
 
 
-VARIANTS: dict[str, Callable[[int, int, int], tuple[int, int, float]]] = {
+def _elapsed(start: tuple[float, float]) -> tuple[float, float]:
+    """Wall and CPU seconds since ``start`` (``perf_counter``, ``process_time``)."""
+    return time.perf_counter() - start[0], time.process_time() - start[1]
+
+
+VARIANTS: dict[str, Callable[[int, int, int], tuple[int, int, float, float]]] = {
     "simpy-idiomatic": run_idiomatic,
     "simpy-lean": run_lean,
     "simpy-clock": run_clock,
@@ -169,9 +174,10 @@ VARIANTS: dict[str, Callable[[int, int, int], tuple[int, int, float]]] = {
 def measure(name: str, n_firms: int, days: int, repeats: int, seed: int = SEED) -> dict[str, Any]:
     """Run one variant ``repeats`` times; the median speed and the (identical) checksums."""
     runs = [VARIANTS[name](n_firms, days, seed) for _ in range(repeats)]
-    if len({(p, r) for p, r, _ in runs}) != 1:
+    if len({(p, r) for p, r, _, _ in runs}) != 1:
         raise AssertionError(f"{name}: checksums differ between repeats: {runs}")
-    seconds = [s for _, _, s in runs]
+    seconds = [s for _, _, s, _ in runs]
+    cpu = [c for _, _, _, c in runs]
     median = statistics.median(seconds)
     return {
         "implementation": name,
@@ -183,7 +189,10 @@ def measure(name: str, n_firms: int, days: int, repeats: int, seed: int = SEED) 
         "total_residue_shipped": runs[0][1],
         "simulate_s": median,
         "simulate_s_all": seconds,
+        "cpu_s": statistics.median(cpu),
+        "cpu_s_all": cpu,
         "firm_days_per_s": n_firms * days / median,
+        "firm_days_per_cpu_s": n_firms * days / statistics.median(cpu),
     }
 
 

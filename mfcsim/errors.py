@@ -7,6 +7,7 @@ for bad input, so these messages are the user interface for mistakes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 #: How many characters of a bad value an error message shows.
@@ -16,9 +17,10 @@ SHOWN_CHARS = 40
 def short(value: object, limit: int = SHOWN_CHARS) -> str:
     """``repr(value)``, cut to ``limit`` characters: a value in a one-line message.
 
-    repr escapes newlines and control characters, so an id cannot forge extra lines.
+    repr escapes newlines and control characters, so an id cannot forge extra lines; the
+    line breaks of a multi-line repr (a numpy array's) become spaces.
     """
-    text = repr(value)
+    text = re.sub(r"\n\s*", " ", repr(value))
     return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 

@@ -126,6 +126,8 @@ class Results:
         #: the headline indicators in ``kpis``.
         self.facts = dict(facts or {})
         self._kpis = kpis
+        #: The largest mass-balance error found by :meth:`check_balance` (None: not checked).
+        self._mass_error: float | None = None
         self._views: dict[str, Any] = {}
 
     @property
@@ -168,9 +170,15 @@ class Results:
 
     @property
     def kpis(self) -> dict[str, float]:
-        """Headline figures (``kpis.json``): the headline indicators, then the run's facts."""
+        """Headline figures (``kpis.json``): the headline indicators, then the run's facts.
+
+        Computed on first use (not by the run itself); the mass-balance error of
+        :meth:`check_balance` comes last.
+        """
         if self._kpis is None:
             self._kpis = {**self.view("kpi_values"), **self.facts}
+            if self._mass_error is not None:
+                self._kpis["mass_balance_max_rel_error"] = self._mass_error
         return self._kpis
 
     @kpis.setter
@@ -219,7 +227,9 @@ class Results:
         """
         kwargs = {} if rtol is None else {"rtol": rtol}
         err = check_mass_balance(self.flows, self.stocks, self.materials, self.nodes, **kwargs)
-        self.kpis["mass_balance_max_rel_error"] = err
+        self._mass_error = err
+        if self._kpis is not None:
+            self._kpis["mass_balance_max_rel_error"] = err
         for check in CHECKS.values():
             check(self, kwargs)
         return err

@@ -13,6 +13,8 @@ sys.path.insert(0, str(BENCHMARKS))
 import cw1  # noqa: E402
 import cw1_simpy  # noqa: E402
 
+from mfcsim.testing import assert_same_on_both_paths  # noqa: E402
+
 SIMPY = [cw1_simpy.run_idiomatic, cw1_simpy.run_lean, cw1_simpy.run_clock]
 
 
@@ -20,7 +22,7 @@ SIMPY = [cw1_simpy.run_idiomatic, cw1_simpy.run_lean, cw1_simpy.run_clock]
 def test_simpy_versions_by_hand(run):
     # one day, two firms: capacities 60 and 80, each gets 80 units
     # firm 0 uses 60 -> residue 12, product 48; firm 1 uses 80 -> residue 16, product 64
-    product, residue, _ = run(2, 1)
+    product, residue, _, _ = run(2, 1)
     assert (product, residue) == (112, 28)
 
 
@@ -49,3 +51,10 @@ def test_lots_arrive_before_the_day_they_are_due():
 def test_targets_are_other_firms():
     table = cw1_simpy.targets(50)
     assert all(j != i and 0 <= j < 50 for i, j in enumerate(table))
+
+
+def test_the_cw1_type_runs_vectorised_and_its_two_versions_agree():
+    """The benchmark's firm type writes its day twice (per firm and type-level): same ledger."""
+    scenario = cw1.mfcsim.scenario_from_dict(cw1.cw1_scenario(20, days=15))
+    assert all(f.vectorised for f in cw1.mfcsim.Simulation(scenario).firms)
+    assert_same_on_both_paths(scenario)

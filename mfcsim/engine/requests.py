@@ -31,7 +31,7 @@ def day_requests(
         pending: Units on the way to each firm, per material.
     """
     joined = join_day <= day
-    want = kernel.target_cells(kernel.planned_for(day, joined))
+    want = kernel.target_cells(kernel.planned_for(day, joined), day)
     need = want - kernel.available_cells(want, pending)
     rows = np.flatnonzero((joined & kernel.is_kernel)[kernel.cell_firm] & (need > 1e-9))
     f_idx, m_idx = kernel.cell_firm[rows], kernel.cell_material[rows]  # row-major

@@ -46,17 +46,17 @@ from mfcsim.engine.contracts import (
 )
 from mfcsim.engine.disruptions import Disruptions
 from mfcsim.engine.kernel.core import Kernel
+from mfcsim.engine.lots import Lots
 from mfcsim.engine.market import Market
 from mfcsim.engine.memory import check_memory
 from mfcsim.engine.per_firm import PerFirmPath
 from mfcsim.engine.requests import day_requests
 from mfcsim.engine.state import ServiceRow, State
 from mfcsim.engine.transport import Transport
-from mfcsim.errors import FirmHookError
 from mfcsim.firms.base import Firm
 from mfcsim.firms.registry import resolve_firm_type
 from mfcsim.ledger import BETWEEN_TICKS, Kind, Ledger
-from mfcsim.network import Route, TransportNetwork
+from mfcsim.network import TransportNetwork
 from mfcsim.scenario.root import Scenario
 from mfcsim.scenario.series import series_factors
 from mfcsim.world import World
@@ -162,8 +162,8 @@ class Simulation:
         self.service_blocks: list[np.ndarray] = state.service_blocks
         self.snapshots: list[np.ndarray] = state.snapshots
         self.wall_time_s: float = 0.0
-        #: Road routes of the lots firms ship themselves: (source, target, material, mode).
-        self._lot_routes: dict[tuple[int, str, int, str | None], tuple[Route, int]] = {}
+        #: The lots firms ship themselves (``Firm.ship``, ``FirmGroup.ship``).
+        self.lots = Lots(world, self.network, self.transport, self.firms)
         self.agent = RegionalAgent(
             scenario.agent, world, state, self.firms, self.network, self.market, self.transport
         )
@@ -214,32 +214,15 @@ class Simulation:
         self, t_day: float, source: int, target: str, material: int, quantity: float,
         mode: str | None, origin: str,
     ) -> None:  # fmt: skip
-        """Ship a lot a firm sends itself (``Firm.ship``), along its cached road route.
+        """Ship a lot a firm sends itself (``Firm.ship``; :meth:`Lots.ship_one`)."""
+        self.lots.ship_one(t_day, source, target, material, quantity, mode, origin)
 
-        Raises:
-            FirmHookError: If ``target`` is no firm, ``mode`` no road mode, or the firm
-                does not hold ``quantity``.
-        """
-        firm = self.firms[source]
-        known = self._lot_routes.get((source, target, material, mode))
-        if known is None and (
-            target not in self.scenario.firms
-            or (mode is not None and mode not in self.network.spec.modes)
-        ):
-            modes = ", ".join(self.network.spec.modes)
-            problem = f"to {target!r} by {mode!r} (accepted: a firm id, and {modes} or None)"
-            raise FirmHookError(firm.id, "ship", problem, firm_type=firm.type_name)
-        if not 0.0 <= quantity <= float(self.stock[source, material]) or math.isnan(quantity):
-            held = float(self.stock[source, material])
-            problem = f"{quantity!r} of {self.materials[material]!r} (accepted: 0 to {held!r})"
-            raise FirmHookError(firm.id, "ship", problem, firm_type=firm.type_name)
-        if known is None:  # the road, even where a pipeline joins the two
-            route = self.network.route(firm.id, target, self.materials[material], mode or "")
-            known = (route, self.firms[list(self.scenario.firms).index(target)].index)
-            self._lot_routes[(source, target, material, mode)] = known
-        route, receiver = known
-        self.transport.ship(t_day, source, receiver, material, quantity, route,
-                            requested=material, origin=origin)  # fmt: skip
+    def ship_lots(
+        self, t_day: float, sources: np.ndarray, targets: tuple[str, ...], material: int,
+        quantities: np.ndarray, modes: tuple[str | None, ...], origins: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        """Ship the lots of a firm type's ``FirmGroup.ship`` (:meth:`Lots.ship_batch`)."""
+        self.lots.ship_batch(t_day, sources, targets, material, quantities, modes, origins)
 
     def rng_for(self, *key: str) -> np.random.Generator:
         """An independent random stream for ``key`` (e.g. ``("firm", "dairy_1")``).

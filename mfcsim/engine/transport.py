@@ -158,7 +158,7 @@ class Transport:
         co2e_t_per_tkm: np.ndarray,
         mode: np.ndarray,
         requested: np.ndarray,
-        origin: str,
+        origin: str | np.ndarray,
     ) -> None:
         """Dispatch many shipments at once, in the given order (as many :meth:`ship` calls).
 
@@ -175,7 +175,8 @@ class Transport:
             co2e_t_per_tkm: Route emission factors.
             mode: Codes of the modes (see :meth:`code`).
             requested: Material indices asked for (``m``, or what ``m`` stands in for).
-            origin: ``contract:<id>``, ``agent`` or another label.
+            origin: ``contract:<id>``, ``agent`` or another label, or the codes (see
+                :meth:`code`) of one label per shipment.
         """
         n = len(amount)
         if n == 0:
@@ -197,7 +198,8 @@ class Transport:
             ("dispatch", t_day), ("arrival", arrival), ("supplier", source),
             ("receiver", target), ("material", m), ("requested", requested),
             ("quantity", amount), ("distance_km", distance_km), ("mode", mode),
-            ("cost_eur", cost), ("co2e_t", co2e), ("origin", self._code(origin)),
+            ("cost_eur", cost), ("co2e_t", co2e),
+            ("origin", origin if isinstance(origin, np.ndarray) else self._code(origin)),
         ):  # fmt: skip
             rows[name] = value
         self._chunks.append(rows)

@@ -98,8 +98,8 @@ class Firm:
     return, and turns any failure of a hook into a :class:`~mfcsim.errors.FirmHookError`
     naming the firm, its type and the hook. The base ``produce(day)`` records each
     process's realised activity (``activity.parquet``, the use fill); a type that overrides
-    ``produce`` must record it too (``self.sim.activity_realised[day, self.process_offset +
-    i]``), or its use fill reads 0.
+    ``produce`` must record it too (``self.record_activity(day, process, activity)``; its
+    twin ``produce_many`` returns it), or its use fill reads 0.
 
     Attributes:
         sim: The simulation the firm belongs to, as a firm may read it (a
@@ -371,6 +371,32 @@ class Firm:
         )  # fmt: skip
 
     @classmethod
+    def target_many(
+        cls, day: int, group: FirmGroup, planned: np.ndarray
+    ) -> dict[str | int, np.ndarray]:
+        """Type-level hook: ``target_stock`` of every firm, one array per material.
+
+        The default is ``target_stock``'s: the planned activity's inputs plus daily demand.
+        """
+        return group.default_target(day, planned)
+
+    @classmethod
+    def produce_many(cls, day: int, group: FirmGroup) -> np.ndarray:
+        """Type-level hook: ``produce`` for every firm at once; returns the activity run.
+
+        The default calls each active firm's ``produce`` at today's plan (``group.planned``),
+        one firm at a time, and returns what they recorded.
+        """
+        activity = np.zeros(group.planned.shape)
+        for i, firm in enumerate(group.firms):
+            if group.active[i]:
+                firm.planned, firm.plan_day = [float(a) for a in group.planned[i]], day
+                firm.call_hook("produce", day)
+                first = firm.process_offset
+                activity[i] = firm.sim.activity_realised[day, first : first + len(firm.processes)]
+        return activity
+
+    @classmethod
     def after_produce_many(cls, day: int, group: FirmGroup, activity: np.ndarray) -> None:
         """Type-level hook: ``after_produce`` for every firm (the default calls it per firm)."""
         for firm, row, active in zip(group.firms, activity, group.active, strict=True):
@@ -545,6 +571,11 @@ class Firm:
                 self._release(t, m, q * activity)
 
     # ---- for a type's own produce(day) --------------------------------------------------
+    def record_activity(self, day: int, process: str | int, activity: float) -> None:
+        """Record the activity ``process`` (id or position) ran today (the use fill reads it)."""
+        r = process if isinstance(process, int) else [p.id for p in self.processes].index(process)
+        self.sim.activity_realised[day, self.process_offset + r] = activity
+
     def consume(self, day: int, material: str | int, quantity: float) -> None:
         """Take ``quantity`` units of ``material`` from stock and record it as consumed."""
         m = material if isinstance(material, int) else self.material(material)
@@ -563,7 +594,8 @@ class Firm:
         """Send ``quantity`` of ``material`` from stock to firm ``to`` by road, now.
 
         The lot travels like the agent's (``shipment`` rows, lead time from the distance
-        and the mode's speed, cost and CO2e per t·km) and arrives in ``to``'s stock.
+        and the mode's speed, cost and CO2e per t·km) and arrives in ``to``'s stock. A lot of
+        0 is not sent.
 
         Raises:
             FirmHookError: If ``to`` is no firm, ``mode`` no road mode, or the stock is short.

@@ -60,6 +60,7 @@ HOOKS: dict[str, Hook] = {
     "target_stock": Hook(
         ("day",), "for today's imports and tomorrow's orders",
         "{material id or index: units wanted on hand}", keeps_state=False, per_firm_path=True,
+        twin="target_many",
     ),
     "yield_factor": Hook(
         ("day", "process"), "per process with a yield_balance, as the produce phase starts",
@@ -81,8 +82,9 @@ HOOKS: dict[str, Hook] = {
         "demand_shock)", "nothing", keeps_state=True, per_firm_path=False,
     ),
     "produce": Hook(
-        ("day",), "in the produce phase; runs the processes, writes ledger and activity",
-        "nothing", keeps_state=True, per_firm_path=True,
+        ("day",), "in the produce phase; runs the processes, writes ledger and activity "
+        "(self.consume, self.make, self.ship, self.record_activity)",
+        "nothing", keeps_state=True, per_firm_path=True, twin="produce_many",
     ),
     "plan": Hook(
         ("day",), "in the plan phase; fixes self.planned from plan_for(day)", "nothing",
@@ -103,10 +105,23 @@ TYPE_HOOKS: dict[str, Hook] = {
         "array (firms × processes) of activity units >= 0, as planned_activity would give",
         keeps_state=False, per_firm_path=False,
     ),
+    "target_many": Hook(
+        ("day", "group", "planned"), "for today's imports and tomorrow's orders (planned: "
+        "that day's plan, firms × processes)",
+        "{material id or index: array (firms) of units wanted on hand}, materials among the "
+        "firms' inputs and demand (those left out: nothing wanted)", keeps_state=False,
+        per_firm_path=False,
+    ),
     "yield_many": Hook(
         ("day", "group"), "as the produce phase starts",
         "array (firms × processes) of yield factors, as yield_factor would give",
         keeps_state=False, per_firm_path=False,
+    ),
+    "produce_many": Hook(
+        ("day", "group"), "in the produce phase, after the kernel's own processes; acts for "
+        "group.active firms only (group.planned: today's plan)",
+        "array (firms × processes) of the activity each process ran; moves goods with "
+        "group.consume, group.make and group.ship", keeps_state=True, per_firm_path=False,
     ),
     "after_produce_many": Hook(
         ("day", "group", "activity"), "after the produce phase (activity: firms × processes)",

@@ -117,6 +117,13 @@ class FirmHost(Protocol):
         """
         ...
 
+    def ship_lots(
+        self, t_day: float, sources: np.ndarray, targets: tuple[str, ...], material: int,
+        quantities: np.ndarray, modes: tuple[str | None, ...], origins: tuple[str, ...],
+    ) -> None:  # fmt: skip
+        """Ship one lot per supplier (indices), in order; see ``FirmGroup.ship``."""
+        ...
+
     def rng_for(self, *key: str) -> np.random.Generator:
         """An independent random stream for ``key`` (e.g. ``("firm", "dairy_1")``)."""
         ...

@@ -25,7 +25,14 @@ import numpy as np
 from mfcsim.engine.kernel.plans import Entries, flat_cells, rank_plan
 from mfcsim.engine.kernel.produce import produce_rank
 from mfcsim.engine.kernel.surplus import surplus, surplus_on_cells
-from mfcsim.engine.kernel.typed import after_produce, plan_into, typed_groups, yield_factors
+from mfcsim.engine.kernel.typed import (
+    after_produce,
+    plan_into,
+    produce_own,
+    target_into,
+    typed_groups,
+    yield_factors,
+)
 from mfcsim.engine.per_firm import substituted_part, vectorisable
 from mfcsim.firms.base import Firm
 from mfcsim.ledger import Kind
@@ -135,6 +142,12 @@ class Kernel:
         self.yield_today: np.ndarray | None = None
         #: Whether any type sets yield factors (asked for each day before production).
         self.yields = any(g.yields for g in self.typed)
+        #: Per process: run by its type's own ``produce_many``, not by the ranks.
+        self.own_produce = np.zeros(len(procs), dtype=bool)
+        for g in self.typed:
+            if g.produces:
+                self.own_produce[g.procs.ravel()] = True
+        self.any_own_produce = bool(self.own_produce.any())
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
@@ -223,7 +236,7 @@ class Kernel:
         market = self.market
         cell_firm, cell_mat = self.cell_firm, self.cell_material
         part = (self.is_kernel & active)[cell_firm]
-        want = self.target_cells(self.planned)
+        want = self.target_cells(self.planned, day)
         have = self.available_cells(want)
         short = want - have
         price = np.asarray(market.import_price, dtype=float)
@@ -294,6 +307,8 @@ class Kernel:
             cells = np.flatnonzero((self.cell_material == m) & accepts)
             for alt, factor in alts:
                 self.cell_substitutes.append((cells, self.cell_firm[cells], alt, factor))
+        for g in self.typed:
+            g.cells = cell_of[g.group.index]
         #: Per group member: its wanted cells (where a firm's own want comes first).
         self.member_cells = {
             alt: np.flatnonzero(self.cell_material == alt)
@@ -306,10 +321,11 @@ class Kernel:
         firm, material = np.nonzero(mask)
         return firm, material, firm * self.n_mat + material
 
-    def target_cells(self, planned: np.ndarray) -> np.ndarray:
-        """Stock wanted at each wanted cell: planned inputs rank by rank, then daily demand.
+    def target_cells(self, planned: np.ndarray, day: int) -> np.ndarray:
+        """Stock wanted at each wanted cell on ``day``: planned inputs, then daily demand.
 
-        As ``Firm.target_stock`` gives it for each firm, term by term.
+        As ``Firm.target_stock`` gives it for each firm, term by term (inputs rank by rank);
+        a type's ``target_many`` replaces it for the type's firms.
         """
         want = np.zeros(len(self.cell_firm))
         for plan, cells in zip(self._by_rank, self.rank_cells, strict=True):
@@ -317,6 +333,7 @@ class Kernel:
         d = self.demand
         if len(d.q):
             want[self.demand_cells] += d.q * self._firm_scale("demand_shock")[d.firm]
+        target_into(want, self.typed, planned, day)
         return want
 
     def available_cells(self, want: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
@@ -367,6 +384,7 @@ class Kernel:
             self.yield_today = yield_factors(self.typed, has_yield, self.yield_bound, day)
         for plan in self._by_rank:
             produce_rank(self, float(day), plan)
+        produce_own(self.typed, self.state, self.planned, self.proc_column, day)
         after_produce(self.typed, self.state, self.proc_column, day)
 
     # ---- surplus ---------------------------------------------------------------------------

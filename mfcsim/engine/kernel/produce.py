@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 def produce_rank(kernel: Kernel, t: float, plan: Rank) -> None:
     """Run the processes of one rank (``plan``) at time ``t``, limited by the inputs on hand."""
     stock = kernel.state.stock
-    activity = np.where(plan.is_rank, kernel.planned, 0.0)
+    at_work = plan.is_rank & ~kernel.own_produce if kernel.any_own_produce else plan.is_rank
+    activity = np.where(at_work, kernel.planned, 0.0)
     if len(plan.lim_proc):
         np.minimum.at(activity, plan.lim_proc, _pool_stock(kernel, plan) / plan.lim_per)
     activity[activity <= 0.0] = 0.0

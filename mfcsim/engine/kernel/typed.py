@@ -1,10 +1,11 @@
 """Type-level hooks and yield factors on the vectorised path.
 
 A firm type stays in the kernels when it implements its hooks for all its firms at once
-(``plan_many``, ``yield_many``, ``after_produce_many``; see
-:data:`mfcsim.firms.hooks.TYPE_HOOKS`), and when it overrides only hooks that keep it there
-(``yield_factor``, ``after_produce``, ``on_delivery``, ``on_disruption``): their per-firm
-versions are gathered into arrays here, type by type.
+(``plan_many``, ``target_many``, ``yield_many``, ``produce_many``, ``after_produce_many``;
+see :data:`mfcsim.firms.hooks.TYPE_HOOKS`), and when it overrides only hooks that keep it
+there (``yield_factor``, ``after_produce``, ``on_delivery``, ``on_disruption``): their
+per-firm versions are gathered into arrays here, type by type. A type with ``produce_many``
+runs its processes itself: the kernel's ranks leave them at rest.
 """
 
 from __future__ import annotations
@@ -31,16 +32,20 @@ class TypedGroup:
         cls: The firm type.
         group: What its type-level hooks receive.
         procs: The kernel's process index of each firm and process (firms × processes).
-        plans, yields, after: Whether the kernel calls ``plan_many``, ``yield_many`` and
-            ``after_produce_many`` for it.
+        plans, targets, yields, produces, after: Whether the kernel calls ``plan_many``,
+            ``target_many``, ``yield_many``, ``produce_many`` and ``after_produce_many``.
+        cells: Per firm and material, the kernel's wanted cell (-1: none); set with the cells.
     """
 
     cls: type[Firm]
     group: FirmGroup
     procs: np.ndarray
     plans: bool
+    targets: bool
     yields: bool
+    produces: bool
     after: bool
+    cells: np.ndarray | None = None
 
 
 def typed_groups(firms: list[Firm], proc_of: dict[tuple[int, int], int]) -> list[TypedGroup]:
@@ -52,16 +57,17 @@ def typed_groups(firms: list[Firm], proc_of: dict[tuple[int, int], int]) -> list
     for cls, members in by_type.items():
         hooks = set(cls.overridden_hooks())
         has_yields = any(p.yield_balance is not None for f in members for p in f.processes)
-        plans = "plan_many" in hooks
+        plans, targets = "plan_many" in hooks, "target_many" in hooks
         yields = has_yields and bool(hooks & {"yield_factor", "yield_many"})
+        produces = "produce_many" in hooks
         after = bool(hooks & {"after_produce", "after_produce_many"})
-        if plans or yields or after:
+        if plans or targets or yields or produces or after:
             group = FirmGroup(members)
             procs = np.array(
                 [[proc_of[f.index, r] for r in range(len(f.processes))] for f in members],
                 dtype=np.int64,
             ).reshape(len(members), len(group.process_ids))
-            out.append(TypedGroup(cls, group, procs, plans, yields, after))
+            out.append(TypedGroup(cls, group, procs, plans, targets, yields, produces, after))
     return out
 
 
@@ -90,6 +96,80 @@ def plan_into(base: np.ndarray, groups: list[TypedGroup], day: int) -> None:
     for g in groups:
         if g.plans:
             base[g.procs] = _checked(g.cls.plan_many(day, g.group), g, "plan_many", day)
+
+
+def target_into(want: np.ndarray, groups: list[TypedGroup], planned: np.ndarray,
+                day: int) -> None:  # fmt: skip
+    """Put each type's ``target_many`` into the wanted cells of its firms.
+
+    The materials a type leaves out are not wanted (as with ``target_stock``).
+
+    Raises:
+        FirmHookError: If the answer is no mapping of wanted materials to arrays per firm.
+    """
+    for g in groups:
+        if not g.targets:
+            continue
+        assert g.cells is not None
+        answer = g.cls.target_many(day, g.group, planned[g.procs])
+        rows = _target_rows(answer, g, day)
+        want[g.cells[g.cells >= 0]] = 0.0
+        for m, values in rows.items():
+            want[g.cells[:, m]] = values
+
+
+def _target_rows(answer: object, g: TypedGroup, day: int) -> dict[int, np.ndarray]:
+    """``target_many``'s answer, checked: wanted material (index) -> units per firm."""
+    assert g.cells is not None
+    n = len(g.group)
+    wanted = np.flatnonzero((g.cells >= 0).all(axis=0)).tolist()
+    names = g.group.firms[0].sim.materials
+    accepted = (f"(accepted: {{material id or index: {n} finite numbers >= 0}} for "
+                f"{', '.join(names[m] for m in wanted)})")  # fmt: skip
+
+    def bad(problem: str) -> FirmHookError:
+        return FirmHookError("", "target_many", f"{problem} on day {day} {accepted}",
+                             firm_type=g.cls.type_name)  # fmt: skip
+
+    if not isinstance(answer, dict):
+        raise bad(f"returned {short(answer)}")
+    rows: dict[int, np.ndarray] = {}
+    for key, values in answer.items():
+        m = key if isinstance(key, int) else g.group.firms[0].sim.material_index.get(key, -1)
+        if m not in wanted:
+            raise bad(f"wants {short(key)}, which is no input or demand of every firm")
+        try:
+            array = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            array = np.empty(0)
+        if array.shape != (n,) or not np.all(np.isfinite(array)) or np.any(array < 0.0):
+            raise bad(f"returned {short(values)} for {names[m]!r}")
+        rows[int(m)] = array
+    return rows
+
+
+def produce_own(groups: list[TypedGroup], state: State, planned: np.ndarray,
+                proc_column: np.ndarray, day: int) -> None:  # fmt: skip
+    """Each type's ``produce_many``; the activity it returns goes into the activity record.
+
+    Raises:
+        FirmHookError: If the activity is no array of firms × processes of numbers >= 0, or
+            a firm that does not take part today ran something.
+    """
+    for g in groups:
+        if not g.produces:
+            continue
+        g.group.active = state.active[g.group.index]
+        g.group.planned = planned[g.procs]
+        activity = _checked(g.cls.produce_many(day, g.group), g, "produce_many", day)
+        idle = ~g.group.active
+        if np.any(activity[idle] > 0.0):
+            firm = g.group.firms[int(np.flatnonzero(idle & (activity > 0.0).any(axis=1))[0])]
+            raise FirmHookError(firm.id, "produce_many", f"ran activity on day {day} before "
+                                "the firm joined (accepted: 0 where group.active is False)",
+                                firm_type=g.cls.type_name)  # fmt: skip
+        state.activity_realised[day, proc_column[g.procs]] = activity
+        state.hook_version += 1
 
 
 def yield_factors(
