@@ -109,7 +109,8 @@ def test_the_type_level_twins_keep_it_vectorised_and_match_the_per_firm_path() -
     activity = results.extra["activity"]
     assert activity["realised"].max() == pytest.approx(CAPACITY_T)
     sent = flow_rows(results, kind="shipment", material="residue", target="in_transit")
-    assert (sent["quantity"] % 1.0 == 0.0).all() and (sent["quantity"] > 0).all()
+    assert (sent["quantity"] % 1.0 == 0.0).all()
+    assert (sent["quantity"] > 0).all()
     assert set(sent["source"].astype(str)) == {"p0", "p1", "p2"}
 
 
