@@ -129,7 +129,7 @@ PASS_THROUGH = {"feed_mill", "food_processor", "brewery", "anaerobic_digester", 
 FARM_N_KG_PER_HA = (50.0, 300.0)
 #: Dairy farms on Dutch sandy soils cut their N surplus from over 300 to about 120 kg N/ha a
 #: year (Sonneveld, Roelsma and Brus, "Nitrogen management and nitrate leaching on some Dutch
-#: dairy farms", WUR; not in ../shared/data).
+#: dairy farms", WUR; not in data/published).
 DAIRY_N_KG_PER_HA = (120.0, 300.0)
 
 

@@ -1,7 +1,7 @@
 """Built-in firm types: closed recipes, cited coefficients, parameter errors, small runs.
 
-Coefficients checked by hand cite ../shared/data/conversion_coefficients.csv (CC, row source
-id) or ../shared/data/agrifood_symbiosis_flows.csv (AF, row id).
+Coefficients checked by hand cite data/published/conversion_coefficients.csv (CC, row source
+id) or data/published/agrifood_symbiosis_flows.csv (AF, row id).
 """
 
 from __future__ import annotations

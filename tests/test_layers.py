@@ -1,6 +1,6 @@
 """Imports point downstream: a module imports only from its own layer or the layers below.
 
-The layers follow the data flow of ../shared/DESIGN.md (scenario → engine → results →
+The layers follow the data flow of the design (README, Layout: scenario → engine → results →
 substances → indicators → viz, sweeps and the command line). ``KNOWN_UPWARD`` lists the
 upward imports the tree still has: none since the restructuring issue; the list may only
 shrink: a new upward import fails, and so does an entry of the list that is gone (remove

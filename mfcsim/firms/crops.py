@@ -3,10 +3,10 @@
 Every recipe closes its mass balance by construction: what a crop takes from the environment
 or gives back to it (uptake, transpiration, vented CO2, oxygen) is declared in
 ``from_environment`` / ``to_environment`` with material ids that are parameters. Each
-coefficient is either cited (file + row of ``../shared/data``) or marked as an assumption in
+coefficient is either cited (file + row of ``data/published``) or marked as an assumption in
 the parameter's description.
 
-Sourced coefficients (``../shared/data/agrifood_symbiosis_flows.csv``):
+Sourced coefficients (``data/published/agrifood_symbiosis_flows.csv``):
 
 - greenhouse heat: WarmCO2 W01 (1,800 TJ/yr residual heat demand at full build-out) over
   W07 (~150 ha net glass): 1,800 TJ / 150 ha = 12 TJ/ha/yr = 3,333 MWh/ha/yr (derived).

@@ -1,6 +1,6 @@
 """Energy from residues: anaerobic digester and combined heat and power (CHP).
 
-Coefficients (cite: ../shared/data/conversion_coefficients.csv):
+Coefficients (cite: data/published/conversion_coefficients.csv):
 - biogas yields per substrate: rows ``biogas_yield`` (FNR 2012 via energypedia, source C1):
   cattle slurry 25, pig slurry 28, poultry manure 140, maize silage 200, vegetable residues
   100 m3 biogas per t fresh matter; food & drink waste 30-145 m3/t (C3), of which we take

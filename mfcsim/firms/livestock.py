@@ -3,7 +3,7 @@
 Every recipe closes its mass balance by construction: feed and drinking water go in;
 products, manure and methane come out, and the rest is breathed out (``respiration``: CO2 and
 water vapour, net of oxygen), declared in ``to_environment`` with material ids that are
-parameters. Each coefficient is either cited (file + row of ``../shared/data``) or marked as
+parameters. Each coefficient is either cited (file + row of ``data/published``) or marked as
 an assumption in the parameter's description.
 
 A dairy farm may fertilise its grassland: see :mod:`mfcsim.firms.farming` for its optional

@@ -1,6 +1,6 @@
 """Food and feed processing and distribution: food processor, brewery, feed mill, retailer.
 
-Sourced coefficients (``../shared/data/conversion_coefficients.csv``, category ``brewery``):
+Sourced coefficients (``data/published/conversion_coefficients.csv``, category ``brewery``):
 
 - C10 (Mussatto et al. 2006): brewer's spent grain (BSG) is 85 % of a brewery's by-products.
 - C11 (PMC7502439): 100-130 kg fresh BSG per 100 kg malt; we take the midpoint, 1.15.

@@ -1,6 +1,6 @@
 """Residue treatment: the composter.
 
-Sourced coefficient (``../shared/data/conversion_coefficients.csv``, category ``composting``):
+Sourced coefficient (``data/published/conversion_coefficients.csv``, category ``composting``):
 C15 (Girón-Rojas et al. 2020, 17 Catalan plants 2010-2017): mean process mass losses of 68 %
 of the input (CO2 and water vapour to the air). The source gives refuse (25 %) separately and
 its base is not stated, so refuse is a parameter that defaults to 0.

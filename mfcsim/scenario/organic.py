@@ -1,10 +1,11 @@
 """An organic-farming cluster near a city, clustered or fragmented: a readable scenario YAML.
 
-The case (../shared/seeds/004, Harenkarspel / West-Friesland) asks about the right scale at
-the start of a cluster and about fragmentation: organic farms scattered over the land among
-conventional ones (*versnippering*). :func:`organic_cluster_yaml` writes a runnable scenario
-of ``farms`` organic arable, vegetable and dairy farms around a centre, with a processor at
-the centre and the city nearby as buyers; the farms exchange manure, feed grain and straw
+The case (background document 004 in docs/background.md: Harenkarspel / West-Friesland)
+asks about the right scale at the start of a cluster and about fragmentation: organic farms
+scattered over the land among conventional ones (*versnippering*).
+:func:`organic_cluster_yaml` writes a runnable scenario of ``farms`` organic arable,
+vegetable and dairy farms around a centre, with a processor at the centre and the city
+nearby as buyers; the farms exchange manure, feed grain and straw
 through the regional agent (greedy: nearest supplier first).
 
 Layouts, for a region of radius ``spread_km`` around the centre:
@@ -13,7 +14,7 @@ Layouts, for a region of radius ``spread_km`` around the centre:
   (a disc of radius ``spread_km / 2``), as after land swaps bring them together;
 - ``fragmented``: the same farms scattered uniformly over the whole region.
 
-Every coefficient is cited (a row of ../shared/data) or marked as an assumption in the file
+Every coefficient is cited (a row of data/published) or marked as an assumption in the file
 itself. Same arguments, same bytes.
 
     mfcsim generate organic-cluster --farms 40 --layout fragmented --spread-km 15 --seed 1
@@ -205,7 +206,8 @@ def _check(farms: int, layout: str, spread_km: float, days: int) -> None:
 def _header(farms: int, layout: str, spread_km: float, seed: int, days: int) -> list[str]:
     return [
         f"# Organic farming cluster, {layout}: {farms} farms within {spread_km:g} km of a centre",
-        f"# {CITY_KM:g} km from a city of {POPULATION:,} (../shared/seeds/004, Harenkarspel).",
+        f"# {CITY_KM:g} km from a city of {POPULATION:,} (background document 004, "
+        "Harenkarspel).",
         f"# Written by: mfcsim generate organic-cluster --farms {farms} --layout {layout} "
         f"--spread-km {spread_km:g} --seed {seed} --days {days}",
         "# Farms: arable (feed grain, straw), vegetable and dairy (milk, manure), 4:3:3. Manure",
@@ -213,7 +215,7 @@ def _header(farms: int, layout: str, spread_km: float, seed: int, days: int) -> 
         "# to the processor at the centre, vegetables and dairy products to the city. The agent",
         "# (greedy) sends each surplus to the nearest need; imports are the last resort.",
         "# Coordinates are km from the centre (x east, y north); the city lies east.",
-        "# Every coefficient cites a row of ../shared/data or is marked assumption.",
+        "# Every coefficient cites a row of data/published or is marked assumption.",
         f"name: organic-cluster-{farms}-{layout}",
         "description: >-",
         f"  Organic farming cluster ({layout}), {farms} farms within {spread_km:g} km of the",
@@ -222,13 +224,13 @@ def _header(farms: int, layout: str, spread_km: float, seed: int, days: int) -> 
         f"seed: {seed}",
         "start_date: 2026-01-01",
         "sources:",
-        '  G01: "../shared/data/agrifood_symbiosis_flows.csv, GroeneWoudGas G01: 40,000 t/yr '
+        '  G01: "data/published/agrifood_symbiosis_flows.csv, GroeneWoudGas G01: 40,000 t/yr '
         'fresh cattle manure from 17 dairy farms"',
-        '  C1: "../shared/data/conversion_coefficients.csv, biogas_yield cattle slurry (C1): '
+        '  C1: "data/published/conversion_coefficients.csv, biogas_yield cattle slurry (C1): '
         'TS 10 %"',
-        '  seed004: "../shared/seeds/004_09b97563429e46dc.txt: clustering organic farming, '
+        '  seed004: "background document 004 (docs/background.md): clustering organic farming, '
         'fragmentation (versnippering), right scale at the start"',
-        '  assumption: "not in ../shared/data: a plausible value for Dutch organic farms; the '
+        '  assumption: "not in data/published: a plausible value for Dutch organic farms; the '
         'comment says why"',
         "agent: {policy: greedy}",
         "",

@@ -20,7 +20,7 @@ Each hook exists twice, per firm (``setup``, ``planned_activity``, ``yield_facto
 path. Both versions share the arithmetic (``mix_quality``, ``ramp``), so the ledger is the
 same bit for bit on both paths; ``mfcsim.testing.assert_same_on_both_paths`` holds them to it.
 
-Coefficients: ``../shared/data/`` has no figures on insect rearing, so every default below
+Coefficients: ``data/published/`` has no figures on insect rearing, so every default below
 is an assumption (marked where it is set), of the order reported for black soldier fly
 larvae on food residues.
 """
