@@ -206,8 +206,7 @@ def _check(farms: int, layout: str, spread_km: float, days: int) -> None:
 def _header(farms: int, layout: str, spread_km: float, seed: int, days: int) -> list[str]:
     return [
         f"# Organic farming cluster, {layout}: {farms} farms within {spread_km:g} km of a centre",
-        f"# {CITY_KM:g} km from a city of {POPULATION:,} (background document 004, "
-        "Harenkarspel).",
+        f"# {CITY_KM:g} km from a city of {POPULATION:,} (background document 004, Harenkarspel).",
         f"# Written by: mfcsim generate organic-cluster --farms {farms} --layout {layout} "
         f"--spread-km {spread_km:g} --seed {seed} --days {days}",
         "# Farms: arable (feed grain, straw), vegetable and dairy (milk, manure), 4:3:3. Manure",
