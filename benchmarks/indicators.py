@@ -41,7 +41,7 @@ from engine import machine  # noqa: E402
 CASES: dict[str, Callable[[], Any]] = {
     "default": lambda: "scenarios/default.yaml",
     "tiny": lambda: "scenarios/tiny.yaml",
-    "warmco2": lambda: "scenarios/validation/warmco2.yaml",
+    "warmco2": lambda: "scenarios/warmco2.yaml",
     "synthetic-300": lambda: _synthetic(300),
 }
 #: Targets of the indicator brief: compute_indicators, CPU seconds.

@@ -27,7 +27,7 @@ from mfcsim.scenario.load import load_scenario
 from mfcsim.testing import assert_mass_balanced, flow_rows
 
 REPO = Path(__file__).resolve().parents[1]
-SCENARIO = REPO / "scenarios" / "validation" / "warmco2.yaml"
+SCENARIO = REPO / "scenarios" / "warmco2.yaml"
 DATA = REPO / "data" / "published"
 
 #: The measured year: the scenario's evaluation period (the first year starts empty).
