@@ -23,7 +23,7 @@ KALUNDBORG_FLOWS = REPO / "data" / "published" / "kalundborg_flows.csv"
 SPREAD = 0.25  # where the data give one figure, the range is +- 25 % of it
 SHORT_DAYS = 20
 #: Scenarios whose own evaluation periods need their whole horizon.
-WHOLE = {"warmco2"}
+WHOLE = {"warmco2", "phases", "phases_levers"}
 
 #: The mid-1990s links of ``kalundborg.yaml`` with a published quantity: row id -> (supplier,
 #: receiver, material shipped), the annual total of which is compared with the row.
@@ -102,3 +102,34 @@ def test_kalundborg_gypsum_replaces_two_thirds_of_the_mined_gypsum(kalundborg_ye
     by_material = used.groupby(used["material"].astype(str))["quantity"].sum()
     share = by_material["fgd_gypsum"] / (by_material["fgd_gypsum"] + by_material["natural_gypsum"])
     assert 0.6 <= share <= 0.7
+
+
+def test_the_agent_starts_on_its_start_day() -> None:
+    """Before ``agent.start_day`` the agent ships nothing; from it, it clears as usual."""
+    results = run_scenario(REPO / "scenarios" / "default.yaml", days=12,
+                           overrides=("agent.start_day=5",))  # fmt: skip
+    shipped = results.extra["shipments"]
+    by_agent = shipped[shipped["origin"].astype(str) == "agent"]
+    assert len(by_agent) > 0
+    assert by_agent["dispatch_t_day"].min() == 5.0
+
+
+def test_an_agent_start_day_beyond_the_horizon_is_refused() -> None:
+    from mfcsim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"agent\.start_day: 30 is not within the horizon "
+                       r"of 12 d \(accepted: 0 to 11\)"):  # fmt: skip
+        run_scenario(REPO / "scenarios" / "tiny.yaml", days=12,
+                     overrides=("agent.policy=greedy", "agent.start_day=30"))  # fmt: skip
+
+
+def test_the_phases_scenario_joins_its_firms_in_waves() -> None:
+    results = run_scenario(REPO / "scenarios" / "phases.yaml")
+    flows = results.flows
+    made = flows[flows["kind"].astype(str) == "production"]
+    first_day = made.groupby(made["source"].astype(str))["t_day"].min()
+    assert first_day["gh_tomato_son"] == 0.0  # the pilot's
+    assert first_day["digester"] >= 182.0  # midyear
+    assert first_day["gh_pepper_deurne"] >= 240.0  # wave 2
+    shipped = results.extra["shipments"]
+    assert shipped.loc[shipped["origin"].astype(str) == "agent", "dispatch_t_day"].min() == 60.0

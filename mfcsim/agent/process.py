@@ -74,8 +74,9 @@ class RegionalAgent:
         self.routes = RouteTable(world, network, market, transport)
 
     def clears_on(self, day: int) -> bool:
-        """True if the agent clears on ``day`` (a policy, and a tomorrow within the run)."""
-        return self.spec.policy != "none" and day + 1 < self.world.horizon_day
+        """True if the agent clears on ``day``: a policy, from its start day, a tomorrow to come."""
+        spec = self.spec
+        return spec.policy != "none" and spec.start_day <= day and day + 1 < self.world.horizon_day
 
     def clear(self, day: int, requests: RequestColumns) -> None:
         """Build today's problem from ``requests`` (tomorrow's), solve it, ship the matches."""

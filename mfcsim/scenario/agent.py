@@ -47,6 +47,9 @@ class AgentSpec(Spec):
         description="clearing policy: a registered name (`mfcsim list policies`)",
         json_schema_extra=_policy_schema,
     )
+    start_day: int = Field(
+        0, ge=0, description="first day the agent clears (before it: contracts only, as `none`)"
+    )
     k_nearest: int = Field(10, ge=1, description="candidate suppliers per request and material")
     carbon_price: EurPerCo2e = Field(0.0, description="EUR per t CO2e in the objective")
     import_penalty: Annotated[NonNegativeFloat, QUANTITY_JSON] = Field(

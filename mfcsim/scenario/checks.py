@@ -294,6 +294,20 @@ def check_disruptions(scn: Any) -> None:
                     )
 
 
+def check_agent(scn: Any) -> None:
+    """The agent starts within the horizon.
+
+    Raises:
+        FieldProblem: Naming ``agent.start_day`` and the days accepted.
+    """
+    if scn.agent.start_day >= scn.horizon_day:
+        raise FieldProblem(
+            ("agent", "start_day"),
+            f"{scn.agent.start_day} is not within the horizon of {scn.horizon_day} d "
+            f"(accepted: 0 to {scn.horizon_day - 1})",
+        )
+
+
 def check_evaluation(scn: Any) -> None:
     """Every period is named other than ``all`` and lies within the horizon, start < end.
 

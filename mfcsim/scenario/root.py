@@ -21,6 +21,7 @@ from mfcsim.ghg import GwpSet
 from mfcsim.scenario.agent import AgentSpec, Group
 from mfcsim.scenario.boundary import BoundarySpec
 from mfcsim.scenario.checks import (
+    check_agent,
     check_boundary,
     check_contracts,
     check_disruptions,
@@ -100,6 +101,7 @@ class Scenario(Spec):
         check_boundary(self)
         check_substitution(self)
         check_disruptions(self)
+        check_agent(self)
         check_evaluation(self)
         check_transfer(self)
         check_ghg(self)
