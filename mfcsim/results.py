@@ -261,6 +261,19 @@ class Results:
         (folder / "kpis.json").write_text(json_text(self.kpis))
         (folder / "manifest.json").write_text(json_text(self.manifest))
         (folder / "scenario.resolved.yaml").write_text(self.scenario_yaml)
+        self.provenance.to_parquet(folder / "provenance.parquet", index=False)
+
+    @property
+    def provenance(self) -> pd.DataFrame:
+        """Where each number of the scenario comes from (``provenance.parquet``).
+
+        One row per number written in the scenario's files: ``path, value, at, status,
+        sources, note`` (:mod:`mfcsim.scenario.provenance`); ``status == "assumption"``
+        lists the run's assumptions, whose paths ``--set`` and sweeps can vary.
+        """
+        from mfcsim.scenario.provenance import provenance_frame
+
+        return provenance_frame(self.scenario.provenance)
 
     @classmethod
     def read(cls, folder: str | Path) -> Results:

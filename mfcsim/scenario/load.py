@@ -21,6 +21,7 @@ from mfcsim.errors import ScenarioError, short
 from mfcsim.scenario.expand import expand_firm_types
 from mfcsim.scenario.fields import accepted_fields
 from mfcsim.scenario.overrides import apply_overrides
+from mfcsim.scenario.provenance import resolve_provenance
 from mfcsim.scenario.reader import LineMap, Path_, line_of, read_with_extends
 from mfcsim.scenario.root import Scenario
 from mfcsim.scenario.series import resolve_series
@@ -105,6 +106,7 @@ def scenario_from_dict(
     """
     lines = {} if lines is None else lines
     _check_magnitudes(data, (), lines, source)
+    data = resolve_provenance(dict(data), lines)
     expanded = resolve_series(expand_firm_types(dict(data), lines, source), lines, source)
     try:
         return Scenario.model_validate(expanded)

@@ -41,6 +41,7 @@ from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
+from mfcsim.scenario.provenance import Provenance
 from mfcsim.scenario.series import ResolvedSeries, check_series
 from mfcsim.scenario.spec import FieldProblem, Spec
 from mfcsim.scenario.transfer import check_transfer
@@ -72,6 +73,12 @@ class Scenario(Spec):
         description="firm type -> markup on resold goods, for its firms without their own",
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
+    provenance: dict[str, Provenance] = Field(
+        default_factory=dict,
+        description="per number written in the scenario's files (by dotted path): its value as "
+        "written, FILE:LINE, status (assumption, cited, noted, uncited), the source ids and the "
+        "comment; written by the loader from the files' comments, not by hand",
+    )
     series: dict[str, ResolvedSeries] = Field(
         default_factory=dict,
         description="daily values read at load from the CSV series of fields (by dotted path); "
