@@ -33,7 +33,10 @@ def dashboard(
     runs_dir: Annotated[Path, typer.Argument(help="A folder of run folders (e.g. runs).")],
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port to serve on.")] = 8050,
     host: Annotated[
-        str, typer.Option(metavar="ADDRESS", help="The address to bind (this machine only).")
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="The address to bind (the default: this machine only)."
+        ),
     ] = "127.0.0.1",
 ) -> None:
     """Serve the Dash explorer over the run folders under RUNS_DIR."""
