@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import typer
-
+from mfcsim.cli.metavars import MfcsimTyper
 from mfcsim.errors import UsageError
 
-app = typer.Typer(
+app = MfcsimTyper(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -20,6 +19,8 @@ app = typer.Typer(
 #: Help of ``--workers`` and ``--scheduler`` (every parallel run goes through Dask).
 WORKERS_HELP = "Dask worker processes on a LocalCluster on this machine (1: run here)."
 SCHEDULER_HELP = "Address of a running Dask scheduler (tcp://HOST:8786) instead of a LocalCluster."
+#: Metavar of ``--set``, ``--a-set`` and ``--b-set`` (a dotted scenario path and its value).
+OVERRIDE = "PATH=VALUE"
 
 
 def default_out(name: str, seed: int, root: Path = Path("runs")) -> Path:

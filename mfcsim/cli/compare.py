@@ -10,29 +10,36 @@ from typing import Annotated, Any
 
 import typer
 
-from mfcsim.cli.app import SCHEDULER_HELP, WORKERS_HELP, check_counts, default_out
+from mfcsim.cli.app import OVERRIDE, SCHEDULER_HELP, WORKERS_HELP, check_counts, default_out
 from mfcsim.cli.output import counting, fmt, print_rows
 from mfcsim.errors import UsageError
 
 
 def compare(
-    a: Annotated[Path, typer.Argument(help="Scenario A (the reference).")],
+    a: Annotated[Path, typer.Argument(metavar="A.yaml", help="Scenario A (the reference).")],
     b: Annotated[
-        Path | None, typer.Argument(help="Scenario B (default: A again, changed by --b-set).")
+        Path | None,
+        typer.Argument(metavar="B.yaml", help="Scenario B (default: A again, changed by --b-set)."),
     ] = None,
-    reps: Annotated[int, typer.Option(help="Replications of each variant.")] = 10,
+    reps: Annotated[int, typer.Option(metavar="N", help="Replications of each variant.")] = 10,
     set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a field in A and B.")
+        list[str] | None,
+        typer.Option("--set", metavar=OVERRIDE, help="Override a field in A and B."),
     ] = None,
-    a_set: Annotated[list[str] | None, typer.Option(help="Override a field in A only.")] = None,
-    b_set: Annotated[list[str] | None, typer.Option(help="Override a field in B only.")] = None,
+    a_set: Annotated[
+        list[str] | None, typer.Option(metavar=OVERRIDE, help="Override a field in A only.")
+    ] = None,
+    b_set: Annotated[
+        list[str] | None, typer.Option(metavar=OVERRIDE, help="Override a field in B only.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default A's).")] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder (default runs/compare/<A>-vs-<B>/...).")
+        Path | None,
+        typer.Option(metavar="FOLDER", help="Output folder (default runs/compare/A-vs-B/...)."),
     ] = None,
-    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
-    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
+    workers: Annotated[int, typer.Option(metavar="N", help=WORKERS_HELP)] = 1,
+    scheduler: Annotated[str | None, typer.Option(metavar="ADDRESS", help=SCHEDULER_HELP)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
         False
     ),

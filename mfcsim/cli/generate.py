@@ -9,24 +9,32 @@ from typing import Annotated
 
 import typer
 
+from mfcsim.cli.metavars import MfcsimTyper
 from mfcsim.errors import UsageError
 
-generate_app = typer.Typer(
+generate_app = MfcsimTyper(
     no_args_is_help=True, help="Write a generated scenario YAML (seeded: same seed, same file)."
 )
 
 
 @generate_app.command("organic-cluster")
 def organic_cluster(
-    farms: Annotated[int, typer.Option(help="Number of farms: arable, vegetable, dairy 4:3:3.")],
+    farms: Annotated[
+        int, typer.Option(metavar="N", help="Number of farms: arable, vegetable, dairy 4:3:3.")
+    ],
     layout: Annotated[
         str, typer.Option(help="clustered (one block) or fragmented (scattered).")
     ] = "clustered",
-    spread_km: Annotated[float, typer.Option(help="Radius of the region, km.")] = 10.0,
+    spread_km: Annotated[
+        float, typer.Option(metavar="KM", help="Radius of the region, km.")
+    ] = 10.0,
     seed: Annotated[int, typer.Option(help="Seeds positions and farm sizes.")] = 0,
     days: Annotated[int, typer.Option(help="Horizon of the scenario, days.")] = 365,
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Write here (default: standard output).")
+        Path | None,
+        typer.Option(
+            "-o", "--out", metavar="FILE.yaml", help="Write here (default: standard output)."
+        ),
     ] = None,
 ) -> None:
     """Organic arable, vegetable and dairy farms around a centre near a city (seed 004)."""

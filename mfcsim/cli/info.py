@@ -8,8 +8,12 @@ from typing import Annotated
 
 import typer
 
+from mfcsim.cli.metavars import MfcsimTyper
 
-def validate(scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+
+def validate(
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO.yaml", help="Scenario YAML file.")],
+) -> None:
     """Check a scenario without running it."""
     from mfcsim.scenario.load import load_scenario
 
@@ -30,7 +34,7 @@ def schema() -> None:
 
 
 #: ``mfcsim list firm-types | policies | indicators``: what the registries hold.
-list_app = typer.Typer(
+list_app = MfcsimTyper(
     no_args_is_help=True, help="List the registered firm types, policies or indicators."
 )
 
@@ -51,7 +55,7 @@ def firm_types() -> None:
 
 @list_app.command("policies")
 def policies() -> None:
-    """List the clearing policies (``agent: {policy: ...}``), plug-ins included."""
+    """List the clearing policies (a scenario's ``agent.policy``), plug-ins included."""
     from mfcsim.agent.policies import known_policies, summary
 
     for name in known_policies():

@@ -8,35 +8,42 @@ from typing import Annotated, Any
 
 import typer
 
-from mfcsim.cli.app import SCHEDULER_HELP, WORKERS_HELP, check_counts, default_out
+from mfcsim.cli.app import OVERRIDE, SCHEDULER_HELP, WORKERS_HELP, check_counts, default_out
 from mfcsim.cli.output import counting, fmt, print_rows, progress, warn
 from mfcsim.errors import MfcsimError, UsageError
 
 
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO.yaml", help="Scenario YAML file.")],
     out: Annotated[
-        Path | None, typer.Option(help="Run folder (default runs/<name>/<time>-seed<N>).")
+        Path | None,
+        typer.Option(metavar="RUN_FOLDER", help="Run folder (default runs/NAME/TIME-seedN)."),
     ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Replace the scenario's seed.")] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
     set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a field: dotted.path=value.")
+        list[str] | None,
+        typer.Option("--set", metavar=OVERRIDE, help="Override a field: dotted.path=value."),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the run folder's path.")] = False,
     strict: Annotated[bool, typer.Option(help="Fail if the mass balance does not hold.")] = True,
     reps: Annotated[
         int | None,
-        typer.Option(help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."),
+        typer.Option(
+            metavar="N", help="Run N replications (seeds seed, seed+1, ...) into rep-NNN folders."
+        ),
     ] = None,
-    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 1,
-    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
+    workers: Annotated[int, typer.Option(metavar="N", help=WORKERS_HELP)] = 1,
+    scheduler: Annotated[str | None, typer.Option(metavar="ADDRESS", help=SCHEDULER_HELP)] = None,
     report: Annotated[
         bool, typer.Option(help="Write report.html into the run folder (not with --reps).")
     ] = True,
     baseline: Annotated[
         Path | None,
-        typer.Option(help="A run folder to compare with, period by period (same periods)."),
+        typer.Option(
+            metavar="RUN_FOLDER",
+            help="A run folder to compare with, period by period (same periods).",
+        ),
     ] = None,
 ) -> None:
     """Run a scenario (or --reps replications of it) and write its run folder."""

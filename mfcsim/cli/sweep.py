@@ -10,49 +10,64 @@ from typing import Annotated, Any
 
 import typer
 
-from mfcsim.cli.app import SCHEDULER_HELP, check_counts
+from mfcsim.cli.app import OVERRIDE, SCHEDULER_HELP, check_counts
+from mfcsim.cli.metavars import MfcsimTyper
 from mfcsim.cli.output import fmt, print_rows, warn
 from mfcsim.errors import UsageError
 
-sweep_app = typer.Typer(
+sweep_app = MfcsimTyper(
     no_args_is_help=True, help="Sweeps: many runs over a design of parameter values, on Dask."
 )
 
 
 @sweep_app.command("run")
 def sweep_run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file, or a sweep file.")],
+    scenario: Annotated[
+        Path,
+        typer.Argument(metavar="SCENARIO.yaml", help="Scenario YAML file, or a sweep file."),
+    ],
     vary: Annotated[
         list[str] | None,
-        typer.Option("--vary", help="A factor: path=a,b,c or path=lo:hi:step (repeatable)."),
+        typer.Option(
+            "--vary",
+            metavar="PATH=VALUES",
+            help="A factor: path=a,b,c or path=lo:hi:step (repeatable).",
+        ),
     ] = None,
     reps: Annotated[
-        int | None, typer.Option(help="Replications of each variant (seeds seed+r; default 1).")
+        int | None,
+        typer.Option(metavar="N", help="Replications of each variant (seeds seed+r; default 1)."),
     ] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Replace the horizon (days).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Base seed (default the scenario's).")] = (
         None
     ),
     set_: Annotated[
-        list[str] | None, typer.Option("--set", help="Override a field in every run.")
+        list[str] | None,
+        typer.Option("--set", metavar=OVERRIDE, help="Override a field in every run."),
     ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
+            metavar="SWEEP_FOLDER",
             help="Sweep folder: new, empty, or this sweep's to resume (default "
-            "runs/sweep/<name>/<hash of the design>, so the same command resumes)."
+            "runs/sweep/NAME/HASH, HASH that of the design, so the same command resumes).",
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Dask worker processes on this machine (default: CPUs).")
+        int | None,
+        typer.Option(metavar="N", help="Dask worker processes on this machine (default: CPUs)."),
     ] = None,
-    scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
-    batch: Annotated[int | None, typer.Option(help="Runs per Dask task (default: auto).")] = None,
+    scheduler: Annotated[str | None, typer.Option(metavar="ADDRESS", help=SCHEDULER_HELP)] = None,
+    batch: Annotated[
+        int | None, typer.Option(metavar="N", help="Runs per Dask task (default: auto).")
+    ] = None,
     headline: Annotated[
         bool, typer.Option(help="Keep only the headline figures (kpis.json), not every indicator.")
     ] = False,
     keep: Annotated[
-        list[str] | None, typer.Option(help="Keep a further table of every run: flows.")
+        list[str] | None,
+        typer.Option(metavar="TABLE", help="Keep a further table of every run: flows."),
     ] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the sweep folder's path.")] = False,
 ) -> None:
@@ -137,7 +152,9 @@ def _sweep_progress(enabled: bool) -> tuple[Any, Any]:
 
 
 @sweep_app.command("status")
-def sweep_status(folder: Annotated[Path, typer.Argument(help="A sweep folder.")]) -> None:
+def sweep_status(
+    folder: Annotated[Path, typer.Argument(metavar="SWEEP_FOLDER", help="A sweep folder.")],
+) -> None:
     """How far a sweep is: finished, failed (with their errors), remaining."""
     from mfcsim.sweep.analysis import status
 
@@ -161,7 +178,7 @@ def _save(table: Any, path: Path) -> None:
 
 @sweep_app.command("summarize")
 def sweep_summarize(
-    folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
+    folder: Annotated[Path, typer.Argument(metavar="SWEEP_FOLDER", help="A sweep folder.")],
     all_: Annotated[bool, typer.Option("--all", help="Show every row, not only cluster/all.")] = (
         False
     ),
@@ -193,7 +210,12 @@ def sweep_summarize(
 
 @sweep_app.command("sensitivity")
 def sweep_sensitivity(
-    folder: Annotated[Path, typer.Argument(help="A finished sweep of a Morris or Sobol sample.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SWEEP_FOLDER", help="A finished sweep of a Morris or Sobol sample."
+        ),
+    ],
     all_: Annotated[bool, typer.Option("--all", help="Show N/4 and N/2 too, not only N.")] = (
         False
     ),

@@ -13,10 +13,14 @@ from mfcsim.errors import UsageError
 def report_command(
     folder: Annotated[Path, typer.Argument(help="A run folder, or a comparison folder.")],
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="The HTML file (default FOLDER/report.html).")
+        Path | None,
+        typer.Option(
+            "-o", "--out", metavar="FILE.html", help="The HTML file (default FOLDER/report.html)."
+        ),
     ] = None,
     baseline: Annotated[
-        Path | None, typer.Option(help="A run folder to compare the run with (B − A).")
+        Path | None,
+        typer.Option(metavar="RUN_FOLDER", help="A run folder to compare the run with (B − A)."),
     ] = None,
 ) -> None:
     """Write the standalone HTML report of a run (or a comparison) and print its path."""
@@ -28,9 +32,12 @@ def report_command(
 def dashboard(
     runs_dir: Annotated[Path, typer.Argument(help="A folder of run folders (e.g. runs).")],
     port: Annotated[int, typer.Option(min=1, max=65535, help="The port to serve on.")] = 8050,
-    host: Annotated[str, typer.Option(help="The address to bind (default: this machine only).")] = (
-        "127.0.0.1"
-    ),
+    host: Annotated[
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="The address to bind (the default: this machine only)."
+        ),
+    ] = "127.0.0.1",
 ) -> None:
     """Serve the Dash explorer over the run folders under RUNS_DIR."""
     if not runs_dir.is_dir():
