@@ -34,7 +34,7 @@ instances where transport costs as much as a shortfall about 2 in 100 fall below
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -61,12 +61,13 @@ def walk(p: ProblemArrays, order: np.ndarray) -> Allocation:
     """
     left = p.offer_quantity.tolist()
     need = p.request_quantity.tolist()
-    arcs = [column[order].tolist() for column in (p.arc_offer, p.arc_request, p.arc_factor)]
+    offer, request = p.arc_offer[order].tolist(), p.arc_request[order].tolist()
+    factor = p.arc_factor[order].tolist()
     if len(p.capacity):
-        room = p.capacity.tolist()
-        used, shipped = _walk_shared(left, need, room, *arcs, p.arc_capacity[order].tolist())
+        room, capacity = p.capacity.tolist(), p.arc_capacity[order].tolist()
+        used, shipped = _walk_shared(left, need, room, offer, request, factor, capacity)
     else:
-        used, shipped = _walk_free(left, need, *arcs)
+        used, shipped = _walk_free(left, need, offer, request, factor)
     return order[np.array(used, dtype=np.int64)], np.array(shipped, dtype=float)
 
 
@@ -133,7 +134,7 @@ def _walk_shared(
 def _pairs(
     keys: np.ndarray, by_key: np.ndarray, rows: np.ndarray, n: int, wanted: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Every (i, r): i indexes ``wanted``, r a row where ``rows`` holds whose key is ``wanted[i]``.
+    """Every (i, r): i indexes ``wanted``, r is a row picked by ``rows`` with key ``wanted[i]``.
 
     ``keys`` take ``n`` values; ``by_key`` is ``np.argsort(keys, kind="stable")`` (computed
     once a day), ``rows`` a boolean mask of the rows to pair. Returns (i, r) as two arrays,
@@ -217,7 +218,7 @@ def _fits(q: float, room: list[float], moves: tuple[tuple[int, float], ...]) -> 
     return q
 
 
-def _path_columns(p: ProblemArrays, paths: Path) -> tuple[np.ndarray, list[list]]:
+def _path_columns(p: ProblemArrays, paths: Path) -> tuple[np.ndarray, list[list[Any]]]:
     """The arcs the ``paths`` touch, and per path what :func:`improve` reads of its arcs.
 
     Returns (touched arcs, ascending; columns as lists: positions of a, b and c among the
