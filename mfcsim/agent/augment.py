@@ -77,7 +77,7 @@ def _walk_free(
     """:func:`walk` without shared capacities: (positions in the walk used, units shipped)."""
     used: list[int] = []
     shipped: list[float] = []
-    for i, o, j, f in zip(range(len(offer)), offer, request, factor):  # noqa: B905 (equal)
+    for i, o, j, f in zip(range(len(offer)), offer, request, factor, strict=True):
         have = left[o]
         if have <= EPS:
             continue
@@ -258,7 +258,7 @@ def improve(p: ProblemArrays, x: np.ndarray, gain: np.ndarray, rounds: int = ROU
         touched, columns = _path_columns(p, paths)
         flow = x[touched].tolist()
         moved = False
-        for a, b, c, r, ja, fa, ob, jb, fb, oc, ka, kb, kc in zip(*columns):  # noqa: B905
+        for a, b, c, r, ja, fa, ob, jb, fb, oc, ka, kb, kc in zip(*columns, strict=True):
             q = flow[b]
             if a >= 0:
                 y = short[ja] / fa
