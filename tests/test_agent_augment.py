@@ -200,3 +200,26 @@ def test_regret_does_not_depend_on_the_order_of_the_arcs() -> None:
     shuffle = np.random.default_rng(0).permutation(len(gain))
     q = dataclasses.replace(p, **{f: getattr(p, f)[shuffle] for f in ARC_FIELDS})
     assert regret(q, gains(q)) == pytest.approx(got[shuffle])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_days_without_shared_capacities_walk_and_improve_as_days_with_an_unused_one(
+    seed: int,
+) -> None:
+    """The loops for days without pipelines give, bit for bit, the loops that check room.
+
+    The same day twice without its pipelines: once with no capacity at all (the walk and
+    the paths that never look at room), once with one ample capacity no arc uses.
+    """
+    day = random_day(seed)
+    free = dataclasses.replace(
+        day, arc_capacity=np.full(len(day.arc_offer), -1), capacity=np.empty(0)
+    )
+    unused = dataclasses.replace(free, capacity=np.array([1e9]))
+    walked_free, walked_unused = allocate_augment(free), allocate_augment(unused)
+    assert walked_free[0].tolist() == walked_unused[0].tolist()
+    assert walked_free[1].tolist() == walked_unused[1].tolist()
+    gain = gains(free)
+    order = np.argsort(-gain, kind="stable")
+    order = order[gain[order] > 0.0]
+    assert [v.tolist() for v in walk(free, order)] == [v.tolist() for v in walk(unused, order)]

@@ -19,7 +19,7 @@ from mfcsim.agent import neighbours, routes
 from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.clearing import ProblemArrays, greedy_order
 from mfcsim.agent.neighbours import NeighbourIndex, _nearest_columns
-from mfcsim.agent.order import sort_within_blocks
+from mfcsim.agent.order import sort_within_blocks, stable_argsort
 from mfcsim.engine.simulation import Simulation
 from mfcsim.ledger import BETWEEN_TICKS, ROW_DTYPE, Kind, canonical_order
 from mfcsim.network import TransportNetwork
@@ -179,6 +179,27 @@ def test_sorting_within_blocks_is_the_full_stable_sort(seed, n, n_blocks):
         block = rng.permutation(block)  # not in place: the full sort
     expected = np.lexsort((km, flag, block))
     assert sort_within_blocks(block, (km, flag)).tolist() == expected.tolist()
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 300),
+    st.sampled_from(["float", "float-ties", "signed-zero", "nan", "small-int", "big-int"]),
+)
+def test_stable_argsort_is_numpy_s_stable_argsort(seed, n, kind):
+    """Floats with and without ties (and ±0, NaN), 16-bit and wider integers: the same order."""
+    rng = np.random.default_rng(seed)
+    keys = {
+        "float": lambda: rng.normal(size=n),
+        "float-ties": lambda: np.round(rng.normal(size=n), 1),
+        "signed-zero": lambda: rng.choice([-0.0, 0.0, 1.0, -1.0], n),
+        "nan": lambda: np.where(rng.random(n) < 0.2, np.nan, np.round(rng.normal(size=n), 1)),
+        "small-int": lambda: rng.integers(0, 70, n),
+        "big-int": lambda: rng.integers(-3, 4, n) * 2**33 + rng.integers(0, 2, n),
+    }[kind]()
+    expected = np.argsort(keys, kind="stable")
+    assert stable_argsort(keys).tolist() == expected.tolist()
 
 
 @settings(max_examples=80, deadline=None)

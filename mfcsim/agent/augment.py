@@ -34,11 +34,12 @@ instances where transport costs as much as a shortfall about 2 in 100 fall below
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mfcsim.agent.lp import Allocation, gains
+from mfcsim.agent.order import stable_argsort
 
 if TYPE_CHECKING:
     from mfcsim.agent.clearing import ProblemArrays
@@ -56,17 +57,58 @@ def walk(p: ProblemArrays, order: np.ndarray) -> Allocation:
 
     Each arc ships what its offer has left, its request still needs (in the offer's units,
     ÷ factor) and its shared capacity still carries; arcs of offers run dry are passed over
-    first, as most are.
+    first, as most are. Days without shared capacities take a loop that never looks at them.
     """
     left = p.offer_quantity.tolist()
     need = p.request_quantity.tolist()
-    room = p.capacity.tolist()
-    request = p.arc_request[order].tolist()
+    offer, request = p.arc_offer[order].tolist(), p.arc_request[order].tolist()
     factor = p.arc_factor[order].tolist()
-    capacity = p.arc_capacity[order].tolist() if len(room) else [-1] * len(order)
+    if len(p.capacity):
+        room, capacity = p.capacity.tolist(), p.arc_capacity[order].tolist()
+        used, shipped = _walk_shared(left, need, room, offer, request, factor, capacity)
+    else:
+        used, shipped = _walk_free(left, need, offer, request, factor)
+    return order[np.array(used, dtype=np.int64)], np.array(shipped, dtype=float)
+
+
+def _walk_free(
+    left: list[float], need: list[float], offer: list[int], request: list[int], factor: list[float]
+) -> tuple[list[int], list[float]]:
+    """:func:`walk` without shared capacities: (positions in the walk used, units shipped)."""
     used: list[int] = []
     shipped: list[float] = []
-    for i, o in enumerate(p.arc_offer[order].tolist()):
+    for i, o, j, f in zip(range(len(offer)), offer, request, factor, strict=True):
+        have = left[o]
+        if have <= EPS:
+            continue
+        still = need[j]
+        if still <= EPS:
+            continue
+        qty = still / f
+        if not qty < have:  # min(have, still / f), the first of equals as min() takes it
+            qty = have
+        if qty <= EPS:
+            continue
+        left[o] = have - qty
+        need[j] = still - qty * f
+        used.append(i)
+        shipped.append(qty)
+    return used, shipped
+
+
+def _walk_shared(
+    left: list[float],
+    need: list[float],
+    room: list[float],
+    offer: list[int],
+    request: list[int],
+    factor: list[float],
+    capacity: list[int],
+) -> tuple[list[int], list[float]]:
+    """:func:`walk` with shared capacities (``capacity``: index into ``room``, or -1)."""
+    used: list[int] = []
+    shipped: list[float] = []
+    for i, o in enumerate(offer):
         have = left[o]
         if have <= EPS:
             continue
@@ -86,25 +128,33 @@ def walk(p: ProblemArrays, order: np.ndarray) -> Allocation:
         need[j] = still - qty * factor[i]
         used.append(i)
         shipped.append(qty)
-    return order[np.array(used, dtype=np.int64)], np.array(shipped, dtype=float)
+    return used, shipped
 
 
 def _pairs(
-    keys: np.ndarray, rows: np.ndarray, n: int, wanted: np.ndarray
+    keys: np.ndarray, by_key: np.ndarray, rows: np.ndarray, n: int, wanted: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """Every (i, r): i indexes ``wanted``, r a row of ``rows`` whose key is ``wanted[i]``.
+    """Every (i, r): i indexes ``wanted``, r is a row picked by ``rows`` with key ``wanted[i]``.
 
-    ``rows`` are grouped by ``keys`` (of ``n`` values) first; returns (i, r) as two arrays.
+    ``keys`` take ``n`` values; ``by_key`` is ``np.argsort(keys, kind="stable")`` (computed
+    once a day), ``rows`` a boolean mask of the rows to pair. Returns (i, r) as two arrays,
+    the r of each i in ascending row order.
     """
-    rows = rows[np.argsort(keys[rows], kind="stable")]
-    start = np.searchsorted(keys[rows], np.arange(n + 1))
+    grouped = by_key[rows[by_key]]
+    start = np.searchsorted(keys[grouped], np.arange(n + 1))
     first, count = start[wanted], start[wanted + 1] - start[wanted]
     i = np.repeat(np.arange(len(wanted)), count)
     offset = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
-    return i, rows[np.repeat(first, count) + offset]
+    return i, grouped[np.repeat(first, count) + offset]
 
 
-def _state(p: ProblemArrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: (units each offer has left, units each request still needs, room of each capacity).
+State = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Paths as columns: arcs a, b and c (-1: none) and units moved along c per unit along b.
+Path = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _state(p: ProblemArrays, x: np.ndarray) -> State:
     """(units each offer has left, units each request still needs, room of each capacity)."""
     left = p.offer_quantity - np.bincount(p.arc_offer, x, minlength=len(p.offer_quantity))
     served = np.bincount(p.arc_request, x * p.arc_factor, minlength=len(p.request_quantity))
@@ -113,57 +163,82 @@ def _state(p: ProblemArrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return left, p.request_quantity - served, p.capacity - used
 
 
-def _paths(p: ProblemArrays, x: np.ndarray, pays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paths j ← o ← j' ← o': rows (a, b, c) of arcs and units moved along each per unit.
+def _paths(
+    p: ProblemArrays, x: np.ndarray, pays: np.ndarray, state: State, by: tuple[np.ndarray, ...]
+) -> Path:
+    """Paths j ← o ← j' ← o': columns (a, b, c, ratio), arcs and units moved along c per unit.
 
     b = o→j' is in use and gives up one unit; a = o→j (j short) takes it, or -1 (o keeps
     it); c = o'→j' (o' has units left) makes up j' with factor(b) / factor(c) units, or -1
-    (j' goes without). Not both -1.
+    (j' goes without). Not both -1. ``state`` is :func:`_state` of ``x``, ``by`` the arcs
+    in stable order of their offer and of their request.
     """
     offer, request, factor = p.arc_offer, p.arc_request, p.arc_factor
-    left, need, room = _state(p, x)
-    roomy = np.ones(len(x), dtype=bool)  # the arc's shared capacity, if any, has room
+    left, need, room = state
+    roomy = pays.copy()  # pays, and the arc's shared capacity, if any, has room
     piped = p.arc_capacity >= 0
-    roomy[piped] = room[p.arc_capacity[piped]] > EPS
+    roomy[piped] &= room[p.arc_capacity[piped]] > EPS
     b_all = np.flatnonzero(pays & (x > EPS))
-    a_all = np.flatnonzero(pays & roomy & (need[request] > EPS))
-    c_all = np.flatnonzero(pays & roomy & (left[offer] > EPS))
-    i, a = _pairs(offer, a_all, len(left), offer[b_all])
+    i, a = _pairs(offer, by[0], roomy & (need[request] > EPS), len(left), offer[b_all])
     other = request[a] != request[b_all[i]]
     a = np.concatenate([a[other], np.full(len(b_all), -1)])
     b = np.concatenate([b_all[i[other]], b_all])
-    i, c = _pairs(request, c_all, len(need), request[b])
+    i, c = _pairs(request, by[1], roomy & (left[offer] > EPS), len(need), request[b])
     other = offer[c] != offer[b[i]]
     c = np.concatenate([c[other], np.full(len(b), -1)])
     a = np.concatenate([a[i[other]], a])
     b = np.concatenate([b[i[other]], b])
     ratio = np.where(c >= 0, factor[b] / factor[np.maximum(c, 0)], 0.0)
-    arcs = np.stack([a, b, c], axis=1)
-    units = np.stack([np.where(a >= 0, 1.0, 0.0), np.full(len(b), -1.0), ratio], axis=1)
-    return arcs, units
+    return a, b, c, ratio
 
 
-def _moves(p: ProblemArrays, x: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """The paths of positive gain, best first: rows (a, b, c, ratio), see :func:`_paths`."""
-    arcs, units = _paths(p, x, gain > 0.0)
-    delta = np.sum(np.where(arcs >= 0, gain[arcs] * units, 0.0), axis=1)
+def _moves(
+    p: ProblemArrays, x: np.ndarray, gain: np.ndarray, state: State, by: tuple[np.ndarray, ...]
+) -> Path:
+    """The paths of positive gain, best first (columns as :func:`_paths` gives them)."""
+    a, b, c, ratio = _paths(p, x, gain > 0.0, state, by)
+    delta = (np.where(a >= 0, gain[a], 0.0) - gain[b]) + np.where(c >= 0, gain[c] * ratio, 0.0)
     best = np.flatnonzero(delta > 1e-9)
-    best = best[np.argsort(-delta[best], kind="stable")]
-    return np.column_stack([arcs[best], units[best, 2]])
+    best = best[stable_argsort(-delta[best])]
+    return a[best], b[best], c[best], ratio[best]
 
 
-def _fits(
-    q: float, room: list[float], moves: tuple[tuple[int, float], ...], cap: list[int]
-) -> float:
-    """``q`` cut so that moving ``units × q`` along each (arc, units) fits the capacities."""
+def _fits(q: float, room: list[float], moves: tuple[tuple[int, float], ...]) -> float:
+    """``q`` cut so that moving ``units × q`` through each (capacity, units) fits its room.
+
+    A capacity of -1 is none (the arc is not shared, or missing).
+    """
     change: dict[int, float] = {}
-    for arc, units in moves:
-        if arc >= 0 and cap[arc] >= 0:
-            change[cap[arc]] = change.get(cap[arc], 0.0) + units
+    for key, units in moves:
+        if key >= 0:
+            change[key] = change.get(key, 0.0) + units
     for key, units in change.items():
         if units > 0.0:
             q = min(q, max(room[key], 0.0) / units)
     return q
+
+
+def _path_columns(p: ProblemArrays, paths: Path) -> tuple[np.ndarray, list[list[Any]]]:
+    """The arcs the ``paths`` touch, and per path what :func:`improve` reads of its arcs.
+
+    Returns (touched arcs, ascending; columns as lists: positions of a, b and c among the
+    touched arcs or -1, ratio, request and factor of a, offer of b, request and factor of
+    b, offer of c, and the shared capacities of a, b and c or -1). Only the few hundred
+    arcs on paths become Python numbers, not all the day's arcs.
+    """
+    a, b, c, ratio = paths
+    slot = np.full(len(p.arc_offer) + 1, -1, dtype=np.int64)  # the last for arc -1
+    slot[a] = slot[b] = slot[c] = 0
+    touched = np.flatnonzero(slot[:-1] >= 0)
+    slot[touched] = np.arange(len(touched))
+    slot[-1] = -1
+    cap = np.append(p.arc_capacity, -1) if len(p.capacity) else np.full(len(slot), -1)
+    columns = [
+        slot[a], slot[b], slot[c], ratio,
+        p.arc_request[a], p.arc_factor[a], p.arc_offer[b], p.arc_request[b], p.arc_factor[b],
+        p.arc_offer[c], cap[a], cap[b], cap[c],
+    ]  # fmt: skip
+    return touched, [column.tolist() for column in columns]
 
 
 def improve(p: ProblemArrays, x: np.ndarray, gain: np.ndarray, rounds: int = ROUNDS) -> None:
@@ -173,44 +248,47 @@ def improve(p: ProblemArrays, x: np.ndarray, gain: np.ndarray, rounds: int = ROU
     they are, then applies them best first, each as far as what j still needs, what b
     carries, what o' has left and the shared capacities allow at that moment.
     """
-    offer, request, factor = p.arc_offer.tolist(), p.arc_request.tolist(), p.arc_factor.tolist()
-    cap = p.arc_capacity.tolist()
+    by = (stable_argsort(p.arc_offer), stable_argsort(p.arc_request))
     for _ in range(rounds):
-        paths = _moves(p, x, gain)
-        if not len(paths):
+        state = _state(p, x)
+        paths = _moves(p, x, gain, state, by)
+        if not len(paths[0]):
             return
-        left, short, room = (v.tolist() for v in _state(p, x))
-        flow = x.tolist()
+        left, short, room = (v.tolist() for v in state)
+        touched, columns = _path_columns(p, paths)
+        flow = x[touched].tolist()
         moved = False
-        for a, b, c, r in paths.tolist():
-            c = int(c)
-            q = flow[int(b)]
+        for a, b, c, r, ja, fa, ob, jb, fb, oc, ka, kb, kc in zip(*columns, strict=True):
+            q = flow[b]
             if a >= 0:
-                q = min(q, short[request[int(a)]] / factor[int(a)])
+                y = short[ja] / fa
+                if y < q:  # q = min(q, y), as min() takes the first of equals
+                    q = y
             if c >= 0:
-                q = min(q, left[offer[c]] / r)
+                y = left[oc] / r
+                if y < q:
+                    q = y
             if room:
-                q = _fits(q, room, ((int(a), 1.0), (int(b), -1.0), (c, r)), cap)
+                q = _fits(q, room, ((ka, 1.0), (kb, -1.0), (kc, r)))
             if q <= EPS:
                 continue
-            a, b = int(a), int(b)
             flow[b] -= q
             if a >= 0:
                 flow[a] += q
-                short[request[a]] -= q * factor[a]
+                short[ja] -= q * fa
             else:
-                left[offer[b]] += q
+                left[ob] += q
             if c >= 0:
                 flow[c] += q * r
-                left[offer[c]] -= q * r
+                left[oc] -= q * r
             else:
-                short[request[b]] += q * factor[b]
+                short[jb] += q * fb
             if room:
-                for arc, units in ((a, q), (b, -q), (c, q * r)):
-                    if arc >= 0 and cap[arc] >= 0:
-                        room[cap[arc]] -= units
+                for key, units in ((ka, q), (kb, -q), (kc, q * r)):
+                    if key >= 0:
+                        room[key] -= units
             moved = True
-        x[:] = flow
+        x[touched] = flow
         if not moved:
             return
 
@@ -252,7 +330,7 @@ def regret(p: ProblemArrays, gain: np.ndarray) -> np.ndarray:
 def allocate_augment(p: ProblemArrays) -> Allocation:
     """Greedy in the order of gain and regret, improved by 3-arc augmenting paths."""
     gain = gains(p)
-    order = np.argsort(-(gain + regret(p, gain)), kind="stable")
+    order = stable_argsort(-(gain + regret(p, gain)))
     order = order[gain[order] > 0.0]
     arcs, quantity = walk(p, order)
     x = np.zeros(len(gain))

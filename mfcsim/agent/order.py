@@ -5,6 +5,8 @@ group they are mostly in the order wanted already: the k-d tree returns offers b
 and route distance follows planar distance on roads. A full ``np.lexsort`` of ~10,000 rows a
 day costs more than finding the few blocks out of order and sorting those alone, which is
 what :func:`sort_within_blocks` does; it returns exactly the permutation of the full sort.
+:func:`stable_argsort` gives ``np.argsort(keys, kind="stable")`` of one key, again exactly,
+without numpy's stable sort of 64-bit keys (a timsort, several times slower than the others).
 """
 
 from __future__ import annotations
@@ -63,3 +65,39 @@ def blocks_in_order(group: np.ndarray, group_order: np.ndarray) -> np.ndarray | 
     count, start = count[group_order], start[group_order]
     offset = np.arange(len(group)) - np.repeat(np.cumsum(count) - count, count)
     return np.repeat(start, count) + offset
+
+
+#: Largest key that :func:`stable_argsort` sorts as 16-bit integers (numpy's radix sort).
+_RADIX_MAX = np.iinfo(np.uint16).max
+
+
+def stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """The permutation of ``np.argsort(keys, kind="stable")``, several times faster.
+
+    numpy's stable sort of 64-bit keys is a timsort, 1-2 ms for the ~8,000 arcs of a
+    1,000-firm day on the development machine. Integer keys within 0..65,535 are sorted as
+    16-bit integers instead (numpy's radix sort, stable); other keys by the default
+    (unstable, vectorised) sort, after which the rows of each run of equal keys, rare on
+    the agent's data, are put back in row order. Keys with NaN take the stable sort.
+
+    Args:
+        keys: One-dimensional keys.
+    """
+    n = len(keys)
+    if n < 2:
+        return np.arange(n)
+    if keys.dtype.kind in "iu":
+        if keys.min() >= 0 and keys.max() <= _RADIX_MAX:
+            return np.argsort(keys.astype(np.uint16), kind="stable")
+    elif keys.dtype.kind != "f":
+        return np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
+    ranked = keys[order]
+    if ranked[-1] != ranked[-1]:  # NaN, which sorts last
+        return np.argsort(keys, kind="stable")
+    tied = ranked[1:] == ranked[:-1]
+    if tied.any():
+        rows = np.flatnonzero(np.concatenate([tied, [False]]) | np.concatenate([[False], tied]))
+        run = np.cumsum(np.concatenate([[True], ~tied]))[rows]
+        order[rows] = order[rows][np.lexsort((order[rows], run))]
+    return order
