@@ -50,6 +50,7 @@ from mfcsim.engine.market import Market
 from mfcsim.engine.memory import check_memory
 from mfcsim.engine.per_firm import PerFirmPath
 from mfcsim.engine.requests import day_requests
+from mfcsim.engine.resources import MachinePools
 from mfcsim.engine.state import ServiceRow, State
 from mfcsim.engine.transport import Transport
 from mfcsim.errors import FirmHookError
@@ -128,6 +129,12 @@ class Simulation:
         self._set_storage_and_stocks()
         self._index_processes()
         self._apply_series()
+        #: The machine pools (None without ``machine_pools``); before the kernel reads their plan.
+        self.machines = (
+            MachinePools(self.env, scenario, self.firms, self.network, state)
+            if scenario.machine_pools
+            else None
+        )
         state.accepts = self.accepts = substitute_acceptance(world, self.firms, scenario.contracts)
         for firm in self.firms:
             firm.accepted = {

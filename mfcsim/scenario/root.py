@@ -38,6 +38,7 @@ from mfcsim.scenario.convert import Days, convert_material_amounts
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
+from mfcsim.scenario.machine import MachinePoolSpec, check_machines
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
 from mfcsim.scenario.series import ResolvedSeries, check_series
@@ -65,6 +66,9 @@ class Scenario(Spec):
     substitution: dict[str, Group] = Field(default_factory=dict)
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    machine_pools: dict[str, MachinePoolSpec] = Field(
+        default_factory=dict, description="shared machines processes ask for (docs/machine-pool.md)"
+    )
     gwp: GwpSet = Field("AR6-GWP100", description="GWP set for the materials' ghg declarations")
     markups: dict[str, NonNegativeFloat] = Field(
         default_factory=dict,
@@ -105,6 +109,7 @@ class Scenario(Spec):
         check_ghg(self)
         check_markups(self)
         check_series(self)
+        check_machines(self)
         return self
 
     @property
