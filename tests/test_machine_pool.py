@@ -57,14 +57,35 @@ def _hand_queue(order: list[tuple[str, float, float]]) -> dict[str, dict[str, fl
     return out
 
 
-def _data() -> dict[str, Any]:
+def _data(firm_type: str = "arable_farm") -> dict[str, Any]:
+    """The queue scenario; ``generic``: the same harvest written out, on the vectorised path."""
     data: dict[str, Any] = yaml.safe_load(QUEUE.read_text())
+    if firm_type == "generic":
+        for fid, firm in data["firms"].items():
+            machine = firm["processes"]["harvest"]["machine"]
+            harvest = {
+                "capacity": f"{AREA_HA / 32} / d",
+                "from_environment": {"crop_uptake": f"{WHEAT_T_PER_HA + RESIDUE_T_PER_HA} t"},
+                "outputs": {
+                    "wheat": f"{WHEAT_T_PER_HA} t",
+                    "crop_residue": f"{RESIDUE_T_PER_HA} t",
+                },
+                "seasonality": {"window": [201, 232]},
+                "yield_balance": "crop_residue",
+                "machine": machine,
+            }
+            data["firms"][fid] = {"type": "generic", "location": firm["location"],
+                                  "processes": {"harvest": harvest}}  # fmt: skip
     return data
 
 
-@pytest.fixture(scope="module")
-def queued() -> Any:
-    return run_scenario(QUEUE)
+@pytest.fixture(scope="module", params=["arable_farm", "generic"])
+def queued(request: pytest.FixtureRequest) -> Any:
+    """The queue run with arable farms (per-firm path) and generic farms (vectorised)."""
+    results = run_scenario(_data(request.param))
+    vectorised = request.param == "generic"
+    assert (results.manifest["per_firm_path_firms"] == []) == vectorised
+    return results
 
 
 def test_first_come_queue_waits_and_yield_lost_by_hand(queued: Any) -> None:
@@ -119,9 +140,10 @@ def test_lost_yield_moves_to_the_balance_output_and_mass_closes(queued: Any) -> 
     queued.check_balance(rtol=1e-12)
 
 
-def test_both_paths_and_the_same_seed_give_the_same_ledger(queued: Any) -> None:
-    usual = assert_same_on_both_paths(QUEUE)
-    assert ledger_digest(usual) == ledger_digest(queued)
+def test_both_paths_and_the_same_seed_give_the_same_ledger() -> None:
+    data = _data("generic")  # vectorised as usual; every firm on the per-firm path beside it
+    usual = assert_same_on_both_paths(data)
+    assert ledger_digest(usual) == ledger_digest(run_scenario(data))
 
 
 def test_an_operation_not_served_by_the_horizon_waits_to_it() -> None:
@@ -180,9 +202,7 @@ BAD = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_bad_machine_fields_are_one_clear_error(
-    name: str, tmp_path: Path, line_of: Any
-) -> None:
+def test_bad_machine_fields_are_one_clear_error(name: str, tmp_path: Path, line_of: Any) -> None:
     old, new, needle, field, words = BAD[name]
     text = QUEUE.read_text()
     assert text.count(old) == 1
