@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from mfcsim.errors import ScenarioError
+from mfcsim.indicators.machines import MACHINE_INDICATORS
 from mfcsim.scenario.load import load_scenario
 from mfcsim.testing import (
     assert_same_on_both_paths,
@@ -222,3 +223,9 @@ def test_bad_machine_fields_are_one_clear_error(name: str, tmp_path: Path, line_
         assert proc.returncode == 2
         assert proc.stderr.startswith(f"mfcsim: error: {path}:{line_of(text, needle)}: ")
         assert "Traceback" not in proc.stderr
+
+
+def test_the_machine_indicators_are_the_registered_ones() -> None:
+    from mfcsim.indicators import INDICATORS
+
+    assert sorted(n for n in INDICATORS if n.startswith("machine_")) == sorted(MACHINE_INDICATORS)

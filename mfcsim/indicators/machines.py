@@ -1,7 +1,8 @@
 """Machine-pool indicators: utilisation, waiting, yield lost, cost and investment avoided.
 
 They read the run's ``machines`` frame (one row per operation, :mod:`mfcsim.engine.resources`)
-and the scenario's ``machine_pools``; a run without machine pools has none of them. An
+and the scenario's ``machine_pools``; a run without machine pools has none of them
+(:data:`MACHINE_INDICATORS`: no rows, so the outputs of such runs stay as they were). An
 operation counts in the period its request falls in (``t_day``), except utilisation, which
 counts the machine-days held within the period. Scopes: ``cluster``, ``pool:<id>``,
 ``firm:<id>`` and ``operation:<firm>/<process>``.
@@ -17,6 +18,15 @@ from mfcsim.indicators.window import Scoped, Window, by_scope
 
 #: Days of a year, for the annualised capital cost (capital cost / lifetime).
 DAYS_PER_YEAR = 365.0
+#: The indicators of this module: reported only for runs whose scenario has machine pools.
+MACHINE_INDICATORS = (
+    "machine_utilisation_share",
+    "machine_wait_days",
+    "machine_yield_lost_t",
+    "machine_yield_lost_eur",
+    "machine_cost_eur",
+    "machine_capital_avoided_eur",
+)
 
 
 def _operations(window: Window) -> pd.DataFrame:
