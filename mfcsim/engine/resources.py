@@ -158,21 +158,28 @@ class MachinePools:
             for pid, pool in scenario.machine_pools.items()
         }
         self.operations = self._operations(firms, network)
-        order = sorted(range(len(self.operations)), key=self._order)
+        #: Each operation's place in its pool's ``yield_loss`` order (most loss per day first,
+        #: then the earlier request, then scenario order): its SimPy priority (0 first_come).
+        self.rank = [0] * len(self.operations)
+        by_loss = sorted(
+            range(len(self.operations)),
+            key=lambda i: (-self.operations[i].priority, self.operations[i].request_day, i),
+        )
+        for place, i in enumerate(by_loss):
+            if scenario.machine_pools[self.operations[i].pool].queue == "yield_loss":
+                self.rank[i] = place
+        order = sorted(
+            range(len(self.operations)),
+            key=lambda i: (self.operations[i].request_day, self.rank[i], i),
+        )
         for i in order:
-            env.process(self._run(self.operations[i]))
+            env.process(self._run(self.operations[i], self.rank[i]))
         for firm in firms:
             firm.machine_plan = {
                 pid: (self.plan.booked[:, k], self.plan.factor[:, k])
                 for (f, pid), k in self.plan.column_of.items()
                 if f == firm.index
             }
-
-    def _order(self, i: int) -> tuple[int, float, int]:
-        """Requests by day, then by the pool's rule (most loss first), then scenario order."""
-        op = self.operations[i]
-        rule = self.scenario.machine_pools[op.pool].queue
-        return (op.request_day, -op.priority if rule == "yield_loss" else 0.0, i)
 
     def _operations(self, firms: list[Firm], network: TransportNetwork) -> list[Operation]:
         start = self.scenario.start_date
@@ -219,12 +226,10 @@ class MachinePools:
         crow = haversine_km(pool.home, farm) if farm.geographic else straight_km(pool.home, farm)
         return crow * network.spec.detour_factor
 
-    def _run(self, op: Operation) -> Generator[simpy.Event, Any, None]:
-        """Request, wait, travel, work, travel back, release (one operation)."""
+    def _run(self, op: Operation, rank: int) -> Generator[simpy.Event, Any, None]:
+        """Request (at priority ``rank``), wait, travel, work, travel back, release."""
         yield self.env.timeout(op.request_day)
-        resource = self.resources[op.pool]
-        rule = self.scenario.machine_pools[op.pool].queue
-        with resource.request(priority=-op.priority if rule == "yield_loss" else 0.0) as req:
+        with self.resources[op.pool].request(priority=rank) as req:
             yield req
             op.grant_day = self.env.now
             op.factor = max(0.0, 1.0 - op.loss_per_day * (op.grant_day - op.request_day))
