@@ -10,6 +10,8 @@ counts the machine-days held within the period. Scopes: ``cluster``, ``pool:<id>
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -29,21 +31,22 @@ MACHINE_INDICATORS = (
 )
 
 
-def _operations(window: Window) -> pd.DataFrame:
-    """The operations requested within the window (empty without machine pools)."""
-    return window.frame("machines")
+def per_operation(column: str) -> Callable[[Window], Scoped]:
+    """An indicator function: a column of the operations summed per farm, operation, cluster."""
 
+    def values(window: Window) -> Scoped:
+        ops = window.frame("machines")
+        if ops.empty:
+            return {}
+        summed = ops[column].astype(float)
+        key = ops["firm"].astype(str) + "/" + ops["process"].astype(str)
+        return {
+            **by_scope(summed.groupby(ops["firm"].astype(str)).sum(), "firm"),
+            **by_scope(summed.groupby(key).sum(), "operation", total=False),
+        }
 
-def _per_firm_and_operation(ops: pd.DataFrame, column: str) -> Scoped:
-    """A column summed for the cluster, per firm and per operation (firm/process)."""
-    if ops.empty:
-        return {}
-    values = ops[column].astype(float)
-    key = ops["firm"].astype(str) + "/" + ops["process"].astype(str)
-    return {
-        **by_scope(values.groupby(ops["firm"].astype(str)).sum(), "firm"),
-        **by_scope(values.groupby(key).sum(), "operation", total=False),
-    }
+    values.__doc__ = f"``{column}`` of the machines frame per farm and operation, summed."
+    return values
 
 
 @indicator(
@@ -73,55 +76,22 @@ def machine_utilisation_share(window: Window) -> Scoped:
     return {"cluster": total_busy / total_days, **out}
 
 
-@indicator(
-    "machine_wait_days",
-    unit="d",
-    pillar="profit",
-    scopes=("cluster", "firm", "operation"),
-    definition="Days operations waited for a machine of their pool (request to grant; not "
-    "served by the horizon: to the horizon), summed.",
-)
-def machine_wait_days(window: Window) -> Scoped:
-    """Waiting days per farm and per operation, and their sum."""
-    return _per_firm_and_operation(_operations(window), "wait_day")
-
-
-@indicator(
-    "machine_yield_lost_t",
-    unit="t",
-    pillar="planet",
-    scopes=("cluster", "firm", "operation"),
-    definition="Mass of the outputs a waiting operation lost through its yield factor "
-    "(1 - loss_per_day × waiting days), moved to the process's yield_balance.",
-)
-def machine_yield_lost_t(window: Window) -> Scoped:
-    """Tonnes of yield lost to waiting, per farm and operation."""
-    return _per_firm_and_operation(_operations(window), "yield_lost_t")
-
-
-@indicator(
-    "machine_yield_lost_eur",
-    unit="EUR",
-    pillar="profit",
-    scopes=("cluster", "firm", "operation"),
-    definition="The yield lost to waiting at the materials' prices.",
-)
-def machine_yield_lost_eur(window: Window) -> Scoped:
-    """Value of the yield lost to waiting, per farm and operation."""
-    return _per_firm_and_operation(_operations(window), "yield_lost_eur")
-
-
-@indicator(
-    "machine_cost_eur",
-    unit="EUR",
-    pillar="profit",
-    scopes=("cluster", "firm", "operation"),
-    definition="What farms pay the pools: cost_eur_per_day × days a machine was held "
-    "(travel included).",
-)
-def machine_cost_eur(window: Window) -> Scoped:
-    """Machine cost per farm and operation."""
-    return _per_firm_and_operation(_operations(window), "cost_eur")
+#: (name, unit, pillar, column of the machines frame, definition) of the per-operation sums.
+PER_OPERATION = (
+    ("machine_wait_days", "d", "profit", "wait_day",
+     "Days operations waited for a machine of their pool (request to grant; not served by the "
+     "horizon: to the horizon), summed."),
+    ("machine_yield_lost_t", "t", "planet", "yield_lost_t",
+     "Mass of the outputs a waiting operation lost through its yield factor "
+     "(1 - loss_per_day × waiting days), moved to the process's yield_balance."),
+    ("machine_yield_lost_eur", "EUR", "profit", "yield_lost_eur",
+     "The yield lost to waiting at the materials' prices."),
+    ("machine_cost_eur", "EUR", "profit", "cost_eur",
+     "What farms pay the pools: cost_eur_per_day × days a machine was held (travel included)."),
+)  # fmt: skip
+for _name, _unit, _pillar, _column, _definition in PER_OPERATION:
+    indicator(_name, unit=_unit, pillar=_pillar, scopes=("cluster", "firm", "operation"),
+              definition=_definition)(per_operation(_column))  # fmt: skip
 
 
 def pool_users(window: Window) -> dict[str, int]:
