@@ -114,6 +114,11 @@ def test_yield_loss_rule_serves_the_largest_loss_first() -> None:
     for farm, expected in hand.items():
         for column in ("grant_day", "wait_day", "yield_factor", "yield_lost_t"):
             assert ops.loc[farm, column] == pytest.approx(expected[column], rel=1e-12)
+    equal = _data()  # equal losses: the tie goes to the earlier request, then scenario order
+    equal["machine_pools"]["harvester"]["queue"] = "yield_loss"
+    tied = run_scenario(equal).extra["machines"].set_index("firm")
+    assert tied["grant_day"].is_monotonic_increasing
+    assert tied.loc["farm_a", "wait_day"] == 0.0
     data["machine_pools"]["harvester"]["queue"] = "first_come"  # the same farms, first come
     first = run_scenario(data).extra["machines"].set_index("firm")
     assert first.loc["farm_a", "wait_day"] == 0.0
@@ -157,6 +162,17 @@ def test_an_operation_not_served_by_the_horizon_waits_to_it() -> None:
     assert (ops.loc["farm_c", "activity"], ops.loc["farm_c", "yield_factor"]) == (0.0, 1.0)
 
 
+def test_a_pool_kept_at_a_farm_travels_the_network_distance() -> None:
+    data = _data()
+    del data["machine_pools"]["harvester"]["home"]
+    data["machine_pools"]["harvester"]["home_firm"] = "farm_b"  # at x = 12 km
+    ops = run_scenario(data).extra["machines"].set_index("firm")
+    assert ops["distance_km"].tolist() == [6.0, 0.0, 6.0]
+    hand = _hand_queue([("farm_a", 6.0, AREA_HA), ("farm_b", 0.0, AREA_HA),
+                        ("farm_c", 6.0, AREA_HA)])  # fmt: skip
+    assert ops.loc["farm_c", "wait_day"] == pytest.approx(hand["farm_c"]["wait_day"], rel=1e-12)
+
+
 def test_indicators_of_the_pool(queued: Any) -> None:
     frame = queued.indicators
     values = frame[frame["period"] == "all"].set_index(["indicator", "scope"])["value"]
@@ -194,6 +210,14 @@ BAD = {
     "two_homes": (
         "    home: {x_km: 0, y_km: 0}\n", "    home: {x_km: 0, y_km: 0}\n    home_firm: farm_a\n",
         "harvester:", "machine_pools.harvester", ("either home",),
+    ),
+    "unknown_home_firm": (
+        "    home: {x_km: 0, y_km: 0}\n", "    home_firm: farm_z\n", "home_firm: farm_z",
+        "machine_pools.harvester.home_firm", ("unknown firm 'farm_z'", "farm_a"),
+    ),
+    "home_in_other_coordinates": (
+        "    home: {x_km: 0, y_km: 0}\n", "    home: {lat: 52.7, lon: 4.8}\n", "home: {lat",
+        "machine_pools.harvester.home", ("lat/lon", "farm_a"),
     ),
     "no_source": (
         '          source: "assumption: 1 % of the yield per day of delay (illustrative)"\n',
