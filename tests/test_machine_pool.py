@@ -173,6 +173,16 @@ def test_a_pool_kept_at_a_farm_travels_the_network_distance() -> None:
     assert ops.loc["farm_c", "wait_day"] == pytest.approx(hand["farm_c"]["wait_day"], rel=1e-12)
 
 
+def test_a_farm_that_joins_later_asks_from_its_join_day() -> None:
+    data = _data()
+    data["firms"]["farm_c"] = {**data["firms"]["farm_c"], "join_day": 210}
+    ops = run_scenario(data).extra["machines"].set_index("firm")
+    # farm_c's window runs days 200-231: it asks on day 210 for the 22 days left (27.5 ha)
+    assert ops.loc["farm_c", "t_day"] == 210.0
+    assert ops.loc["farm_c", "work_day"] == pytest.approx(0.1 * AREA_HA * 22 / 32, rel=1e-12)
+    assert ops.loc["farm_c", "wait_day"] == 0.0  # the harvester is free again by then
+
+
 def test_indicators_of_the_pool(queued: Any) -> None:
     frame = queued.indicators
     values = frame[frame["period"] == "all"].set_index(["indicator", "scope"])["value"]

@@ -195,7 +195,8 @@ class MachinePools:
             distance_km = self._distance_km(pool, firm.id, network)
             lost_t, lost_eur = self._lost_per_unit(proc)
             for days in window_years(doy, need.window):
-                size = float(proc.capacity * proc.season[days].sum())
+                days = days[days >= firm.spec.join_day]  # a farm asks once it takes part
+                size = float(proc.capacity * proc.season[days].sum()) if len(days) else 0.0
                 if size <= 0.0:
                     continue
                 out.append(Operation(

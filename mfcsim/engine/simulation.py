@@ -20,6 +20,10 @@ Shipments travel in continuous time: each is a SimPy timeout of ``distance / spe
 moves its goods from ``in_transit`` to the receiver when it fires. The clock's own tick is
 scheduled with urgent priority, so a snapshot at time ``d`` includes every arrival before
 ``d`` and none at ``d``; goods that arrive exactly at the horizon stay in transit.
+
+Machine pools (:mod:`mfcsim.engine.resources`) are SimPy resources too: operations request,
+wait for, travel with and release machines in continuous time, and the ``plan`` phase of day
+``d`` reads the work the machines did during day ``d - 1``.
 """
 
 from __future__ import annotations
