@@ -1,7 +1,8 @@
 """The root of a scenario file: the :class:`Scenario` spec and the order of its checks.
 
 A scenario is data: frozen, validated pydantic specs (:mod:`mfcsim.scenario.material`,
-``firm``, ``network``, ``contract``, ``boundary``, ``agent``, ``disruption``, ``evaluation``).
+``firm``, ``network``, ``contract``, ``boundary``, ``agent``, ``disruption``, ``evaluation``,
+``machine``).
 Quantities may be written with units (``12 t/d``) and are converted to base units
 (:mod:`mfcsim.units`) during validation; recipe amounts, stocks, storage and demand are in
 the unit of their material, which is why :class:`Scenario` converts them
