@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from mfcsim.indicators.registry import indicator
+from mfcsim.indicators.registry import Pillar, indicator
 from mfcsim.indicators.window import Scoped, Window, by_scope
 
 #: Days of a year, for the annualised capital cost (capital cost / lifetime).
@@ -77,7 +77,7 @@ def machine_utilisation_share(window: Window) -> Scoped:
 
 
 #: (name, unit, pillar, column of the machines frame, definition) of the per-operation sums.
-PER_OPERATION = (
+PER_OPERATION: tuple[tuple[str, str, Pillar, str, str], ...] = (
     ("machine_wait_days", "d", "profit", "wait_day",
      "Days operations waited for a machine of their pool (request to grant; not served by the "
      "horizon: to the horizon), summed."),
