@@ -10,6 +10,7 @@ starting on 1 January 2026; all three farms ask on day 200, farm_a first (scenar
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from mfcsim.engine.resources import MACHINE_COLUMNS
 from mfcsim.errors import ScenarioError
 from mfcsim.indicators.machines import MACHINE_INDICATORS
 from mfcsim.scenario.load import load_scenario
@@ -263,3 +265,10 @@ def test_the_machine_indicators_are_the_registered_ones() -> None:
     from mfcsim.indicators import INDICATORS
 
     assert sorted(n for n in INDICATORS if n.startswith("machine_")) == sorted(MACHINE_INDICATORS)
+
+
+def test_the_page_lists_the_columns_of_the_machines_table(queued: Any) -> None:
+    page = (HERE.parent / "docs" / "machine-pool.md").read_text()
+    table = page.split("one row per operation:")[1].split("\n\n")[1]
+    named = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert named == list(queued.extra["machines"].columns) == MACHINE_COLUMNS
