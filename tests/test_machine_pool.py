@@ -272,3 +272,20 @@ def test_the_page_lists_the_columns_of_the_machines_table(queued: Any) -> None:
     table = page.split("one row per operation:")[1].split("\n\n")[1]
     named = re.findall(r"^\| `(\w+)` \|", table, re.M)
     assert named == list(queued.extra["machines"].columns) == MACHINE_COLUMNS
+
+
+def test_a_home_in_lat_lon_travels_the_great_circle_times_the_detour() -> None:
+    from mfcsim.network import haversine_km
+    from mfcsim.scenario.network import LocationSpec
+
+    data = _data()
+    data["network"]["detour_factor"] = 1.3
+    data["machine_pools"]["harvester"]["home"] = {"lat": 52.70, "lon": 4.80}
+    places = {"farm_a": (52.72, 4.82), "farm_b": (52.75, 4.90), "farm_c": (52.68, 4.95)}
+    for farm, (lat, lon) in places.items():
+        data["firms"][farm] = {**data["firms"][farm], "location": {"lat": lat, "lon": lon}}
+    ops = run_scenario(data).extra["machines"].set_index("firm")
+    home = LocationSpec(lat=52.70, lon=4.80)
+    for farm, (lat, lon) in places.items():
+        km = haversine_km(home, LocationSpec(lat=lat, lon=lon)) * 1.3
+        assert ops.loc[farm, "distance_km"] == pytest.approx(km, rel=1e-12)
