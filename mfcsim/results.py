@@ -3,7 +3,8 @@
 A run folder holds ``flows.parquet`` (the ledger), ``stocks.parquet``, ``nodes.parquet``,
 ``materials.parquet``, ``kpis.json``, ``manifest.json`` and ``scenario.resolved.yaml``, the
 agent's ``shipments``, the buyers' ``service``, the disruption ``events`` and the processes'
-``activity`` frames when the run has them, and the files of the registered views:
+``activity`` frames and the machine pools' ``machines`` when the run has them, and the files
+of the registered views:
 ``indicators.parquet`` and ``scorecard.json`` (:mod:`mfcsim.indicators`),
 ``substance_flows.parquet`` (:mod:`mfcsim.substances`). It is written atomically
 (:func:`mfcsim.runfolder.atomic_folder`).
@@ -36,9 +37,9 @@ if TYPE_CHECKING:
     from mfcsim.scenario.root import Scenario
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
-#: Frames written when present: the agent's shipments, buyers' service, disruption events
-#: and the planned and realised activity of every process.
-EXTRA_FRAMES = ("shipments", "service", "events", "activity")
+#: Frames written when present: the agent's shipments, buyers' service, disruption events,
+#: the planned and realised activity of every process, and the machine pools' operations.
+EXTRA_FRAMES = ("shipments", "service", "events", "activity", "machines")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ class Results:
         flows, stocks, nodes, materials: The run folder's frames.
         kpis: Headline figures (computed from the registered ``kpi_values`` view and the
             run's ``facts`` when not given).
-        extra: Further frames (shipments, service, events, activity).
+        extra: Further frames (shipments, service, events, activity, machines).
     """
 
     def __init__(

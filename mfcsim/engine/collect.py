@@ -217,6 +217,8 @@ def collect(sim: Simulation) -> Results:
         "events": sim.disruptions.frame(),
         "activity": activity,
     }
+    if sim.machines is not None:
+        extra["machines"] = sim.machines.frame(sim.state.activity_realised)
     return Results(
         flows,
         _stocks_frame(sim),

@@ -20,6 +20,10 @@ Shipments travel in continuous time: each is a SimPy timeout of ``distance / spe
 moves its goods from ``in_transit`` to the receiver when it fires. The clock's own tick is
 scheduled with urgent priority, so a snapshot at time ``d`` includes every arrival before
 ``d`` and none at ``d``; goods that arrive exactly at the horizon stay in transit.
+
+Machine pools (:mod:`mfcsim.engine.resources`) are SimPy resources too: operations request,
+wait for, travel with and release machines in continuous time, and the ``plan`` phase of day
+``d`` reads the work the machines did during day ``d - 1``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from mfcsim.engine.market import Market
 from mfcsim.engine.memory import check_memory
 from mfcsim.engine.per_firm import PerFirmPath
 from mfcsim.engine.requests import day_requests
+from mfcsim.engine.resources import MachinePools
 from mfcsim.engine.state import ServiceRow, State
 from mfcsim.engine.transport import Transport
 from mfcsim.firms.base import Firm
@@ -128,6 +133,12 @@ class Simulation:
         self._set_storage_and_stocks()
         self._index_processes()
         self._apply_series()
+        #: The machine pools (None without ``machine_pools``); before the kernel reads their plan.
+        self.machines = (
+            MachinePools(self.env, scenario, self.firms, self.network, state)
+            if scenario.machine_pools
+            else None
+        )
         state.accepts = self.accepts = substitute_acceptance(world, self.firms, scenario.contracts)
         for firm in self.firms:
             firm.accepted = {

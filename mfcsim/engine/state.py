@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from mfcsim.engine.resources import MachinePlan
     from mfcsim.firms.base import Firm
 
 #: A service row: (day, firm, material, ordered, regional, substituted, imported, short).
@@ -43,6 +44,7 @@ class State:
         hook_version: Counts the calls of hooks that may change a firm's state
             (``after_produce``, ``on_delivery``, ``on_disruption``): a plan computed before
             one of them is not reused after it.
+        machines: What the machine pools booked (None: the scenario has none).
     """
 
     stock: np.ndarray
@@ -59,3 +61,4 @@ class State:
     service_blocks: list[np.ndarray] = field(default_factory=list)
     touched: dict[int, Firm] = field(default_factory=dict)
     hook_version: int = 0
+    machines: MachinePlan | None = None

@@ -222,6 +222,9 @@ class Firm:
         #: Shocks in force: disruption id -> (kind, factor).
         self.shocks: dict[str, tuple[str, float]] = {}
         self.plan_day = -1
+        #: Per process id served by a machine pool: the activity its machine booked and the
+        #: yield factor, a value per day (set by the engine; see mfcsim.engine.resources).
+        self.machine_plan: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.call_hook("setup")
 
     def call_hook(self, hook: str, *args: Any) -> Any:
@@ -439,6 +442,10 @@ class Firm:
         scale = self.shock_factor("yield_shock") * self.shock_factor("demand_shock")
         out = []
         for proc in self.processes:
+            booked = self.machine_plan.get(proc.id)
+            if booked is not None:  # a machine's work replaces the hook
+                out.append(float(booked[0][day]) * scale)
+                continue
             value = self.call_hook("planned_activity", day, proc)
             if not is_number(value) or not 0.0 <= float(value) < math.inf:
                 raise FirmHookError(
@@ -610,8 +617,11 @@ class Firm:
             FirmHookError: If the factor is not a finite number >= 0, or so large that the
                 balance material's output would be negative.
         """
-        factor = self.call_hook("yield_factor", day, proc)
-        return proc.output_amounts(check_yield(self, day, proc, factor))
+        factor = check_yield(self, day, proc, self.call_hook("yield_factor", day, proc))
+        booked = self.machine_plan.get(proc.id)
+        if booked is not None:  # times the yield left after waiting for a machine
+            factor = factor * float(booked[1][day])
+        return proc.output_amounts(factor)
 
     def _take(self, t: float, m: int, need: float) -> None:
         """Consume ``need`` units of ``m``, own material first, then its substitutes."""

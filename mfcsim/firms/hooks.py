@@ -54,7 +54,8 @@ HOOKS: dict[str, Hook] = {
     ),
     "planned_activity": Hook(
         ("day", "process"), "per process, for today's plan and for tomorrow's orders",
-        "activity units (per day) >= 0, before shocks and input limits",
+        "activity units (per day) >= 0, before shocks and input limits (not asked for a "
+        "process a machine pool serves: the machine's work is its plan)",
         keeps_state=False, per_firm_path=True, twin="plan_many",
     ),
     "target_stock": Hook(

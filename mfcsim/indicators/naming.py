@@ -16,6 +16,7 @@ SUFFIXES: dict[str, str] = {
     "_eur": "money, EUR",
     "_tkm": "tonne-kilometres",
     "_fte": "jobs, full-time equivalents",
+    "_days": "days, a duration summed over the scope (e.g. days of waiting)",
     "_share": "a ratio of two like quantities, 0 to 1",
     "_kg_per_ha_yr": "kilograms per hectare per year (a period annualised: × 365 / its days)",
     "_eur_per_capita_yr": "EUR per inhabitant per year (a period annualised: × 365 / its days)",

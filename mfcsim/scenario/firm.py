@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, NonNegativeFloat, model_validator
 
 from mfcsim.scenario.convert import Amounts, PerDay, StorageAmount
+from mfcsim.scenario.machine import MachineNeedSpec
 from mfcsim.scenario.network import LocationSpec
 from mfcsim.scenario.spec import Fraction, Spec
 
@@ -48,6 +49,11 @@ class ProcessSpec(Spec):
         description="substance -> {output material: share of the inputs' substance}",
     )
     note: str = Field("", description="where the coefficients come from")
+    machine: MachineNeedSpec | None = Field(
+        None,
+        description="a machine of a machine pool the process needs, once a year in a window "
+        "(its activity is then the machine's work; see docs/machine-pool.md)",
+    )
 
 
 class VariabilitySpec(Spec):

@@ -1,7 +1,8 @@
 """The root of a scenario file: the :class:`Scenario` spec and the order of its checks.
 
 A scenario is data: frozen, validated pydantic specs (:mod:`mfcsim.scenario.material`,
-``firm``, ``network``, ``contract``, ``boundary``, ``agent``, ``disruption``, ``evaluation``).
+``firm``, ``network``, ``contract``, ``boundary``, ``agent``, ``disruption``, ``evaluation``,
+``machine``).
 Quantities may be written with units (``12 t/d``) and are converted to base units
 (:mod:`mfcsim.units`) during validation; recipe amounts, stocks, storage and demand are in
 the unit of their material, which is why :class:`Scenario` converts them
@@ -39,6 +40,7 @@ from mfcsim.scenario.convert import Days, convert_material_amounts
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
+from mfcsim.scenario.machine import MachinePoolSpec, check_machines
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
 from mfcsim.scenario.provenance import Provenance
@@ -67,6 +69,9 @@ class Scenario(Spec):
     substitution: dict[str, Group] = Field(default_factory=dict)
     disruptions: dict[str, Disruption] = Field(default_factory=dict)
     evaluation: EvaluationSpec = Field(default_factory=EvaluationSpec)
+    machine_pools: dict[str, MachinePoolSpec] = Field(
+        default_factory=dict, description="shared machines processes ask for (docs/machine-pool.md)"
+    )
     gwp: GwpSet = Field("AR6-GWP100", description="GWP set for the materials' ghg declarations")
     markups: dict[str, NonNegativeFloat] = Field(
         default_factory=dict,
@@ -114,6 +119,7 @@ class Scenario(Spec):
         check_ghg(self)
         check_markups(self)
         check_series(self)
+        check_machines(self)
         return self
 
     @property

@@ -148,6 +148,20 @@ class Kernel:
             if g.produces:
                 self.own_produce[g.procs.ravel()] = True
         self.any_own_produce = bool(self.own_produce.any())
+        self._machines(procs)
+
+    def _machines(self, procs: list[tuple[int, int, int]]) -> None:
+        """The processes a machine pool serves: their plan and yield are the machines'."""
+        plan = self.state.machines
+        pairs = [] if plan is None else [
+            (p, plan.column_of[f, self.all_firms[f].processes[r].id])
+            for p, (f, r, _) in enumerate(procs)
+            if (f, self.all_firms[f].processes[r].id) in plan.column_of
+        ]  # fmt: skip
+        #: Kernel process index and machine-plan column of each machine-served process.
+        self.machine_proc = np.array([p for p, _ in pairs], dtype=np.int64)
+        self.machine_col = np.array([k for _, k in pairs], dtype=np.int64)
+        self.yields = self.yields or bool(pairs)
 
     def _pools(self, procs: list[tuple[int, int, int]]) -> None:
         """Each process's input limits as padded arrays: members, weights, per activity."""
@@ -208,6 +222,9 @@ class Kernel:
         scale = self._firm_scale("yield_shock", "demand_shock")[self.proc_firm]
         base = self.capacity * self.season[day] * self.factor[day]
         plan_into(base, self.typed, day)
+        if len(self.machine_proc):  # a machine's work replaces the plan (engine.resources)
+            assert self.state.machines is not None
+            base[self.machine_proc] = self.state.machines.booked[day, self.machine_col]
         planned = base * scale
         down = np.zeros(len(self.all_firms), dtype=bool)
         for firm in self.state.touched.values():
@@ -382,6 +399,10 @@ class Kernel:
         if self.yields:
             has_yield = self.yield_balance >= 0
             self.yield_today = yield_factors(self.typed, has_yield, self.yield_bound, day)
+            if len(self.machine_proc):  # times the yield left after waiting for a machine
+                assert self.state.machines is not None
+                m, factor = self.machine_proc, self.state.machines.factor[day, self.machine_col]
+                self.yield_today[m] = self.yield_today[m] * factor
         for plan in self._by_rank:
             produce_rank(self, float(day), plan)
         produce_own(self.typed, self.state, self.planned, self.proc_column, day)
