@@ -340,3 +340,20 @@ def test_digester_with_no_substrate_share_is_a_scenario_error(
     with pytest.raises(ScenarioError) as info:
         load_scenario(write_yaml(text))
     assert info.value.field == "firms.bakery.params"
+
+
+@pytest.mark.parametrize("params", ["true", "[1, 2]", "12 t"])
+def test_params_that_are_no_mapping_are_a_scenario_error(
+    params: str, mini_text: str, write_yaml: WriteYaml, line_of: LineOf
+) -> None:
+    """``params: true`` is refused at its line (it crashed the type's defaults before)."""
+    text = mini_text.replace(
+        "    type: generic\n    location: {x_km: 3",
+        f"    type: city\n    params: {params}\n    location: {{x_km: 3",
+    )
+    path = write_yaml(text)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    err = info.value
+    assert (err.line, err.field) == (line_of(text, "params:"), "firms.bakery.params")
+    assert err.problem.endswith("(accepted: a mapping of parameter names to values)")

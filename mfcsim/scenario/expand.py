@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mfcsim.errors import RegistryError, ScenarioError
+from mfcsim.errors import RegistryError, ScenarioError, short
 from mfcsim.scenario.reader import LineMap, Path_, deep_merge, line_of
 from mfcsim.scenario.spec import FieldProblem
 
@@ -77,7 +77,14 @@ def _defaults(
 ) -> dict[str, Any]:
     """The defaults of one firm's type; errors at the parameter at fault."""
     path: Path_ = ("firms", fid)
-    params = dict(firm.get("params") or {})
+    given = firm.get("params") or {}
+    if not isinstance(given, dict):
+        src, line = line_of((*path, "params"), lines, source)
+        raise ScenarioError(
+            src, f"{short(given)} (accepted: a mapping of parameter names to values)",
+            line=line, field=f"firms.{fid}.params",
+        )  # fmt: skip
+    params = dict(given)
     try:
         cls = firm_type(str(firm["type"]))
     except RegistryError as exc:
