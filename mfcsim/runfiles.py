@@ -20,7 +20,7 @@ from mfcsim.runfolder import check_format_version
 from mfcsim.viz.rundata import ComparisonData, RunData
 
 REQUIRED = ("flows", "stocks", "nodes", "materials")
-OPTIONAL = ("shipments", "service", "events", "indicators", "substance_flows")
+OPTIONAL = ("shipments", "service", "events", "indicators", "substance_flows", "provenance")
 INFO_KEYS = ("scenario", "seed", "days", "firms")
 ACCEPTED = "accepted: a run folder of mfcsim run, or a comparison folder of mfcsim compare"
 

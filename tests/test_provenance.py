@@ -94,3 +94,23 @@ def test_the_run_folder_lists_the_default_scenarios_assumptions(tmp_path: Path) 
     assert counts["cited"] > 10
     # read back from the folder, the resolved scenario carries the same provenance
     assert Results.read(folder).provenance.equals(results.provenance)
+
+
+def test_the_report_panel_counts_numbers_by_section_and_status() -> None:
+    from mfcsim.viz.provenance import provenance_counts, provenance_figure
+
+    table = pd.DataFrame({
+        "path": ["materials.a.price", "materials.b.price", "firms.x.capacity", "agent.k"],
+        "status": ["assumption", "cited", "assumption", "uncited"],
+    })  # fmt: skip
+    counts = provenance_counts(table)
+    assert counts.values.tolist() == [
+        ["agent", "uncited", 1], ["firms", "assumption", 1],
+        ["materials", "assumption", 1], ["materials", "cited", 1],
+    ]  # fmt: skip
+    fig = provenance_figure(table)
+    assumption = next(t for t in fig.data if t.name == "assumption")
+    assert dict(zip(assumption.y, assumption.x, strict=True)) == {
+        "materials": 1, "firms": 1, "agent": 0}  # fmt: skip
+    assert "4 numbers" in fig.layout.title.text
+    assert "50% assumptions" in fig.layout.title.text

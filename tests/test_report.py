@@ -28,7 +28,8 @@ def test_report_is_offline_and_has_every_figure(runs_dir: Path) -> None:  # noqa
     assert text.count("* plotly.js v") == 1
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"?https?:", text)
     keys = re.findall(r'<div id="fig-([a-z]+)" class="figure">', text)
-    assert keys == ["sankey", "layers", "difference", "map", "scorecard", "stocks", "flows", "fill"]
+    assert keys == ["sankey", "layers", "difference", "map", "scorecard", "stocks", "flows", "fill",
+                    "provenance"]  # fmt: skip
     assert text.count('download="') == len(keys)
 
 

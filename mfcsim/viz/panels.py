@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from mfcsim.viz import layers, network_map, sankey, sankey_data, sankey_layout, timeseries
+from mfcsim.viz import (
+    layers,
+    network_map,
+    provenance,
+    sankey,
+    sankey_data,
+    sankey_layout,
+    timeseries,
+)
 from mfcsim.viz.balance import drawn_balance
 from mfcsim.viz.rundata import ComparisonData, RunData
 from mfcsim.viz.scorecard import comparison_table, scorecard_figure, scorecard_table
@@ -173,17 +181,28 @@ def scorecard_panel(data: RunData, baseline: RunData | None = None) -> Panel:
     return Panel("scorecard", "Scorecard", scorecard_figure(table, title=title), table)
 
 
+def provenance_panel(data: RunData) -> Panel:
+    """Where the scenario's numbers come from; the CSV lists each with its comment."""
+    table = data.provenance
+    return Panel("provenance", "Where the numbers come from",
+                 provenance.provenance_figure(table), table)  # fmt: skip
+
+
 def run_panels(data: RunData, baseline: RunData | None = None) -> list[Panel]:
     """Every panel of the standalone report of one run (and its baseline).
 
-    Flows first, then the map, the (long) scorecard and the time series.
+    Flows first, then the map, the (long) scorecard, the time series, and where the
+    scenario's numbers come from (when the run folder has ``provenance.parquet``).
     """
     choice = Choice()
     panels = [sankey_panel(data, choice), layers_panel(data)]
     if baseline is not None:
         panels.append(difference_panel(data, baseline, Choice(level="sector")))
-    return [*panels, map_panel(data), scorecard_panel(data, baseline),
-            *series_panels(data, choice)]  # fmt: skip
+    panels = [*panels, map_panel(data), scorecard_panel(data, baseline),
+              *series_panels(data, choice)]  # fmt: skip
+    if len(data.provenance):
+        panels.append(provenance_panel(data))
+    return panels
 
 
 def comparison_panels(comparison: ComparisonData) -> list[Panel]:

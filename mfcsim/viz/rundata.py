@@ -29,6 +29,7 @@ class RunData:
         events: Disruptions as they happened (may be empty).
         indicators: The long frame ``indicator, scope, period, value, unit`` (may be empty).
         substance_flows: The ledger per substance (may be empty).
+        provenance: Where each number of the scenario comes from (may be empty).
         daily_fill: ``t_day, buyer, measure, value``: order fill and regional fill per day, for
             all buyers (``buyer`` "") and each buyer, as
             :mod:`mfcsim.indicators.service_levels` defines them (may be empty).
@@ -49,6 +50,7 @@ class RunData:
     events: pd.DataFrame = field(default_factory=_empty)
     indicators: pd.DataFrame = field(default_factory=_empty)
     substance_flows: pd.DataFrame = field(default_factory=_empty)
+    provenance: pd.DataFrame = field(default_factory=_empty)
     daily_fill: pd.DataFrame = field(default_factory=_empty)
     periods: pd.DataFrame = field(default_factory=_empty)
     info: Mapping[str, Any] = field(default_factory=dict)
