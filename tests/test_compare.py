@@ -340,7 +340,7 @@ def test_compare_with_one_replication_says_no_interval(
         (
             ["compare", "BRAN", "--b-set", "agent.polcy=greedy"],
             "--set: agent.polcy: unknown field (accepted: carbon_price, import_penalty, "
-            "k_nearest, policy, unmet_penalty; did you mean policy?)",
+            "k_nearest, policy, start_day, unmet_penalty; did you mean policy?)",
         ),
         (
             ["compare", "BRAN", "BRAN", "--reps", "0"],
