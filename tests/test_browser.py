@@ -22,7 +22,7 @@ from mfcsim.reporting import write_report
 from tests.viz_fixtures import REPO, runs_dir  # noqa: F401  (runs_dir: a fixture)
 
 ARTIFACTS = REPO / "test-artifacts"
-REPORT_FIGURES = 8
+REPORT_FIGURES = 9  # with "Where the numbers come from" (provenance)
 EXPLORER_FIGURES = ("sankey", "difference", "map", "stocks", "flows", "fill", "scorecard")
 
 

@@ -18,8 +18,6 @@ from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario, scenario_from_dict
 from mfcsim.testing import assert_mass_balanced, run_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
-
 #: Materials the random clusters trade: tonnes, cubic metres (with density) and energy.
 MASS = {
     "grain": {"unit": "t", "kind": "raw_material", "price": 200},
@@ -215,16 +213,6 @@ def test_strict_run_raises_when_a_firm_loses_mass(tiny_path: Path) -> None:
     sim.env.timeout(1.5).callbacks.append(leak)
     with pytest.raises(MassBalanceError, match="dairy/feed"):
         sim.run(strict=True)
-
-
-# ---- every shipped scenario ----------------------------------------------------------------
-@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
-def test_every_shipped_scenario_runs_ten_days_and_balances(path: Path) -> None:
-    """Each scenarios/*.yaml runs for 10 days and every balance holds."""
-    results = run_scenario(path, days=10)
-    assert results.kpis["mass_balance_max_rel_error"] <= 1e-9
-    assert results.stocks["t_day"].max() == 10.0
-    assert len(results.flows) > 0
 
 
 def test_a_large_stock_with_tiny_flows_is_no_false_alarm():
