@@ -35,6 +35,7 @@ from mfcsim.scenario.checks import (
 )
 from mfcsim.scenario.contract import ContractSpec
 from mfcsim.scenario.convert import Days, convert_material_amounts
+from mfcsim.scenario.cooperative import CooperativeSpec, check_cooperative
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
@@ -69,6 +70,9 @@ class Scenario(Spec):
     markups: dict[str, NonNegativeFloat] = Field(
         default_factory=dict,
         description="firm type -> markup on resold goods, for its firms without their own",
+    )
+    cooperative: CooperativeSpec | None = Field(
+        None, description="joint purchase and sales of member firms (money, not mass)"
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
     series: dict[str, ResolvedSeries] = Field(
@@ -105,6 +109,7 @@ class Scenario(Spec):
         check_ghg(self)
         check_markups(self)
         check_series(self)
+        check_cooperative(self)
         return self
 
     @property
