@@ -84,9 +84,7 @@ class OperatingCostSpec(Spec):
     """An operating cost and who pays it: a subsidy first, then fees by ``fee``."""
 
     staff_eur_per_day: EurPerDay = 0.0
-    handling_eur_per_t: EurPerTonne = Field(
-        0.0, description="per tonne bought or sold through it"
-    )
+    handling_eur_per_t: EurPerTonne = Field(0.0, description="per tonne bought or sold through it")
     fee: Literal["per_member", "per_tonne"] = Field(
         "per_member",
         description="how the cost left after the subsidy is shared: equally among the members, "
@@ -131,9 +129,7 @@ def check_cooperative(scn: Any) -> None:
         seen.add(fid)
     for i, buyer in enumerate(coop.buyers):
         if buyer != EXPORT and buyer not in scn.firms:
-            raise FieldProblem(
-                (*path, "buyers", i), _unknown("buyer", buyer, [EXPORT, *scn.firms])
-            )
+            raise FieldProblem((*path, "buyers", i), _unknown("buyer", buyer, [EXPORT, *scn.firms]))
         if buyer in seen:
             raise FieldProblem(
                 (*path, "buyers", i), f"{buyer!r} is a member (accepted: a firm outside it)"
@@ -145,12 +141,13 @@ def check_cooperative(scn: Any) -> None:
                 raise FieldProblem(where, _unknown("material", mid, scn.materials))
             if scn.materials[mid].mass_t_per_unit <= 0:
                 raise FieldProblem(
-                    where, f"{mid!r} has no mass (accepted: a material in t, or in m3 with a "
-                    "density)",
+                    where,
+                    f"{mid!r} has no mass (accepted: a material in t, or in m3 with a density)",
                 )
             if table == "purchases" and mid not in scn.boundary.imports:
                 raise FieldProblem(
-                    where, f"{mid!r} cannot be imported (accepted: a material under "
+                    where,
+                    f"{mid!r} cannot be imported (accepted: a material under "
                     f"boundary.imports: {', '.join(sorted(scn.boundary.imports)) or 'none'})",
                 )
 
