@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | business-case | sweep | report | dashboard | validate | list | ...``.
+"""The command line: ``mfcsim run | compare | business-case | sweep | report | validate | ...``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;

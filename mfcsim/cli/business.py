@@ -54,11 +54,11 @@ def business_case(
     if quiet:
         return
     header = ("member", "VA inside", "VA outside", "fees", "gain", "better off")
+    money = ("value_added_inside_eur", "value_added_outside_eur", "fees_eur", "gain_eur")
     rows = [
-        [r.firm, fmt(r.value_added_inside_eur), fmt(r.value_added_outside_eur), fmt(r.fees_eur),
-         fmt(r.gain_eur), "yes" if r.better_off else "no"]
-        for r in case.table.itertuples()
-    ]  # fmt: skip
+        [str(r["firm"]), *(fmt(float(r[c])) for c in money), "yes" if r["better_off"] else "no"]
+        for r in case.table.to_dict(orient="records")
+    ]
     print_rows(header, rows)
     typer.echo(
         f"{case.better_off} of {len(case.table)} members better off (EUR over the horizon, "

@@ -107,7 +107,7 @@ class CooperativeSpec(Spec):
         default_factory=lambda: [EXPORT],
         description=f"who buys the joint sales: firm ids, and '{EXPORT}' for exports",
     )
-    costs: OperatingCostSpec = Field(default_factory=OperatingCostSpec)
+    costs: OperatingCostSpec = Field(default_factory=lambda: OperatingCostSpec.model_validate({}))
 
 
 def check_cooperative(scn: Any) -> None:
