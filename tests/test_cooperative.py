@@ -256,3 +256,41 @@ def test_business_case_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     table = pd.read_parquet(out / "business_case.parquet")
     assert table["firm"].tolist() == ["dairy", "dairy_b", "greenhouse"]
     assert not math.isnan(float(table["gain_eur"].iloc[0]))
+
+
+def test_agent_fees_by_tonne_count_both_sides() -> None:
+    """a sends 6 t to b, b 4 t to c: 10 t matched; a 6, b 10, c 4 t; 100 + 1 EUR/t × 10."""
+    from mfcsim.indicators.cooperative import agent_fees
+    from mfcsim.scenario.cooperative import AgentCostSpec
+
+    ships = pd.DataFrame({"supplier": ["a", "b"], "receiver": ["b", "c"], "mass_t": [6.0, 4.0]})
+    costs = AgentCostSpec(staff_eur_per_day=10.0, handling_eur_per_t=1.0, fee="per_tonne")
+    done = agent_fees(costs, ships, ["a", "b", "c"], (0.0, 10.0))
+    assert (done.matched_t, done.operating_cost_eur, done.subsidy_eur) == (10.0, 110.0, 0.0)
+    # 110 EUR over 20 tonne-sides: 5.5 EUR each
+    assert done.fees.tolist() == pytest.approx([33.0, 55.0, 22.0])
+    equal = agent_fees(costs.model_copy(update={"fee": "per_member"}), ships, ["a", "c"], (0, 10))
+    assert equal.fees.tolist() == pytest.approx([55.0, 55.0])
+
+
+def test_agent_fees_of_the_example_are_in_value_added(runs: tuple[object, object]) -> None:
+    """The agent's cost 80 EUR/d × 30 d + 1 EUR/t × its shipments, shared by tonne."""
+    with_coop, without = runs
+    ships = with_coop.extra["shipments"]  # type: ignore[attr-defined]
+    matched = float(ships.loc[ships["origin"] == "agent", "quantity"].sum())  # all in t
+    fees = _all(with_coop, "agent_fees_eur")
+    assert fees["cluster"] == pytest.approx(80.0 * 30 + matched)
+    assert "firm:town" not in fees  # households pay none
+    # the scenario without the cooperative still has the agent's fees: the same in both
+    assert _all(without, "agent_fees_eur")["cluster"] == pytest.approx(fees["cluster"])
+
+
+def test_agent_fees_are_intermediate_consumption(runs: tuple[object, object]) -> None:
+    """Without agent_costs each payer's value added is higher by exactly its fee."""
+    plain = run_scenario(load_scenario(COOP).model_copy(update={"agent_costs": None}))
+    va, va0 = _all(runs[0], "value_added_eur"), _all(plain, "value_added_eur")
+    fees = _all(runs[0], "agent_fees_eur")
+    assert fees["firm:digester"] > 0
+    for scope, fee in fees.items():
+        assert va0[scope] - va[scope] == pytest.approx(fee)
+    assert _all(plain, "agent_fees_eur").empty

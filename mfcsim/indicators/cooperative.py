@@ -263,6 +263,117 @@ def settlement(window: Window) -> Settlement | None:
     return settle(coop, bought, sold, all_sold_t, (window.period.start_day, window.period.end_day))
 
 
+@dataclass(frozen=True)
+class AgentSettlement:
+    """The regional agent's operating cost of one period and the fees that pay it.
+
+    Attributes:
+        fees: Fee of each payer, EUR (index: firm ids).
+        matched_t: Tonnes the agent matched (its shipments) in the period.
+        operating_cost_eur: Staff and handling cost of the period.
+        subsidy_eur: Subsidy used (at most the operating cost).
+    """
+
+    fees: pd.Series
+    matched_t: float
+    operating_cost_eur: float
+    subsidy_eur: float
+
+
+def agent_fees(
+    costs: OperatingCostSpec,
+    shipments: pd.DataFrame,
+    payers: list[str],
+    period: tuple[float, float],
+) -> AgentSettlement:
+    """The regional agent's cost from its shipments, shared among ``payers``.
+
+    Args:
+        costs: The agent's operating cost and fee rule.
+        shipments: The agent's shipments of the period: ``supplier, receiver, mass_t``.
+        payers: The firms sharing the fees; by tonne, a shipment counts for its supplier
+            and its receiver alike.
+        period: ``(start_day, end_day)``.
+    """
+    matched_t = float(shipments["mass_t"].sum())
+    index = pd.Index(payers, name="firm")
+    sent = shipments.groupby("supplier", observed=True)["mass_t"].sum()
+    received = shipments.groupby("receiver", observed=True)["mass_t"].sum()
+    handled = sent.reindex(index, fill_value=0.0) + received.reindex(index, fill_value=0.0)
+    cost = costs.staff_eur_per_day * (period[1] - period[0]) + costs.handling_eur_per_t * matched_t
+    subsidy = min(cost, subsidy_eur(costs, *period))
+    fees = fee_shares(costs, cost - subsidy, handled) if payers else pd.Series(dtype=float)
+    return AgentSettlement(fees, matched_t, cost, subsidy)
+
+
+@per_window
+def agent_settlement(window: Window) -> AgentSettlement | None:
+    """The regional agent's cost and fees of the window's period (None: none declared)."""
+    from mfcsim.indicators.profit import HOUSEHOLD_TYPES
+
+    costs = window.scenario.agent_costs
+    if costs is None:
+        return None
+    households = {f for t in HOUSEHOLD_TYPES for f in window.firm_ids(t)}
+    payers = list(costs.payers) or [f for f in window.firm_ids() if f not in households]
+    ships = window.frame("shipments")
+    ships = ships[(ships["origin"].astype(str) == "agent").to_numpy()] if len(ships) else ships
+    mass = window.materials["mass_t_per_unit"]
+    frame = pd.DataFrame(
+        {
+            "supplier": ships["supplier"].astype(str).to_numpy() if len(ships) else [],
+            "receiver": ships["receiver"].astype(str).to_numpy() if len(ships) else [],
+            "mass_t": (
+                ships["quantity"].to_numpy(dtype=float)
+                * ships["material"].astype(str).map(mass).to_numpy(dtype=float)
+                if len(ships)
+                else []
+            ),
+        }
+    )
+    return agent_fees(costs, frame, payers, (window.period.start_day, window.period.end_day))
+
+
+@indicator(
+    "agent_fees_eur",
+    unit="EUR",
+    pillar="profit",
+    scopes=SCOPES_FIRM,
+    definition="Fees the firms paid for the regional agent's operating cost left after the "
+    "subsidy (equal shares, or by the tonnes each sent or received through it).",
+)
+def agent_fees_eur(window: Window) -> Scoped:
+    """The agent's fee per paying firm, and their sum."""
+    done = agent_settlement(window)
+    return {} if done is None else by_scope(done.fees, "firm")
+
+
+@indicator(
+    "agent_operating_cost_eur",
+    unit="EUR",
+    pillar="profit",
+    definition="The regional agent's operating cost: staff per day × days + handling per "
+    "tonne × the tonnes it matched (its shipments).",
+)
+def agent_operating_cost_eur(window: Window) -> Scoped:
+    """The agent's operating cost of the period."""
+    done = agent_settlement(window)
+    return {} if done is None else {"cluster": done.operating_cost_eur}
+
+
+@indicator(
+    "agent_subsidy_eur",
+    unit="EUR",
+    pillar="profit",
+    definition="Subsidy paid towards the regional agent's operating cost (its days in the "
+    "period × EUR per day, at most the cost).",
+)
+def agent_subsidy_eur(window: Window) -> Scoped:
+    """The subsidy of the agent's cost used in the period."""
+    done = agent_settlement(window)
+    return {} if done is None else {"cluster": done.subsidy_eur}
+
+
 def members_table(window: Window) -> pd.DataFrame:
     """The members table of the window (empty without a cooperative), ``firm`` a column."""
     done = settlement(window)

@@ -118,6 +118,8 @@ def money(window: Window) -> pd.DataFrame:
         coop = cooperative_terms(window)
         revenue.append(coop["premium_eur"])
         costs.extend([coop["fees_eur"], -coop["savings_eur"], coop["premium_paid_eur"]])
+    if window.scenario.agent_costs is not None:
+        costs.append(agent_fee_terms(window))
     frame = pd.DataFrame(index=pd.Index(firms, name="firm"))
     frame["revenue_eur"] = _total(revenue, frame.index)
     frame["costs_eur"] = _total(costs, frame.index)
@@ -140,6 +142,14 @@ def cooperative_terms(window: Window) -> pd.DataFrame:
     terms = done.members[columns[:3]].astype(float)
     paid = done.premium_paid.rename("premium_paid_eur")
     return terms.join(paid, how="outer").fillna(0.0)
+
+
+def agent_fee_terms(window: Window) -> pd.Series:
+    """Per paying firm, its fee for the regional agent's operating cost (:mod:`.cooperative`)."""
+    from mfcsim.indicators.cooperative import agent_settlement  # it reads HOUSEHOLD_TYPES
+
+    done = agent_settlement(window)
+    return pd.Series(dtype=float) if done is None else done.fees
 
 
 def _stock_value_change(window: Window) -> pd.Series:

@@ -6,7 +6,9 @@ the day (price tiers); its members' sales of a declared product to the declared 
 sold jointly at the sale price × (1 + premium) (a regional brand), and the premium is paid
 out to the members pro rata to the volume each delivered. The cooperative's operating cost
 (staff per day, handling per tonne) is paid by a subsidy while one is in force and the rest by
-fees from the members: equal shares, or shares by tonnes traded through it. The arithmetic is
+fees from the members: equal shares, or shares by tonnes traded through it. The regional
+agent's operating cost (``agent_costs``) is paid the same way, by the firms that use it. The
+arithmetic is
 in :mod:`mfcsim.indicators.cooperative`; docs/cooperative.md states the assumptions.
 """
 
@@ -93,6 +95,15 @@ class OperatingCostSpec(Spec):
     subsidy: SubsidySpec | None = None
 
 
+class AgentCostSpec(OperatingCostSpec):
+    """The regional agent's operating cost; handling is per tonne it matched (its shipments)."""
+
+    payers: list[str] = Field(
+        default_factory=list,
+        description="firm ids sharing the fees (empty: every firm but the households)",
+    )
+
+
 class CooperativeSpec(Spec):
     """A cooperative of firms buying inputs and selling products jointly."""
 
@@ -111,11 +122,15 @@ class CooperativeSpec(Spec):
 
 
 def check_cooperative(scn: Any) -> None:
-    """Members and buyers are firms; purchases are importable materials with a mass.
+    """Members, buyers and payers are firms; purchases are importable materials with a mass.
 
     Raises:
-        FieldProblem: At the first member, buyer or material that does not fit.
+        FieldProblem: At the first member, buyer, payer or material that does not fit.
     """
+    if scn.agent_costs is not None:
+        for i, fid in enumerate(scn.agent_costs.payers):
+            if fid not in scn.firms:
+                raise FieldProblem(("agent_costs", "payers", i), _unknown("firm", fid, scn.firms))
     coop: CooperativeSpec | None = scn.cooperative
     if coop is None:
         return

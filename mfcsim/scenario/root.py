@@ -35,7 +35,7 @@ from mfcsim.scenario.checks import (
 )
 from mfcsim.scenario.contract import ContractSpec
 from mfcsim.scenario.convert import Days, convert_material_amounts
-from mfcsim.scenario.cooperative import CooperativeSpec, check_cooperative
+from mfcsim.scenario.cooperative import AgentCostSpec, CooperativeSpec, check_cooperative
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
@@ -73,6 +73,9 @@ class Scenario(Spec):
     )
     cooperative: CooperativeSpec | None = Field(
         None, description="joint purchase and sales of member firms (money, not mass)"
+    )
+    agent_costs: AgentCostSpec | None = Field(
+        None, description="the regional agent's operating cost and who pays it"
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
     series: dict[str, ResolvedSeries] = Field(
