@@ -29,7 +29,7 @@ def business_case(
     scheduler: Annotated[str | None, typer.Option(help=SCHEDULER_HELP)] = None,
     quiet: Annotated[bool, typer.Option(help="Print only the output folder's path.")] = False,
 ) -> None:
-    """Per cooperative member: its value added inside − outside the cooperative (same seeds)."""
+    """Each cooperative member's gain from it, on common random numbers."""
     from mfcsim.business import business_case as run_case
     from mfcsim.runfolder import check_out_folder
     from mfcsim.scenario.load import load_scenario
