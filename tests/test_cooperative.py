@@ -294,3 +294,16 @@ def test_agent_fees_are_intermediate_consumption(runs: tuple[object, object]) ->
     for scope, fee in fees.items():
         assert va0[scope] - va[scope] == pytest.approx(fee)
     assert _all(plain, "agent_fees_eur").empty
+
+
+def test_declared_only_indicators_are_reported_with_a_cooperative(
+    runs: tuple[object, object],
+) -> None:
+    """Every indicator of this module is in the cooperative run; none in a plain tiny run."""
+    from mfcsim.indicators import INDICATORS
+    from mfcsim.indicators.cooperative import DECLARED_ONLY
+
+    assert set(INDICATORS) >= DECLARED_ONLY
+    assert set(runs[0].indicators["indicator"]) >= DECLARED_ONLY  # type: ignore[attr-defined]
+    plain = run_scenario(REPO / "scenarios" / "tiny.yaml", days=3)
+    assert not DECLARED_ONLY & set(plain.indicators["indicator"])

@@ -479,3 +479,21 @@ def coop_subsidy_eur(window: Window) -> Scoped:
     """The subsidy used in the period."""
     done = settlement(window)
     return {} if done is None else {"cluster": done.subsidy_eur}
+
+
+#: Indicators reported only by a scenario that declares a cooperative or the agent's costs
+#: (other scenarios' indicator tables are as they were without them).
+DECLARED_ONLY = frozenset(
+    (
+        "agent_fees_eur",
+        "agent_operating_cost_eur",
+        "agent_subsidy_eur",
+        "coop_purchase_savings_eur",
+        "coop_sales_premium_eur",
+        "coop_fees_eur",
+        "coop_revenue_per_member_eur",
+        "coop_share_sold",
+        "coop_operating_cost_eur",
+        "coop_subsidy_eur",
+    )
+)
