@@ -125,6 +125,14 @@ def subsidy_eur(costs: OperatingCostSpec, start_day: float, end_day: float) -> f
     return sub.eur_per_day * max(0.0, last - max(start_day, float(sub.start_day)))
 
 
+def operating_cost(
+    costs: OperatingCostSpec, handled_t: float, period: tuple[float, float]
+) -> tuple[float, float]:
+    """Staff × days + handling × ``handled_t``, and the subsidy of the period (at most that)."""
+    cost = costs.staff_eur_per_day * (period[1] - period[0]) + costs.handling_eur_per_t * handled_t
+    return cost, min(cost, subsidy_eur(costs, *period))
+
+
 def fee_shares(costs: OperatingCostSpec, due_eur: float, handled_t: pd.Series) -> pd.Series:
     """``due_eur`` shared among the members (the index of ``handled_t``) by the fee rule."""
     total = float(handled_t.sum())
@@ -233,9 +241,7 @@ def settle(
     table["coop_revenue_eur"] = table["sales_eur"] + table["premium_eur"]
     handled_t = table["purchases_t"] + table["sales_t"]
     costs = coop.costs
-    days = period[1] - period[0]
-    cost = costs.staff_eur_per_day * days + costs.handling_eur_per_t * float(handled_t.sum())
-    subsidy = min(cost, subsidy_eur(costs, *period))
+    cost, subsidy = operating_cost(costs, float(handled_t.sum()), period)
     table["fees_eur"] = fee_shares(costs, cost - subsidy, handled_t)
     table["sold_t"] = all_sold_t.reindex(index, fill_value=0.0)
     regional = sold[sold["buyer"] != EXPORT]
@@ -300,8 +306,7 @@ def agent_fees(
     sent = shipments.groupby("supplier", observed=True)["mass_t"].sum()
     received = shipments.groupby("receiver", observed=True)["mass_t"].sum()
     handled = sent.reindex(index, fill_value=0.0) + received.reindex(index, fill_value=0.0)
-    cost = costs.staff_eur_per_day * (period[1] - period[0]) + costs.handling_eur_per_t * matched_t
-    subsidy = min(cost, subsidy_eur(costs, *period))
+    cost, subsidy = operating_cost(costs, matched_t, period)
     fees = fee_shares(costs, cost - subsidy, handled) if payers else pd.Series(dtype=float)
     return AgentSettlement(fees, matched_t, cost, subsidy)
 
@@ -346,32 +351,6 @@ def agent_fees_eur(window: Window) -> Scoped:
     """The agent's fee per paying firm, and their sum."""
     done = agent_settlement(window)
     return {} if done is None else by_scope(done.fees, "firm")
-
-
-@indicator(
-    "agent_operating_cost_eur",
-    unit="EUR",
-    pillar="profit",
-    definition="The regional agent's operating cost: staff per day × days + handling per "
-    "tonne × the tonnes it matched (its shipments).",
-)
-def agent_operating_cost_eur(window: Window) -> Scoped:
-    """The agent's operating cost of the period."""
-    done = agent_settlement(window)
-    return {} if done is None else {"cluster": done.operating_cost_eur}
-
-
-@indicator(
-    "agent_subsidy_eur",
-    unit="EUR",
-    pillar="profit",
-    definition="Subsidy paid towards the regional agent's operating cost (its days in the "
-    "period × EUR per day, at most the cost).",
-)
-def agent_subsidy_eur(window: Window) -> Scoped:
-    """The subsidy of the agent's cost used in the period."""
-    done = agent_settlement(window)
-    return {} if done is None else {"cluster": done.subsidy_eur}
 
 
 def members_table(window: Window) -> pd.DataFrame:
@@ -455,30 +434,49 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den > 0 else float("nan")
 
 
-@indicator(
-    "coop_operating_cost_eur",
-    unit="EUR",
-    pillar="profit",
-    definition="The cooperative's operating cost: staff per day × days + handling per tonne "
-    "× tonnes bought and sold through it.",
-)
-def coop_operating_cost_eur(window: Window) -> Scoped:
-    """The operating cost of the period."""
-    done = settlement(window)
-    return {} if done is None else {"cluster": done.operating_cost_eur}
+def _cost_figure(
+    settled: Callable[[Window], Settlement | AgentSettlement | None], field: str
+) -> Callable[[Window], Scoped]:
+    def values(window: Window) -> Scoped:
+        done = settled(window)
+        return {} if done is None else {"cluster": float(getattr(done, field))}
+
+    values.__doc__ = f"``{field}`` of ``{settled.__name__}``, for the cluster."
+    return values
 
 
-@indicator(
-    "coop_subsidy_eur",
-    unit="EUR",
-    pillar="profit",
-    definition="Subsidy paid towards the cooperative's operating cost (its days in the "
-    "period × EUR per day, at most the cost).",
-)
-def coop_subsidy_eur(window: Window) -> Scoped:
-    """The subsidy used in the period."""
-    done = settlement(window)
-    return {} if done is None else {"cluster": done.subsidy_eur}
+_SUBSIDY = "(its days in the period × EUR per day, at most the cost)."
+for _name, _settled, _field, _definition in (
+    (
+        "coop_operating_cost_eur",
+        settlement,
+        "operating_cost_eur",
+        "The cooperative's operating cost: staff per day × days + handling per tonne × tonnes "
+        "bought and sold through it.",
+    ),
+    (
+        "coop_subsidy_eur",
+        settlement,
+        "subsidy_eur",
+        f"Subsidy paid towards the cooperative's operating cost {_SUBSIDY}",
+    ),
+    (
+        "agent_operating_cost_eur",
+        agent_settlement,
+        "operating_cost_eur",
+        "The regional agent's operating cost: staff per day × days + handling per tonne × the "
+        "tonnes it matched (its shipments).",
+    ),
+    (
+        "agent_subsidy_eur",
+        agent_settlement,
+        "subsidy_eur",
+        f"Subsidy paid towards the regional agent's operating cost {_SUBSIDY}",
+    ),
+):
+    indicator(_name, unit="EUR", pillar="profit", definition=_definition)(
+        _cost_figure(_settled, _field)
+    )
 
 
 #: Indicators reported only by a scenario that declares a cooperative or the agent's costs
