@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,12 +54,13 @@ def business_case(
     typer.echo(str(folder))
     if quiet:
         return
-    header = ("member", "VA inside", "VA outside", "fees", "gain", "better off")
+    header = ("member", "VA inside", "VA outside", "fees", "gain", "95 % CI", "better off")
     money = ("value_added_inside_eur", "value_added_outside_eur", "fees_eur", "gain_eur")
     rows = [
-        [str(r["firm"]), *(fmt(float(r[c])) for c in money), "yes" if r["better_off"] else "no"]
+        [str(r["firm"]), *(fmt(float(r[c])) for c in money), _interval(r),
+         "yes" if r["better_off"] else "no"]
         for r in case.table.to_dict(orient="records")
-    ]
+    ]  # fmt: skip
     print_rows(header, rows)
     typer.echo(
         f"{case.better_off} of {len(case.table)} members better off (EUR over the horizon, "
@@ -66,3 +68,9 @@ def business_case(
         f"{fmt(case.flat_subsidy_eur_per_member)} EUR per member, or "
         f"{fmt(case.targeted_subsidy_eur)} EUR in total targeted"
     )
+
+
+def _interval(row: dict[str, Any]) -> str:
+    """The gain's interval as ``[low, high]``, or ``n/a`` with one replication."""
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    return "n/a" if math.isnan(low) else f"[{fmt(low)}, {fmt(high)}]"
