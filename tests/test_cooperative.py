@@ -144,7 +144,7 @@ def test_cooperative_moves_money_not_mass(runs: tuple[object, object]) -> None:
     # the town pays the premium on what members sold it: final consumption, not value added
     spent, spent0 = (_all(r, "household_food_expenditure_eur") for r in runs)
     assert spent["firm:town"] > spent0["firm:town"]
-    assert _all(with_coop, "coop_share_sold")["cluster"] == pytest.approx(1.0)
+    assert _all(with_coop, "coop_sold_share")["cluster"] == pytest.approx(1.0)
     assert _all(without, "coop_fees_eur").empty
 
 

@@ -412,14 +412,14 @@ def coop_revenue_per_member_eur(window: Window) -> Scoped:
 
 
 @indicator(
-    "coop_share_sold",
+    "coop_sold_share",
     unit="share",
     pillar="profit",
     scopes=SCOPES_FIRM,
     definition="Share of the members' output (mass of the cooperative's products they sold "
     "in the region or exported) sold through the cooperative.",
 )
-def coop_share_sold(window: Window) -> Scoped:
+def coop_sold_share(window: Window) -> Scoped:
     """Joint sales over all sales of the cooperative's products, by mass."""
     done = settlement(window)
     if done is None:
@@ -490,7 +490,7 @@ DECLARED_ONLY = frozenset(
         "coop_sales_premium_eur",
         "coop_fees_eur",
         "coop_revenue_per_member_eur",
-        "coop_share_sold",
+        "coop_sold_share",
         "coop_operating_cost_eur",
         "coop_subsidy_eur",
     )
