@@ -307,3 +307,19 @@ def test_declared_only_indicators_are_reported_with_a_cooperative(
     assert set(runs[0].indicators["indicator"]) >= DECLARED_ONLY  # type: ignore[attr-defined]
     plain = run_scenario(REPO / "scenarios" / "tiny.yaml", days=3)
     assert not DECLARED_ONLY & set(plain.indicators["indicator"])
+
+
+def test_resolved_yaml_leaves_out_absent_sections_and_reads_back(
+    tmp_path: Path, runs: tuple[object, object]
+) -> None:
+    """Without a cooperative the resolved scenario is the text it was before the section
+    existed; with one, the run folder reads back with the same cooperative."""
+    from mfcsim.results import Results, resolved_yaml
+
+    text = resolved_yaml(load_scenario(REPO / "scenarios" / "tiny.yaml"))
+    assert "cooperative:" not in text
+    assert "agent_costs:" not in text
+    folder = runs[0].write(tmp_path / "coop")  # type: ignore[attr-defined]
+    back = Results.read(folder).scenario
+    assert back.cooperative == load_scenario(COOP).cooperative
+    assert back.agent_costs is not None
