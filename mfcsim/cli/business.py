@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,7 +71,7 @@ def business_case(
     )
 
 
-def _interval(row: dict[str, Any]) -> str:
+def _interval(row: Mapping[Any, Any]) -> str:
     """The gain's interval as ``[low, high]``, or ``n/a`` with one replication."""
     low, high = float(row["ci_low"]), float(row["ci_high"])
     return "n/a" if math.isnan(low) else f"[{fmt(low)}, {fmt(high)}]"
