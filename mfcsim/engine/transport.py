@@ -70,6 +70,7 @@ class Transport:
         # goods on the road: (arrival, dispatch sequence, target, material, quantity)
         self._road = np.empty(0, dtype=_ROAD)
         self._new: list[np.ndarray] = []
+        self._frame: pd.DataFrame | None = None
 
     def route(self, source: int, target: int, m: int) -> Route:
         """The (cached) route for material ``m`` between two firms: a pipeline or the road."""
@@ -257,16 +258,23 @@ class Transport:
         return self._labels.setdefault(label, len(self._labels))
 
     def frame(self) -> pd.DataFrame:
-        """One row per shipment (dispatched, whether or not it has arrived)."""
+        """One row per shipment (dispatched, whether or not it has arrived).
+
+        The shipment records are released once the frame is built: the frame is the record
+        from here on (a second call returns the same frame).
+        """
+        if self._frame is not None:
+            return self._frame
         self._flush()
         data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=_ROW)
+        self._chunks = []
         firms = self.world.firm_ids
         labels = list(self._labels) or [""]
 
         def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
             return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
 
-        return pd.DataFrame({
+        self._frame = pd.DataFrame({
             "dispatch_t_day": data["dispatch"], "arrival_t_day": data["arrival"],
             "supplier": cat(data["supplier"], firms), "receiver": cat(data["receiver"], firms),
             "material": cat(data["material"], self.world.materials),
@@ -276,6 +284,7 @@ class Transport:
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
             "origin": _strings(data["origin"], labels),
         })  # fmt: skip
+        return self._frame
 
 
 def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.ExtensionArray:
