@@ -187,7 +187,7 @@ def collect(sim: Simulation) -> Results:
     back to the system (:func:`~mfcsim.engine.memory.return_freed_memory`).
     """
     sim.agent.routes.forget_distances()
-    flows = sim.ledger.frame()
+    flows = sim.ledger.frame(on_release=return_freed_memory)
     materials = _materials_frame(sim.scenario)
     contracts = [c for c in sim.contracts if c.quantity is not None]
     requested = sum(c.requested for c in contracts)
