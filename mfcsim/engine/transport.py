@@ -278,20 +278,28 @@ class Transport:
             "dispatch_t_day": data["dispatch"], "arrival_t_day": data["arrival"],
             "supplier": cat(data["supplier"], firms), "receiver": cat(data["receiver"], firms),
             "material": cat(data["material"], self.world.materials),
-            "requested": _strings(data["requested"], self.world.materials),
+            "requested": _categories(data["requested"], self.world.materials),
             "quantity": data["quantity"], "distance_km": data["distance_km"],
-            "mode": _strings(data["mode"], labels),
+            "mode": _categories(data["mode"], labels),
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
-            "origin": _strings(data["origin"], labels),
+            "origin": _categories(data["origin"], labels),
         })  # fmt: skip
         return self._frame
 
 
-def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.ExtensionArray:
-    """A pandas string column of ``names[codes]``, taken in Arrow (no Python string per row)."""
-    import pyarrow as pa
+def _categories(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """``names[codes]`` as a categorical of the names used, sorted, of dtype ``string``.
 
-    return pd.array(pa.array(names, type=pa.string()).take(pa.array(codes)), dtype="string")
+    One byte a row instead of an Arrow string per row; the categories are those a string
+    column read back from the run folder is given when made categorical
+    (:data:`mfcsim.results.STRING_ON_FILE`), so a run and its folder read back are equal.
+    """
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    labels = sorted((names[i], i) for i in used.tolist())
+    position = np.zeros(len(names), dtype=np.int64)
+    position[[i for _, i in labels]] = np.arange(len(labels))
+    categories = pd.Index([name for name, _ in labels], dtype="string")
+    return pd.Categorical.from_codes(position[codes], categories=categories)
 
 
 _ROW = np.dtype([
