@@ -20,10 +20,14 @@ def test_buffers_are_released_and_the_frames_kept():
     sim = _greedy()
     results = sim.run()
     shipments = results.extra["shipments"]
-    assert len(shipments) > 0 and len(results.stocks) > 0 and len(results.extra["service"]) > 0
+    assert len(shipments) > 0
+    assert len(results.stocks) > 0
+    assert len(results.extra["service"]) > 0
     assert sim.transport.frame() is shipments  # built once, the records gone
     assert sim.transport._chunks == []
-    assert sim.snapshots == [] and sim.service_blocks == [] and sim.service_rows == []
+    assert sim.snapshots == []
+    assert sim.service_blocks == []
+    assert sim.service_rows == []
     assert sim.ledger._chunks == []
     assert results.stocks["t_day"].max() == sim.horizon_day  # every snapshot made it
 
