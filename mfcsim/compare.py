@@ -361,13 +361,47 @@ def compare(
         MassBalanceError: If a replication does not balance.
     """
     seeds = replication_seeds(a.scenario.seed if seed is None else seed, reps)
-    jobs = [(v.scenario, r, s) for v in (a, b) for r, s in enumerate(seeds)]
-    frames = _run_jobs(jobs, workers, each, scheduler=scheduler, measure=measure)
-    side_a = pd.concat(frames[:reps], ignore_index=True)
-    side_b = pd.concat(frames[reps:], ignore_index=True)
+    side_a, side_b = run_variants(
+        [a.scenario, b.scenario], seeds, workers=workers, scheduler=scheduler, each=each,
+        measure=measure,
+    )  # fmt: skip
     stacked = pd.concat([side_a.assign(variant="A"), side_b.assign(variant="B")], ignore_index=True)
     stacked = stacked[["variant", *side_a.columns]]
     return Comparison(a, b, seeds, stacked, paired_comparison(side_a, side_b))
+
+
+def run_variants(
+    scenarios: list[Scenario],
+    seeds: list[int],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    each: Callable[[int], None] | None = None,
+    measure: Measure = indicators_of,
+) -> list[pd.DataFrame]:
+    """Run every scenario on the same replication seeds (common random numbers), in one pool.
+
+    Args:
+        scenarios: The variants, e.g. a reference and its changed copies.
+        seeds: One seed per replication, shared by all variants.
+        workers: Dask worker processes (1 and no ``scheduler``: in this process).
+        scheduler: Address of a running Dask scheduler instead of a LocalCluster.
+        each: Called after each finished replication of any variant.
+        measure: What to measure on each run (see :func:`replicate`).
+
+    Returns:
+        One stacked frame per scenario, in order (as :func:`replicate` returns).
+
+    Raises:
+        MassBalanceError: If a replication does not balance.
+    """
+    jobs = [(scn, r, s) for scn in scenarios for r, s in enumerate(seeds)]
+    frames = _run_jobs(jobs, workers, each, scheduler=scheduler, measure=measure)
+    reps = len(seeds)
+    return [
+        pd.concat(frames[i * reps : (i + 1) * reps], ignore_index=True)
+        for i in range(len(scenarios))
+    ]
 
 
 def write_replications(

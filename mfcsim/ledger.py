@@ -13,7 +13,7 @@ row moves a quantity from its source to its target.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import IntEnum
 
 import numpy as np
@@ -169,14 +169,19 @@ class Ledger:
             return np.empty(0, dtype=ROW_DTYPE[name])
         return np.concatenate([chunk[name] for chunk in self._chunks])
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, *, on_release: Callable[[], object] | None = None) -> pd.DataFrame:
         """The rows in canonical order as a frame with fixed columns and dtypes.
 
         The rows are sorted a segment at a time (segments end between (t_day, phase) groups,
         which the canonical order never crosses) straight into the frame's own arrays: one
-        2-D float block and the category codes, which pandas takes without copying. The
-        buffers are then released: the frame is the ledger from here on (a second call
-        returns the same frame).
+        2-D float block and the category codes, which pandas takes without copying. Each
+        buffer chunk is released as soon as its rows are in the frame: the frame is the
+        ledger from here on (a second call returns the same frame).
+
+        Args:
+            on_release: Called after every ``_RELEASE_BYTES`` of chunks released (to hand the
+                freed memory back to the system while the frame is filled, so the buffers
+                and the frame are never both held whole).
         """
         if self._frame is not None:
             return self._frame
@@ -186,15 +191,26 @@ class Ledger:
         codes = {name: np.empty(n, _code_dtype(len(self._labels(name)))) for name in _CATEGORIES}
         ends = np.cumsum([len(chunk) for chunk in self._chunks])
         segments, in_order = self._segments()
+        chunks: list[np.ndarray | None] = list(self._chunks)
+        self._chunks = []
+        done, released = 0, 0  # chunks wholly in the frame; their bytes since on_release
         for start, end in segments:
-            rows = self._slice(ends, start, end)
+            rows = _slice(chunks, ends, start, end)
             order = _order_in_groups(rows) if in_order else canonical_order(rows)
             rows = as_bytes(rows)[order].view(ROW_DTYPE)
             for i, name in enumerate(_FLOAT_COLUMNS):
                 floats[i, start:end] = rows[name]
             for name, out in codes.items():
                 out[start:end] = rows[name]
-        self._chunks = []
+            del rows
+            while done < len(chunks) and ends[done] <= end:
+                released += ROW_DTYPE.itemsize * int(ends[done] - (ends[done - 1] if done else 0))
+                chunks[done], done = None, done + 1
+            if on_release is not None and released >= _RELEASE_BYTES:
+                on_release()
+                released = 0
+        if on_release is not None and released:
+            on_release()
         frame = pd.DataFrame(floats.T, columns=_FLOAT_COLUMNS, copy=False)
         for name, out in codes.items():
             column = pd.Categorical.from_codes(out, self._labels(name))
@@ -225,14 +241,20 @@ class Ledger:
         bounds = [0, *np.unique(starts[at[at < len(starts)]]).tolist(), n]
         return list(itertools.pairwise(bounds)), True
 
-    def _slice(self, ends: np.ndarray, start: int, end: int) -> np.ndarray:
-        """Rows ``start:end`` in the order written, as one array (``ends``: chunk ends)."""
-        first, last = np.searchsorted(ends, [start, end - 1], side="right").tolist()
-        pieces = []
-        for i in range(first, last + 1):
-            offset = int(ends[i]) - len(self._chunks[i])
-            pieces.append(as_bytes(self._chunks[i][max(start - offset, 0) : end - offset]))
-        return np.concatenate(pieces).view(ROW_DTYPE)
+
+def _slice(chunks: list[np.ndarray | None], ends: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Rows ``start:end`` in the order written, as one array (``ends``: chunk ends).
+
+    The chunks holding those rows must still be there (released chunks are None).
+    """
+    first, last = np.searchsorted(ends, [start, end - 1], side="right").tolist()
+    pieces = []
+    for i in range(first, last + 1):
+        chunk = chunks[i]
+        assert chunk is not None, "a chunk released before its rows were read"
+        offset = int(ends[i]) - len(chunk)
+        pieces.append(as_bytes(chunk[max(start - offset, 0) : end - offset]))
+    return np.concatenate(pieces).view(ROW_DTYPE)
 
 
 def as_bytes(rows: np.ndarray) -> np.ndarray:
@@ -246,6 +268,8 @@ def as_bytes(rows: np.ndarray) -> np.ndarray:
 #: Rows sorted at a time by :meth:`Ledger.frame` (fewer when a segment boundary would split
 #: a (t_day, phase) group).
 _SEGMENT_ROWS = 1 << 15
+#: Bytes of buffer chunks released by :meth:`Ledger.frame` between calls of its ``on_release``.
+_RELEASE_BYTES = 256 * 2**20
 #: Categories of the coded columns: a Ledger attribute's name, or the names themselves.
 _CATEGORIES: dict[str, str | list[str]] = {
     "source": "nodes", "target": "nodes", "material": "materials", "kind": KIND_NAMES,

@@ -40,6 +40,10 @@ FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Frames written when present: the agent's shipments, buyers' service, disruption events,
 #: the planned and realised activity of every process, and the machine pools' operations.
 EXTRA_FRAMES = ("shipments", "service", "events", "activity", "machines")
+#: Columns held as categoricals in memory (a few labels over millions of rows) but written as
+#: strings, as the run folder always had them; :meth:`Results.read` makes them categorical
+#: again (categories: the values used, sorted).
+STRING_ON_FILE: dict[str, tuple[str, ...]] = {"shipments": ("requested", "mode", "origin")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +96,13 @@ def register_check(name: str, check: Callable[[Results, dict[str, float]], None]
 
 
 def resolved_yaml(scenario: Scenario) -> str:
-    """The scenario after extends and overrides, in base units, as YAML text."""
+    """The scenario after extends and overrides, in base units, as YAML text.
+
+    Optional top-level sections that are absent (None) are left out, so that a scenario
+    without them writes the same text as before they existed.
+    """
     data = scenario.model_dump(mode="json", exclude_defaults=False)
+    data = {key: value for key, value in data.items() if value is not None}
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
@@ -255,7 +264,8 @@ class Results:
         for name in FRAMES:
             getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
         for name, frame in self.extra.items():
-            frame.to_parquet(folder / f"{name}.parquet", index=False)
+            strings = {c: "string" for c in STRING_ON_FILE.get(name, ()) if c in frame}
+            frame.astype(strings).to_parquet(folder / f"{name}.parquet", index=False)
         for name, view in VIEWS.items():
             if view.file is not None and view.save is not None:
                 view.save(written[name], folder / view.file)
@@ -296,7 +306,7 @@ class Results:
         check_format_version(root, manifest)
         kpis = {k: (math.nan if v is None else v) for k, v in kpis.items()}
         extra = {
-            n: pd.read_parquet(root / f"{n}.parquet")
+            n: _categorical(pd.read_parquet(root / f"{n}.parquet"), STRING_ON_FILE.get(n, ()))
             for n in EXTRA_FRAMES
             if (root / f"{n}.parquet").exists()
         }
@@ -308,3 +318,9 @@ class Results:
             if view.file and view.load is not None and (root / view.file).exists():
                 results.set_view(name, view.load(root / view.file))
         return results
+
+
+def _categorical(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with the string ``columns`` it has made categorical (see STRING_ON_FILE)."""
+    kept = {c: "category" for c in columns if c in frame}
+    return frame.astype(kept) if kept else frame

@@ -47,6 +47,7 @@ PAGES = [
     "cli.md",
     "background.md",
     "machine-pool.md",
+    "cooperative.md",
 ]
 FENCE = re.compile(r"(?:<!-- (?P<mark>[^>]*?) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 

@@ -1,5 +1,7 @@
 """The ledger's frame, sorted a segment at a time, is the plain six-key sort of its rows."""
 
+import weakref
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,3 +98,21 @@ def test_frame_keeps_one_float_block_and_is_built_once():
     assert len(floats) == 1
     assert floats[0].shape == (5, 50)
     assert ledger.frame() is frame
+
+
+def test_chunks_are_released_while_the_frame_fills():
+    """Each buffer chunk goes once its rows are in the frame, and on_release hears of it."""
+    rows = random_rows(3, 400, in_clock_order=True)
+    ledger = written(rows, 7)
+    ledger._flush()
+    refs = [weakref.ref(chunk) for chunk in ledger._chunks]
+    alive: list[int] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ledger_module, "_SEGMENT_ROWS", 16)
+        patch.setattr(ledger_module, "_RELEASE_BYTES", 20 * ledger_module.ROW_DTYPE.itemsize)
+        frame = ledger.frame(on_release=lambda: alive.append(sum(r() is not None for r in refs)))
+    pd.testing.assert_frame_equal(frame, plain_frame(rows), check_exact=True)
+    assert len(alive) > 5
+    assert alive == sorted(alive, reverse=True)
+    assert len(refs) > alive[0] > alive[-2]
+    assert all(r() is None for r in refs)

@@ -92,6 +92,18 @@ class RouteTable:
         """Today's room of each pipeline met so far, by the capacity index of the columns."""
         return np.array(self._room, dtype=float)
 
+    def forget_distances(self) -> None:
+        """Drop the pair distances met so far (at 10,000 firms the matrix holds ~0.8 GB).
+
+        Only a cache: a later :meth:`distance_km` asks the network again, for the same
+        numbers. The engine calls this once the days are over, before the results frames
+        are built.
+        """
+        if self._km is not None:
+            self._km = np.zeros((self.n_firms, self.n_firms))
+        self._pair_codes = np.empty(0, dtype=np.int64)
+        self._pair_km = np.empty(0)
+
     def _network_km(self, codes: np.ndarray) -> np.ndarray:
         """Road km of firm pairs (by pair code) from the network."""
         source, target = np.divmod(codes, self.n_firms)

@@ -1,4 +1,4 @@
-"""The command line: ``mfcsim run | compare | sweep | report | dashboard | validate | list | ...``.
+"""The command line: ``mfcsim run | compare | business-case | sweep | report | validate | ...``.
 
 Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one line
 ``FILE:LINE: field.path: what is wrong (what is accepted)`` on stderr and no traceback;
@@ -7,7 +7,7 @@ Exit codes: 0 success; 2 bad input (scenario, arguments, output folder) with one
 
 from __future__ import annotations
 
-from mfcsim.cli import compare, generate, info, run, sweep, view
+from mfcsim.cli import business, compare, generate, info, run, sweep, view
 from mfcsim.cli.app import app
 from mfcsim.cli.entry import console, main
 
@@ -18,6 +18,7 @@ app.command()(run.run)
 app.command("report")(view.report_command)
 app.command()(view.dashboard)
 app.command()(compare.compare)
+app.command("business-case")(business.business_case)
 app.command()(info.validate)
 app.command()(info.schema)
 app.command()(info.types)

@@ -72,7 +72,7 @@ def indicators() -> None:
 
 
 def types() -> None:
-    """List the firm types and their parameters (the same as ``mfcsim list firm-types``)."""
+    """List the firm types and their parameters (as ``mfcsim list firm-types``)."""
     firm_types()
 
 

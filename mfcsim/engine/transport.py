@@ -70,6 +70,7 @@ class Transport:
         # goods on the road: (arrival, dispatch sequence, target, material, quantity)
         self._road = np.empty(0, dtype=_ROAD)
         self._new: list[np.ndarray] = []
+        self._frame: pd.DataFrame | None = None
 
     def route(self, source: int, target: int, m: int) -> Route:
         """The (cached) route for material ``m`` between two firms: a pipeline or the road."""
@@ -259,32 +260,48 @@ class Transport:
         return self._labels.setdefault(label, len(self._labels))
 
     def frame(self) -> pd.DataFrame:
-        """One row per shipment (dispatched, whether or not it has arrived)."""
+        """One row per shipment (dispatched, whether or not it has arrived).
+
+        The shipment records are released once the frame is built: the frame is the record
+        from here on (a second call returns the same frame).
+        """
+        if self._frame is not None:
+            return self._frame
         self._flush()
         data = np.concatenate(self._chunks) if self._chunks else np.empty(0, dtype=_ROW)
+        self._chunks = []
         firms = self.world.firm_ids
         labels = list(self._labels) or [""]
 
         def cat(codes: np.ndarray, names: list[str]) -> pd.Categorical:
             return pd.Categorical.from_codes(codes.astype(np.int64), categories=names)
 
-        return pd.DataFrame({
+        self._frame = pd.DataFrame({
             "dispatch_t_day": data["dispatch"], "arrival_t_day": data["arrival"],
             "supplier": cat(data["supplier"], firms), "receiver": cat(data["receiver"], firms),
             "material": cat(data["material"], self.world.materials),
-            "requested": _strings(data["requested"], self.world.materials),
+            "requested": _categories(data["requested"], self.world.materials),
             "quantity": data["quantity"], "distance_km": data["distance_km"],
-            "mode": _strings(data["mode"], labels),
+            "mode": _categories(data["mode"], labels),
             "cost_eur": data["cost_eur"], "co2e_t": data["co2e_t"],
-            "origin": _strings(data["origin"], labels),
+            "origin": _categories(data["origin"], labels),
         })  # fmt: skip
+        return self._frame
 
 
-def _strings(codes: np.ndarray, names: list[str]) -> pd.api.extensions.ExtensionArray:
-    """A pandas string column of ``names[codes]``, taken in Arrow (no Python string per row)."""
-    import pyarrow as pa
+def _categories(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """``names[codes]`` as a categorical of the names used, sorted, of dtype ``string``.
 
-    return pd.array(pa.array(names, type=pa.string()).take(pa.array(codes)), dtype="string")
+    One byte a row instead of an Arrow string per row; the categories are those a string
+    column read back from the run folder is given when made categorical
+    (:data:`mfcsim.results.STRING_ON_FILE`), so a run and its folder read back are equal.
+    """
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    labels = sorted((names[i], i) for i in used.tolist())
+    position = np.zeros(len(names), dtype=np.int64)
+    position[[i for _, i in labels]] = np.arange(len(labels))
+    categories = pd.Index([name for name, _ in labels], dtype="string")
+    return pd.Categorical.from_codes(position[codes], categories=categories)
 
 
 _ROW = np.dtype([

@@ -21,6 +21,7 @@ import pandas as pd
 from mfcsim.indicators import (  # noqa: F401  (importing registers the indicators)
     boundary,
     climate,
+    cooperative,
     food,
     machines,
     nutrients,
@@ -127,3 +128,21 @@ register_view(
     View(lambda r: scorecard_json(scorecard(r.indicators)), "scorecard.json", _save_json),
 )
 register_view("kpi_values", View(kpi_values))
+
+
+def _members(results: Results) -> pd.DataFrame:
+    """The cooperative's members table over the period ``all`` (empty: no cooperative)."""
+    whole = next(p for p in _periods(results, None) if p.name == "all")
+    return cooperative.members_table(Window(results, whole))
+
+
+def _save_members(frame: pd.DataFrame, path: Path) -> None:
+    """Write the members table, only for a scenario with a cooperative."""
+    if len(frame):
+        frame.to_parquet(path, index=False)
+
+
+register_view(
+    "cooperative_members",
+    View(_members, "cooperative.parquet", _save_members, pd.read_parquet),
+)

@@ -114,11 +114,42 @@ def money(window: Window) -> pd.DataFrame:
         sum_by(window.rows("disposal"), "source", "value_eur"),
         sum_by(dispatch[is_in(dispatch["source"], firms)], "source", "value_eur"),
     ]
+    if window.scenario.cooperative is not None:
+        coop = cooperative_terms(window)
+        revenue.append(coop["premium_eur"])
+        costs.extend([coop["fees_eur"], -coop["savings_eur"], coop["premium_paid_eur"]])
+    if window.scenario.agent_costs is not None:
+        costs.append(agent_fee_terms(window))
     frame = pd.DataFrame(index=pd.Index(firms, name="firm"))
     frame["revenue_eur"] = _total(revenue, frame.index)
     frame["costs_eur"] = _total(costs, frame.index)
     frame["stock_change_eur"] = _stock_value_change(window).reindex(frame.index, fill_value=0.0)
     return frame
+
+
+def cooperative_terms(window: Window) -> pd.DataFrame:
+    """Per firm, the cooperative's money of the period (all zero without a cooperative).
+
+    Columns ``premium_eur`` (received by members), ``fees_eur`` and ``savings_eur`` (of
+    members) and ``premium_paid_eur`` (by buyer firms); see :mod:`.cooperative`.
+    """
+    from mfcsim.indicators.cooperative import settlement  # it values sales with this module
+
+    columns = ["premium_eur", "fees_eur", "savings_eur", "premium_paid_eur"]
+    done = settlement(window)
+    if done is None:
+        return pd.DataFrame(columns=columns, dtype=float)
+    terms = done.members[columns[:3]].astype(float)
+    paid = done.premium_paid.rename("premium_paid_eur")
+    return terms.join(paid, how="outer").fillna(0.0)
+
+
+def agent_fee_terms(window: Window) -> pd.Series:
+    """Per paying firm, its fee for the regional agent's operating cost (:mod:`.cooperative`)."""
+    from mfcsim.indicators.cooperative import agent_settlement  # it reads HOUSEHOLD_TYPES
+
+    done = agent_settlement(window)
+    return pd.Series(dtype=float) if done is None else done.fees
 
 
 def _stock_value_change(window: Window) -> pd.Series:
@@ -239,6 +270,8 @@ def household_food_expenditure_eur(window: Window) -> Scoped:
     spent = sum_by(trade, "receiver", paid).add(
         sum_by(window.rows("import"), "target", "value_eur"), fill_value=0.0
     )
+    if window.scenario.cooperative is not None:
+        spent = spent.add(cooperative_terms(window)["premium_paid_eur"], fill_value=0.0)
     return by_scope(spent.reindex(households).fillna(0.0), "firm")
 
 

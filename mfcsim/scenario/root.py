@@ -37,6 +37,7 @@ from mfcsim.scenario.checks import (
 )
 from mfcsim.scenario.contract import ContractSpec
 from mfcsim.scenario.convert import Days, convert_material_amounts
+from mfcsim.scenario.cooperative import AgentCostSpec, CooperativeSpec, check_cooperative
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
@@ -76,6 +77,12 @@ class Scenario(Spec):
     markups: dict[str, NonNegativeFloat] = Field(
         default_factory=dict,
         description="firm type -> markup on resold goods, for its firms without their own",
+    )
+    cooperative: CooperativeSpec | None = Field(
+        None, description="joint purchase and sales of member firms (money, not mass)"
+    )
+    agent_costs: AgentCostSpec | None = Field(
+        None, description="the regional agent's operating cost and who pays it"
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
     provenance: dict[str, Provenance] = Field(
@@ -120,6 +127,7 @@ class Scenario(Spec):
         check_markups(self)
         check_series(self)
         check_machines(self)
+        check_cooperative(self)
         return self
 
     @property
