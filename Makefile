@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema hooks docs clean bench bench-memory golden dashboard screenshot
+.PHONY: install demo test lint format schema hooks docs scenarios clean bench bench-memory golden dashboard screenshot
 
 # the example plug-in (examples/insect_farm) too: make test runs its tests and its scenario
 $(BIN)/mfcsim: pyproject.toml examples/insect_farm/pyproject.toml
@@ -50,6 +50,10 @@ docs: install
 	$(BIN)/python tools/scenario_reference.py
 
 # docs/firm-hooks.md from mfcsim/firms/hooks.py (tests/test_hooks.py fails while it is stale)
+# scenarios/README.md: every shipped scenario's header and one run's headline figures
+scenarios: install
+	$(BIN)/python tools/scenarios_readme.py
+
 hooks: install
 	$(BIN)/python tools/hooks_page.py
 

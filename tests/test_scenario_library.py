@@ -135,3 +135,22 @@ def test_the_phases_scenario_joins_its_firms_in_waves() -> None:
     assert first_day["gh_pepper_deurne"] >= 240.0  # wave 2
     shipped = results.extra["shipments"]
     assert shipped.loc[shipped["origin"].astype(str) == "agent", "dispatch_t_day"].min() == 60.0
+
+
+def test_the_scenarios_page_lists_every_scenario_with_its_header() -> None:
+    """scenarios/README.md is generated from the files' headers (``make scenarios``)."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "tools"))
+    from scenarios_readme import SECTIONS, header
+
+    page = (REPO / "scenarios" / "README.md").read_text()
+    for path in SHIPPED:
+        about = header(path)
+        missing = set(SECTIONS) - set(about)
+        assert not missing, f"{path.name}: its header lacks {missing}"
+        heading = f"### `{path.relative_to(REPO).as_posix()}`"
+        assert heading in page, f"{heading} missing: run `make scenarios`"
+        part = page.split(heading, 1)[1].split("\n### ", 1)[0]
+        for name in SECTIONS:
+            assert about[name] in part, f"{path.name}: '{name}' is stale: run `make scenarios`"
