@@ -26,10 +26,9 @@ import pytest
 import yaml
 
 from mfcsim.indicators import INDICATORS, compute_indicators, print_scorecard
-from mfcsim.indicators.cooperative import DECLARED_ONLY
 from mfcsim.indicators.docs import documented_table, indicators_markdown
-from mfcsim.indicators.machines import MACHINE_INDICATORS
 from mfcsim.indicators.planet import carried_over_share
+from mfcsim.indicators.registry import reported_always
 from mfcsim.results import Results
 from mfcsim.scenario.load import load_scenario
 from mfcsim.testing import run_scenario
@@ -71,8 +70,7 @@ def test_every_row_has_its_unit_and_a_known_period(loop: Results) -> None:
     assert list(frame.columns) == ["indicator", "scope", "period", "value", "unit"]
     compared = {"end_vs_start_diff", "end_vs_start_ratio"}  # steady vs early: no midpoint
     assert set(frame["period"]) == {"all", "early", "steady", *compared}
-    declared_only = {*MACHINE_INDICATORS, *DECLARED_ONLY}  # no pools, no cooperative here
-    reported = {n: s for n, s in INDICATORS.items() if n not in declared_only}
+    reported = reported_always()  # no pools, no cooperative here
     rates = {f"{name}_per_day" for name, spec in reported.items() if spec.additive}
     assert set(frame["indicator"]) == set(reported) | rates
     units = frame.drop_duplicates("indicator").set_index("indicator")["unit"]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mfcsim.indicators.registry import SCOPES_FIRM, indicator
+from mfcsim.indicators.registry import SCOPES_FIRM, indicator, report_only_with
 from mfcsim.indicators.window import Scoped, Window, by_scope, per_window
 from mfcsim.scenario.cooperative import EXPORT, CooperativeSpec, OperatingCostSpec, TierSpec
 
@@ -495,3 +495,5 @@ DECLARED_ONLY = frozenset(
         "coop_subsidy_eur",
     )
 )
+report_only_with("agent_costs", (n for n in DECLARED_ONLY if n.startswith("agent_")))
+report_only_with("cooperative", (n for n in DECLARED_ONLY if n.startswith("coop_")))

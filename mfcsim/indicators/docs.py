@@ -22,7 +22,8 @@ def indicators_markdown() -> str:
     """The naming rule, then a table of every registered indicator by pillar.
 
     The table is in registration order; ``per day`` marks the indicators that also come as
-    ``<name>_per_day``, ``kpis.json`` those in the run's headline file.
+    ``<name>_per_day``, ``kpis.json`` those in the run's headline file, ``only with`` those a
+    run reports only when its scenario declares that section.
     """
     from mfcsim.indicators.headline import KPIS
 
@@ -39,7 +40,9 @@ def indicators_markdown() -> str:
         for spec in INDICATORS.values():
             if spec.pillar == pillar:
                 scopes = ", ".join(spec.scopes)
-                also = ", ".join(["per day"] * spec.additive + ["kpis.json"] * (spec.name in KPIS))
+                only = [f"only with `{spec.requires}:`"] if spec.requires else []
+                marks = ["per day"] * spec.additive + ["kpis.json"] * (spec.name in KPIS) + only
+                also = ", ".join(marks)
                 lines.append(
                     f"| `{spec.name}` | {pillar} | {spec.unit} | {scopes} | {also} | "
                     f"{spec.definition} |"

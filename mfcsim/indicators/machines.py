@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from mfcsim.indicators.registry import Pillar, indicator
+from mfcsim.indicators.registry import Pillar, indicator, report_only_with
 from mfcsim.indicators.window import Scoped, Window, by_scope
 
 #: Days of a year, for the annualised capital cost (capital cost / lifetime).
@@ -125,3 +125,6 @@ def machine_capital_avoided_eur(window: Window) -> Scoped:
         for pid, pool in pools.items()
     }
     return by_scope(pd.Series(avoided, dtype=float), "pool")
+
+
+report_only_with("machine_pools", MACHINE_INDICATORS)

@@ -16,8 +16,8 @@ function decorated with :func:`indicator` (importing it registers it)::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import pandas as pd
@@ -50,6 +50,8 @@ class IndicatorSpec:
         function: Computes the values from one window.
         additive: True for totals that grow with the period's length (t, EUR, t CO2e, ...):
             they are also reported per day, as ``<name>_per_day``.
+        requires: The scenario section without which it reports nothing (``machine_pools``,
+            ``cooperative``, ...; see :func:`report_only_with`); None: every run reports it.
     """
 
     name: str
@@ -59,6 +61,7 @@ class IndicatorSpec:
     scopes: tuple[str, ...]
     function: IndicatorFunction
     additive: bool = False
+    requires: str | None = None
 
 
 #: Every registered indicator by name, in registration order.
@@ -96,6 +99,26 @@ def indicator(
         return function
 
     return register
+
+
+def report_only_with(section: str, names: Iterable[str]) -> None:
+    """Mark registered indicators as reported only by scenarios that declare ``section``.
+
+    Such an indicator returns no values for other runs, so their tables stay as they were;
+    the documentation and the tests read the mark (:attr:`IndicatorSpec.requires`).
+
+    Raises:
+        RegistryError: If a name is not registered.
+    """
+    for name in names:
+        if name not in INDICATORS:
+            raise RegistryError(f"indicator {name!r} is not registered")
+        INDICATORS[name] = replace(INDICATORS[name], requires=section)
+
+
+def reported_always() -> dict[str, IndicatorSpec]:
+    """The registered indicators every run reports (those marked with a section left out)."""
+    return {n: s for n, s in INDICATORS.items() if s.requires is None}
 
 
 #: The plug-ins of ``mfcsim.indicators`` (each registers itself with :func:`indicator`).
