@@ -289,3 +289,22 @@ def test_a_home_in_lat_lon_travels_the_great_circle_times_the_detour() -> None:
     for farm, (lat, lon) in places.items():
         km = haversine_km(home, LocationSpec(lat=lat, lon=lon)) * 1.3
         assert ops.loc[farm, "distance_km"] == pytest.approx(km, rel=1e-12)
+
+
+def test_a_farms_machine_cost_is_a_cost_in_its_value_added() -> None:
+    """Hiring the pool's machine is intermediate consumption: value added falls by its cost."""
+    paid = run_scenario(_data("generic")).indicators
+    free_data = _data("generic")
+    free_data["machine_pools"]["harvester"]["cost_eur_per_day"] = 0
+    free = run_scenario(free_data).indicators
+
+    def by_firm(frame: Any, name: str) -> Any:
+        rows = frame[(frame["indicator"] == name) & (frame["period"] == "all")
+                     & frame["scope"].str.startswith("firm:")]  # fmt: skip
+        return rows.set_index("scope")["value"]
+
+    cost = by_firm(paid, "machine_cost_eur")
+    assert (cost > 0).all()
+    assert len(cost) == 3
+    drop = by_firm(free, "value_added_eur") - by_firm(paid, "value_added_eur")
+    assert drop.loc[cost.index].to_numpy() == pytest.approx(cost.to_numpy(), rel=1e-12)

@@ -120,11 +120,25 @@ def money(window: Window) -> pd.DataFrame:
         costs.extend([coop["fees_eur"], -coop["savings_eur"], coop["premium_paid_eur"]])
     if window.scenario.agent_costs is not None:
         costs.append(agent_fee_terms(window))
+    if window.scenario.machine_pools:
+        costs.append(machine_cost_terms(window))
     frame = pd.DataFrame(index=pd.Index(firms, name="firm"))
     frame["revenue_eur"] = _total(revenue, frame.index)
     frame["costs_eur"] = _total(costs, frame.index)
     frame["stock_change_eur"] = _stock_value_change(window).reindex(frame.index, fill_value=0.0)
     return frame
+
+
+def machine_cost_terms(window: Window) -> pd.Series:
+    """Per farm, what it paid the machine pools for its operations requested in the period.
+
+    A hired machine is a service the farm buys (intermediate consumption in the SNA), so it
+    is a cost of the farm, as the cooperative's and the agent's fees are.
+    """
+    ops = window.frame("machines")
+    if ops.empty:
+        return pd.Series(dtype=float)
+    return ops["cost_eur"].astype(float).groupby(ops["firm"].astype(str)).sum()
 
 
 def cooperative_terms(window: Window) -> pd.DataFrame:
