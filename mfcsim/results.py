@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Frames written when present: the agent's shipments, buyers' service, disruption events
 #: and the planned and realised activity of every process.
-EXTRA_FRAMES = ("shipments", "service", "events", "activity")
+EXTRA_FRAMES = ("shipments", "service", "events", "activity", "trips")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +91,13 @@ def register_check(name: str, check: Callable[[Results, dict[str, float]], None]
 
 
 def resolved_yaml(scenario: Scenario) -> str:
-    """The scenario after extends and overrides, in base units, as YAML text."""
+    """The scenario after extends and overrides, in base units, as YAML text.
+
+    Optional top-level sections that are absent (None) are left out, so that a scenario
+    without them writes the same text as before they existed.
+    """
     data = scenario.model_dump(mode="json", exclude_defaults=False)
+    data = {key: value for key, value in data.items() if value is not None}
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 

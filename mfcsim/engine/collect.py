@@ -217,6 +217,8 @@ def collect(sim: Simulation) -> Results:
         "events": sim.disruptions.frame(),
         "activity": activity,
     }
+    if sim.fleets is not None:
+        extra["trips"] = sim.fleets.frame()
     return Results(
         flows,
         _stocks_frame(sim),

@@ -38,6 +38,7 @@ from mfcsim.scenario.convert import Days, convert_material_amounts
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
+from mfcsim.scenario.fleet import FleetSpec, check_fleets
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
 from mfcsim.scenario.series import ResolvedSeries, check_series
@@ -69,6 +70,9 @@ class Scenario(Spec):
     markups: dict[str, NonNegativeFloat] = Field(
         default_factory=dict,
         description="firm type -> markup on resold goods, for its firms without their own",
+    )
+    fleets: dict[str, FleetSpec] | None = Field(
+        None, description="vehicles by kind that carry road lots together (absent: each alone)"
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
     series: dict[str, ResolvedSeries] = Field(
@@ -105,6 +109,7 @@ class Scenario(Spec):
         check_ghg(self)
         check_markups(self)
         check_series(self)
+        check_fleets(self)
         return self
 
     @property
