@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Frames written when present: the agent's shipments, buyers' service, disruption events
 #: and the planned and realised activity of every process.
-EXTRA_FRAMES = ("shipments", "service", "events", "activity", "trips")
+EXTRA_FRAMES = ("shipments", "service", "events", "activity", "trips", "fleet_spoiled")
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,6 +219,7 @@ def collect(sim: Simulation) -> Results:
     }
     if sim.fleets is not None:
         extra["trips"] = sim.fleets.frame()
+        extra["fleet_spoiled"] = sim.fleets.spoiled_frame()
     return Results(
         flows,
         _stocks_frame(sim),

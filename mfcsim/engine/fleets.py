@@ -24,9 +24,10 @@ contracts, firms and agent have shipped, :meth:`Fleets.plan_day` builds the tour
    computed in closed form when the tours are planned, as :class:`Transport` computes
    arrivals, rather than as one SimPy process per tour: the outcome is the same.
 4. **Ageing.** A lot whose tour leaves later than its material keeps (``shelf_life``,
-   counted from the hand-over) is left behind: it spoils at the end of its shelf life and
-   goes from ``in_transit`` to the material's disposal route (gate fee and CO2e as any
-   disposal). The tour goes without it.
+   counted from the hand-over) is left behind: at the end of its shelf life it goes back
+   from ``in_transit`` to its supplier, who sends it to the material's disposal route (gate
+   fee and CO2e as any disposal); the ``fleet_spoiled`` table lists it. The tour goes
+   without it.
 5. **Accounts.** Each tour is a row of the ``trips`` table. Its cost (per trip and per
    vehicle-km) and CO2e (per loaded and per empty vehicle-km) are allocated to its lots by
    their share of the tour's t·km, on their dispatch rows (``distance_km``: the km each lot
@@ -36,6 +37,7 @@ contracts, firms and agent have shipped, :meth:`Fleets.plan_day` builds the tour
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -128,7 +130,9 @@ class Fleets:
         #: The fleet index carrying each (mode, material index); material -1: any material.
         self._carrier: dict[tuple[str, int], int] = {}
         mats = world.scenario.materials
-        self._m3_per_unit = np.array([1.0 if mats[m].unit == "m3" else 0.0 for m in world.materials])
+        self._m3_per_unit = np.array(
+            [1.0 if mats[m].unit == "m3" else 0.0 for m in world.materials]
+        )
         for name, spec in specs.items():
             mode = spec.mode or network.spec.default_mode
             for mid in spec.materials or [None]:
@@ -138,7 +142,8 @@ class Fleets:
             self.fleets.append(_compile(name, spec, world, network.spec.modes[mode].speed))
         self._free = [np.zeros(f.count) for f in self.fleets]
         self._waiting: list[tuple[int, Lot]] = []
-        self._spoiling: list[tuple[float, int, Lot]] = []
+        self._spoiling: list[tuple[float, int, int, int, int, float]] = []
+        self._spoiled: list[tuple[float, str, str, str, float]] = []
         self._trips: list[dict[str, object]] = []
         self._n_lots = 0
 
@@ -198,11 +203,14 @@ class Fleets:
                                cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
         self.transport.hand_over(source[take], target[take], m[take], amount[take])
         origins = (
-            origin if isinstance(origin, np.ndarray) else np.full(len(m), self.transport.code(origin))
+            origin
+            if isinstance(origin, np.ndarray)
+            else np.full(len(m), self.transport.code(origin))
         )
         for i in np.flatnonzero(take).tolist():
             lot = Lot(t_day, int(source[i]), int(target[i]), int(m[i]), float(amount[i]),
-                      int(requested[i]), int(origins[i]), float(cost[i]), float(co2e[i]))  # fmt: skip
+                      int(requested[i]), int(origins[i]), float(cost[i]),
+                      float(co2e[i]))  # fmt: skip
             self._take(int(carried[i]), lot)
         return ~take
 
@@ -289,8 +297,8 @@ class Fleets:
                 stops.append(lot.source)
         mass = [u * float(self.world.mass_t_per_unit[lot.m]) for lot, u in tour.loads]
         path = [*stops, tour.target]
-        leg_km = [self._km(a, b) for a, b in zip(path, path[1:], strict=False)]
-        to_go = np.cumsum(leg_km[::-1])[::-1].tolist() + [0.0]  # km from each stop on
+        leg_km = [self._km(a, b) for a, b in itertools.pairwise(path)]
+        to_go = [*np.cumsum(leg_km[::-1])[::-1].tolist(), 0.0]  # km from each stop on
         ride = [to_go[stops.index(lot.source, 0)] for lot, _ in tour.loads]
         empty = self._km(spec.depot, stops[0]) + self._km(tour.target, spec.depot)
         loaded = float(sum(leg_km))
@@ -341,7 +349,7 @@ class Fleets:
         self.transport.ledger.add(float(day), lot.source, self.world.transit_node, lot.m, units,
                                   Kind.SHIPMENT)  # fmt: skip
         t_spoil = lot.t_day + self.world.shelf_life_day[lot.m]
-        self._spoiling.append((t_spoil, lot.order, lot.target, lot.m, units))
+        self._spoiling.append((t_spoil, lot.order, lot.source, lot.target, lot.m, units))
 
     def spoil_due(self, now: float) -> None:
         """Send the lots that spoiled before ``now`` (strictly) to their disposal routes."""
@@ -350,14 +358,23 @@ class Fleets:
             return
         self._spoiling = [x for x in self._spoiling if x[0] >= now]
         node, fee, co2e = self.market.disposal_arrays()
-        transport, ledger = self.transport, self.transport.ledger
+        transport, ledger, transit = self.transport, self.transport.ledger, self.world.transit_node
         phase, ledger.phase = ledger.phase, BETWEEN_TICKS
-        for t_day, _, target, m, units in due:
-            transport.stock[self.world.transit_node, m] -= units
+        for t_day, _, source, target, m, units in due:
+            transport.stock[transit, m] -= units
             transport.pending[target, m] -= units
-            ledger.add(t_day, self.world.transit_node, int(node[m]), m, units, Kind.DISPOSAL,
+            ledger.add(t_day, transit, source, m, units, Kind.SHIPMENT)  # back to its supplier
+            ledger.add(t_day, source, int(node[m]), m, units, Kind.DISPOSAL,
                        value_eur=float(fee[m]) * units, co2e_t=float(co2e[m]) * units)  # fmt: skip
+            ids = self.world.firm_ids
+            self._spoiled.append((t_day, ids[source], ids[target], self.world.materials[m], units))
         ledger.phase = phase
+
+    def spoiled_frame(self) -> pd.DataFrame:
+        """One row per lot that spoiled waiting: when, supplier, receiver, material, units."""
+        return pd.DataFrame(
+            self._spoiled, columns=["t_day", "supplier", "receiver", "material", "quantity"]
+        )
 
     def frame(self) -> pd.DataFrame:
         """One row per trip (see docs/fleets.md for the columns)."""

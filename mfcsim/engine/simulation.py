@@ -156,9 +156,7 @@ class Simulation:
         #: The scenario's fleets (None without ``fleets:``: each road lot travels alone).
         self.fleets: Fleets | None = None
         if scenario.fleets is not None:
-            self.fleets = Fleets(
-                scenario.fleets, world, self.network, self.transport, self.market
-            )
+            self.fleets = Fleets(scenario.fleets, world, self.network, self.transport, self.market)
             self.transport.fleets = self.fleets
         self.contracts: list[Contract] = compile_contracts(
             scenario.contracts, self.firms, world, self.network

@@ -127,7 +127,9 @@ class Transport:
             origin: ``contract:<id>``, ``agent`` or another label.
         """
         if self.fleets is not None and self.fleets.carries(route.mode, m):
-            asked_m = requested if isinstance(requested, int) else self.world.material_index[requested]
+            asked_m = (
+                requested if isinstance(requested, int) else self.world.material_index[requested]
+            )
             self.fleets.hand_over_one(t_day, source, target, m, amount, route, asked_m, origin)
             return
         cost, co2e = leg_costs(amount, float(self.world.mass_t_per_unit[m]), route.distance_km,

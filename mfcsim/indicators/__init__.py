@@ -22,6 +22,7 @@ from mfcsim.indicators import (  # noqa: F401  (importing registers the indicato
     boundary,
     climate,
     food,
+    logistics,
     nutrients,
     people,
     planet,

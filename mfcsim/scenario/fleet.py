@@ -72,7 +72,9 @@ def check_fleets(scn: Scenario) -> None:
         path: tuple[str | int, ...] = ("fleets", name)
         if fleet.depot not in scn.firms:
             known = ", ".join(sorted(scn.firms))
-            raise FieldProblem((*path, "depot"), f"unknown firm {fleet.depot!r} (accepted: {known})")
+            raise FieldProblem(
+                (*path, "depot"), f"unknown firm {fleet.depot!r} (accepted: {known})"
+            )
         mode = fleet.mode or scn.network.default_mode
         if mode not in scn.network.modes:
             known = ", ".join(sorted(scn.network.modes))
