@@ -46,6 +46,7 @@ PAGES = [
     "run-folder.md",
     "cli.md",
     "background.md",
+    "fleets.md",
 ]
 FENCE = re.compile(r"(?:<!-- (?P<mark>[^>]*?) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 
