@@ -145,6 +145,8 @@ class Fleets:
         self._spoiling: list[tuple[float, int, int, int, int, float]] = []
         self._spoiled: list[tuple[float, str, str, str, float]] = []
         self._trips: list[dict[str, object]] = []
+        #: The day's lots carried, written at the end of the day's planning (:meth:`_write`).
+        self._rows: list[tuple[float, ...]] = []
         self._n_lots = 0
 
     # ---- hand-over ------------------------------------------------------------------------
@@ -229,6 +231,7 @@ class Fleets:
         for (fleet, target), lots in groups.items():
             for tour in self._tours(fleet, target, lots):
                 self._run(day, tour)
+        self._write(day)
 
     def _km(self, a: int, b: int) -> float:
         ids = self.world.firm_ids
@@ -274,17 +277,19 @@ class Fleets:
         """Give the tour a vehicle and a start, leave spoiled lots, record the trip."""
         spec, free = self.fleets[tour.fleet], self._free[tour.fleet]
         vehicle = int(np.argmin(free))
-        start = _start(max(float(free[vehicle]), float(day)), self._legs(tour).duration, spec)
+        legs = self._legs(tour)
+        start = _start(max(float(free[vehicle]), float(day)), legs.duration, spec)
         fresh = []
         for lot, units in tour.loads:
             if start - lot.t_day > self.world.shelf_life_day[lot.m]:
                 self._spoil(day, lot, units)
             else:
                 fresh.append((lot, units))
-        tour.loads = fresh
         if not fresh:
             return
-        legs = self._legs(tour)
+        if len(fresh) < len(tour.loads):
+            tour.loads = fresh
+            legs = self._legs(tour)
         free[vehicle] = start + legs.duration
         self._record(day, tour, vehicle, start, legs)
 
@@ -309,39 +314,49 @@ class Fleets:
                     at_target + len(path) * spec.stop_day)  # fmt: skip
 
     def _record(self, day: int, tour: Tour, vehicle: int, start: float, legs: Legs) -> None:
-        """Write the trip and its lots' dispatch rows (cost and CO2e by t·km share)."""
+        """Keep the trip and its lots' dispatch rows (cost and CO2e by t·km share)."""
         spec = self.fleets[tour.fleet]
         km = legs.loaded_km + legs.empty_km
         cost = spec.cost_per_trip_eur + spec.cost_per_km_eur * km
         co2e = spec.co2e_loaded_t_per_km * legs.loaded_km + spec.co2e_empty_t_per_km * legs.empty_km
-        tkm = np.array(legs.mass_t) * np.array(legs.ride_km)
-        share = tkm / tkm.sum() if tkm.sum() > 0 else np.array(legs.mass_t) / sum(legs.mass_t)
-        lots = [lot for lot, _ in tour.loads]
-        units = np.array([u for _, u in tour.loads])
-        whole = units / np.array([lot.amount for lot in lots])  # the part of each lot
-        ints = {
-            name: np.array([getattr(lot, name) for lot in lots], dtype=np.int64)
-            for name in ("source", "target", "m", "requested", "origin")
-        }
-        self.transport.record(
-            float(day), ints["source"], ints["target"], ints["m"], units,
-            distance_km=np.array(legs.ride_km), arrival=np.full(len(lots), start + legs.unload),
-            cost_eur=cost * share, co2e_t=co2e * share,
-            mode=self.transport.code(f"fleet:{spec.name}"), requested=ints["requested"],
-            origin=ints["origin"],
-        )  # fmt: skip
+        total_tkm, total_t = legs.tkm, sum(legs.mass_t)
+        mode, arrival = self.transport.code(f"fleet:{spec.name}"), start + legs.unload
+        per_lot_cost = per_lot_co2e = 0.0
+        for (lot, units), mass_t, ride_km in zip(tour.loads, legs.mass_t, legs.ride_km,
+                                                strict=True):  # fmt: skip
+            share = mass_t * ride_km / total_tkm if total_tkm > 0 else mass_t / total_t
+            self._rows.append((lot.source, lot.target, lot.m, units, ride_km, arrival,
+                               cost * share, co2e * share, mode, lot.requested,
+                               lot.origin))  # fmt: skip
+            whole = units / lot.amount  # the part of the lot
+            per_lot_cost += lot.per_lot_cost_eur * whole
+            per_lot_co2e += lot.per_lot_co2e_t * whole
         ids = self.world.firm_ids
         self._trips.append({
             "trip": len(self._trips), "fleet": spec.name, "vehicle": vehicle,
             "depot": ids[spec.depot], "day": day, "start_t_day": start,
             "end_t_day": start + legs.duration,
             "stops": ">".join(ids[s] for s in [*legs.stops, tour.target]),
-            "lots": len(lots), "load_t": float(sum(legs.mass_t)), "capacity_t": spec.capacity_t,
+            "lots": len(tour.loads), "load_t": float(total_t), "capacity_t": spec.capacity_t,
             "km_loaded": legs.loaded_km, "km_empty": legs.empty_km, "tkm": legs.tkm,
             "cost_eur": cost, "co2e_t": co2e,
-            "per_lot_cost_eur": float(np.dot([lot.per_lot_cost_eur for lot in lots], whole)),
-            "per_lot_co2e_t": float(np.dot([lot.per_lot_co2e_t for lot in lots], whole)),
+            "per_lot_cost_eur": per_lot_cost, "per_lot_co2e_t": per_lot_co2e,
         })  # fmt: skip
+
+    def _write(self, day: int) -> None:
+        """Write the day's lots carried (dispatch rows, shipments, arrivals) in one batch."""
+        if not self._rows:
+            return
+        cols = list(zip(*self._rows, strict=True))
+        self._rows = []
+        ints = [np.array(c, dtype=np.int64) for c in (cols[0], cols[1], cols[2], cols[8],
+                                                       cols[9], cols[10])]  # fmt: skip
+        floats = [np.array(c, dtype=float) for c in cols[3:8]]
+        self.transport.record(
+            float(day), ints[0], ints[1], ints[2], floats[0], distance_km=floats[1],
+            arrival=floats[2], cost_eur=floats[3], co2e_t=floats[4], mode=ints[3],
+            requested=ints[4], origin=ints[5],
+        )  # fmt: skip
 
     # ---- spoilage -------------------------------------------------------------------------
     def _spoil(self, day: int, lot: Lot, units: float) -> None:
