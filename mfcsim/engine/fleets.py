@@ -276,9 +276,8 @@ class Fleets:
     def _run(self, day: int, tour: Tour) -> None:
         """Give the tour a vehicle and a start, leave spoiled lots, record the trip."""
         spec, free = self.fleets[tour.fleet], self._free[tour.fleet]
-        vehicle = int(np.argmin(free))
         legs = self._legs(tour)
-        start = _start(max(float(free[vehicle]), float(day)), legs.duration, spec)
+        vehicle, start = first_start(free, float(day), legs.duration, spec.working_day)
         fresh = []
         for lot, units in tour.loads:
             if start - lot.t_day > self.world.shelf_life_day[lot.m]:
@@ -418,12 +417,28 @@ class Legs:
     unload: float
 
 
-def _start(earliest: float, duration: float, fleet: Fleet) -> float:
-    """When a tour of ``duration`` days starts: within a working day, from ``earliest``."""
+def first_start(
+    free: np.ndarray, ready_day: float, duration: float, working_day: float
+) -> tuple[int, float]:
+    """The vehicle and start of a tour: first come, first served, within a working day.
+
+    Args:
+        free: When each vehicle is free again (days).
+        ready_day: When the tour's lots are ready.
+        duration: The tour's length (days).
+        working_day: A vehicle's working time per day (days, from the start of the day).
+
+    Returns:
+        The vehicle free first (lowest number among equals) and when the tour leaves: as
+        soon as both are ready if it ends within that day's working time, else at the start
+        of the next day (a tour longer than a working day leaves at the start of one).
+    """
+    vehicle = int(np.argmin(free))
+    earliest = max(float(free[vehicle]), ready_day)
     day = math.floor(earliest)
-    if earliest + duration <= day + fleet.working_day or earliest == day:
-        return earliest
-    return day + 1.0
+    if earliest + duration <= day + working_day or earliest == day:
+        return vehicle, earliest
+    return vehicle, day + 1.0
 
 
 def _compile(name: str, spec: FleetSpec, world: World, mode_speed: float) -> Fleet:
