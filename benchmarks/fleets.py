@@ -30,13 +30,13 @@ ROOT = HERE.parent
 #: The fleets of the benchmark (numbers are assumptions for a speed test, not sourced).
 FLEETS: dict[str, dict[str, Any]] = {
     "tipper": {
-        "depot": "digester_7", "count": 20, "capacity_t": "25 t", "cost_per_trip": "40 EUR",
+        "depot": "digester_7", "count": 150, "capacity_t": "25 t", "cost_per_trip": "40 EUR",
         "cost_per_km": "1.2 EUR/km", "co2e_loaded": "0.9 kg CO2e/km",
         "co2e_empty": "0.7 kg CO2e/km", "working_time": "10 h", "stop_time": "15 min",
         "materials": ["green_waste", "cattle_manure", "peels", "food_waste", "digestate"],
     },
     "box_truck": {
-        "depot": "hub_9", "count": 20, "capacity_t": "12 t", "cost_per_trip": "40 EUR",
+        "depot": "hub_9", "count": 60, "capacity_t": "12 t", "cost_per_trip": "40 EUR",
         "cost_per_km": "1.0 EUR/km", "co2e_loaded": "0.6 kg CO2e/km",
         "co2e_empty": "0.5 kg CO2e/km", "working_time": "10 h", "stop_time": "15 min",
         "materials": ["vegetables", "potatoes", "milk", "fries", "compost"],

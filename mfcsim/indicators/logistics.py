@@ -49,9 +49,12 @@ def _ratio(window: Window, top: str, bottom: str) -> Scoped:
     return {"cluster": float(trips[top].sum()) / float(trips[bottom].sum())}
 
 
-def _total(window: Window, column: str) -> Scoped:
+def _vs_per_lot(window: Window, column: str) -> Scoped:
+    """The trips' ``column`` minus ``per_lot_<column>``, the same lots each alone."""
     trips = _trips(window)
-    return {} if trips is None else {"cluster": float(trips[column].sum())}
+    if trips is None:
+        return {}
+    return {"cluster": float(trips[column].sum() - trips[f"per_lot_{column}"].sum())}
 
 
 @indicator(
@@ -161,10 +164,7 @@ def fleet_cost_per_t(window: Window) -> Scoped:
 )
 def fleet_vs_per_lot_co2e(window: Window) -> Scoped:
     """Fleet CO2e minus per-lot CO2e of the same lots."""
-    trips = _trips(window)
-    if trips is None:
-        return {}
-    return {"cluster": float(trips["co2e_t"].sum() - trips["per_lot_co2e_t"].sum())}
+    return _vs_per_lot(window, "co2e_t")
 
 
 @indicator(
@@ -176,10 +176,7 @@ def fleet_vs_per_lot_co2e(window: Window) -> Scoped:
 )
 def fleet_vs_per_lot_cost(window: Window) -> Scoped:
     """Fleet cost minus per-lot cost of the same lots."""
-    trips = _trips(window)
-    if trips is None:
-        return {}
-    return {"cluster": float(trips["cost_eur"].sum() - trips["per_lot_cost_eur"].sum())}
+    return _vs_per_lot(window, "cost_eur")
 
 
 @indicator(
