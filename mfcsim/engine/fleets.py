@@ -135,10 +135,9 @@ class Fleets:
         )
         for name, spec in specs.items():
             mode = spec.mode or network.spec.default_mode
-            for mid in spec.materials or [None]:
-                self._carrier[(mode, -1 if mid is None else world.material_index[mid])] = len(
-                    self.fleets
-                )
+            carried = [world.material_index[mid] for mid in spec.materials] or [-1]  # -1: all
+            for m in carried:
+                self._carrier[(mode, m)] = len(self.fleets)
             self.fleets.append(_compile(name, spec, world, network.spec.modes[mode].speed))
         self._free = [np.zeros(f.count) for f in self.fleets]
         self._waiting: list[tuple[int, Lot]] = []
