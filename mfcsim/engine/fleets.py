@@ -55,8 +55,10 @@ if TYPE_CHECKING:
     from mfcsim.scenario.fleet import FleetSpec
     from mfcsim.world import World
 
-#: Room below this share of a vehicle's capacity counts as full.
+#: Room for fewer units than this counts as full.
 FULL_SHARE = 1e-9
+#: A lot that exceeds the room left by this share or less is loaded whole.
+ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
@@ -161,11 +163,13 @@ class Fleets:
 
     def carriers(self, mode: np.ndarray, m: np.ndarray) -> np.ndarray:
         """:meth:`carrier` of many lots, their modes as :meth:`Transport.code` codes."""
-        label = self.transport.label
-        return np.array(
-            [self.carrier(label(int(c)), int(x)) for c, x in zip(mode, m, strict=True)],
+        codes, at = np.unique(mode, return_inverse=True)
+        n_mat = len(self.world.materials)
+        table = np.array(
+            [[self.carrier(self.transport.label(int(c)), x) for x in range(n_mat)] for c in codes],
             dtype=np.int64,
-        )
+        ).reshape(len(codes), n_mat)
+        return table[at.reshape(-1), m]
 
     def hand_over_one(
         self, t_day: float, source: int, target: int, m: int, amount: float, route: Route,
@@ -246,11 +250,12 @@ class Fleets:
             while left:
                 lot = min(left, key=lambda x: (self._km(here, x.source), x.order))
                 fits = self._units_that_fit(lot.m, room_t, room_m3)
-                if fits <= 0.0 and not tour.loads:
-                    raise ValueError(f"fleet {spec.name!r}: a unit of {lot.m} fits no vehicle")
+                if fits <= 0.0 and not tour.loads:  # a capacity below 1e-9 units
+                    fits = lot.units
                 if fits <= 0.0:
                     break
-                units = min(lot.units, fits)
+                # what exceeds the room by rounding only goes too (no trip for a speck)
+                units = lot.units if lot.units <= fits * (1.0 + ROUNDING) else fits
                 tour.loads.append((lot, units))
                 room_t -= units * float(self.world.mass_t_per_unit[lot.m])
                 room_m3 -= units * self._m3_per_unit[lot.m]

@@ -24,11 +24,11 @@ FLEET_ONLY = frozenset(
         "fleet_vehicle_km",
         "fleet_load_factor",
         "fleet_empty_km_share",
-        "fleet_co2e_t_per_vehicle_km",
-        "fleet_co2e_t_per_t",
-        "fleet_cost_eur_per_t",
-        "fleet_vs_per_lot_co2e_t",
-        "fleet_vs_per_lot_cost_eur",
+        "fleet_t_co2e_per_vehicle_km",
+        "fleet_t_co2e_per_t",
+        "fleet_eur_per_t",
+        "fleet_vs_per_lot_t_co2e",
+        "fleet_vs_per_lot_eur",
         "fleet_spoiled_t",
     }
 )
@@ -119,7 +119,7 @@ def fleet_empty_km_share(window: Window) -> Scoped:
 
 
 @indicator(
-    "fleet_co2e_t_per_vehicle_km",
+    "fleet_t_co2e_per_vehicle_km",
     unit="t CO2e/km",
     pillar="planet",
     definition="The fleets' CO2e (per loaded and empty vehicle-km) per vehicle-km.",
@@ -134,7 +134,7 @@ def fleet_co2e_per_vehicle_km(window: Window) -> Scoped:
 
 
 @indicator(
-    "fleet_co2e_t_per_t",
+    "fleet_t_co2e_per_t",
     unit="t CO2e/t",
     pillar="planet",
     definition="The fleets' CO2e per tonne carried.",
@@ -145,7 +145,7 @@ def fleet_co2e_per_t(window: Window) -> Scoped:
 
 
 @indicator(
-    "fleet_cost_eur_per_t",
+    "fleet_eur_per_t",
     unit="EUR/t",
     pillar="profit",
     definition="The fleets' cost (per trip and per vehicle-km) per tonne carried.",
@@ -156,7 +156,7 @@ def fleet_cost_per_t(window: Window) -> Scoped:
 
 
 @indicator(
-    "fleet_vs_per_lot_co2e_t",
+    "fleet_vs_per_lot_t_co2e",
     unit="t CO2e",
     pillar="planet",
     definition="The fleets' CO2e minus that of the same lots each travelling alone "
@@ -168,7 +168,7 @@ def fleet_vs_per_lot_co2e(window: Window) -> Scoped:
 
 
 @indicator(
-    "fleet_vs_per_lot_cost_eur",
+    "fleet_vs_per_lot_eur",
     unit="EUR",
     pillar="profit",
     definition="The fleets' cost minus that of the same lots each travelling alone "
