@@ -169,7 +169,8 @@ class Fleets:
             [[self.carrier(self.transport.label(int(c)), x) for x in range(n_mat)] for c in codes],
             dtype=np.int64,
         ).reshape(len(codes), n_mat)
-        return table[at.reshape(-1), m]
+        carried: np.ndarray = table[at.reshape(-1), m]
+        return carried
 
     def hand_over_one(
         self, t_day: float, source: int, target: int, m: int, amount: float, route: Route,
