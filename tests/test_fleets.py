@@ -263,3 +263,23 @@ def test_rounding_makes_no_second_trip_for_a_speck() -> None:
     data = with_stock(with_stock(case(capacity_t=0.3), "farm_a", 0.1), "farm_b", 0.2)
     trips = run_scenario(data).extra["trips"]
     assert trips["stops"].tolist() == ["farm_a>farm_b>city"]
+
+
+def test_the_agents_lots_go_by_the_fleet() -> None:
+    """The agent's matches are handed to the fleet: shipped by it, balanced, per receiver."""
+    from .test_agent_shelf_life import scenario as agent_case
+
+    data = agent_case(None, 20.0)
+    data["fleets"] = {
+        "van": {"depot": "farm", "capacity_t": "3 t", "co2e_loaded": 0.001, "co2e_empty": 0.0008}
+    }
+    results = run_scenario(data)
+    sent = results.extra["shipments"]
+    agent = sent[sent["origin"] == "agent"]
+    assert len(agent) > 0
+    assert set(agent["mode"]) == {"fleet:van"}
+    trips = results.extra["trips"]
+    assert (trips["load_t"] <= 3 + 1e-9).all()
+    assert trips["load_t"].sum() == pytest.approx(agent["quantity"].sum())
+    # from the depot at the farm: no empty km out, 20 km back
+    assert set(trips["km_empty"]) == {20.0}
