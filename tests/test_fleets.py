@@ -116,7 +116,7 @@ def test_two_vehicles_go_at_once() -> None:
 
 
 def test_capacity_in_m3_counts_materials_in_m3() -> None:
-    """Slurry in m3 (density 1 t/m3) fills a 5 m3 tanker: 4 m3 then 1 + 5 m3? No: 4+1, 5."""
+    """In m3 (1 t/m3): farm_a's 4 and 1 of farm_b's 6 fill a 5 m3 tanker; the other 5 go next."""
     data = case(capacity_t=None, capacity_m3="5 m3")
     data["materials"]["veg"] = {"unit": "m3", "kind": "residue", "density": "1 t/m3"}
     for farm, m3 in (("farm_a", 4), ("farm_b", 6)):
