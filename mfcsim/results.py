@@ -38,8 +38,11 @@ if TYPE_CHECKING:
 
 FRAMES = ("flows", "stocks", "nodes", "materials")
 #: Frames written when present: the agent's shipments, buyers' service, disruption events,
-#: the planned and realised activity of every process, and the machine pools' operations.
-EXTRA_FRAMES = ("shipments", "service", "events", "activity", "machines")
+#: the planned and realised activity of every process, the machine pools' operations, and
+#: the fleets' trips and spoiled lots.
+EXTRA_FRAMES = (
+    "shipments", "service", "events", "activity", "machines", "trips", "fleet_spoiled",
+)  # fmt: skip
 #: Columns held as categoricals in memory (a few labels over millions of rows) but written as
 #: strings, as the run folder always had them; :meth:`Results.read` makes them categorical
 #: again (categories: the values used, sorted).

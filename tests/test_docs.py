@@ -48,6 +48,7 @@ PAGES = [
     "background.md",
     "machine-pool.md",
     "cooperative.md",
+    "fleets.md",
 ]
 FENCE = re.compile(r"(?:<!-- (?P<mark>[^>]*?) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 

@@ -227,6 +227,9 @@ def collect(sim: Simulation) -> Results:
     }
     if sim.machines is not None:
         extra["machines"] = sim.machines.frame(sim.state.activity_realised)
+    if sim.fleets is not None:
+        extra["trips"] = sim.fleets.frame()
+        extra["fleet_spoiled"] = sim.fleets.spoiled_frame()
     stocks = _stocks_frame(sim)
     sim.snapshots.clear()
     sim.service_rows.clear()

@@ -49,6 +49,7 @@ from mfcsim.engine.contracts import (
     substitute_acceptance,
 )
 from mfcsim.engine.disruptions import Disruptions
+from mfcsim.engine.fleets import Fleets
 from mfcsim.engine.kernel.core import Kernel
 from mfcsim.engine.lots import Lots
 from mfcsim.engine.market import Market
@@ -163,6 +164,11 @@ class Simulation:
         self.transport.listeners = {
             f.index: f for f in self.firms if "on_delivery" in type(f).overridden_hooks()
         }
+        #: The scenario's fleets (None without ``fleets:``: each road lot travels alone).
+        self.fleets: Fleets | None = None
+        if scenario.fleets is not None:
+            self.fleets = Fleets(scenario.fleets, world, self.network, self.transport, self.market)
+            self.transport.fleets = self.fleets
         self.contracts: list[Contract] = compile_contracts(
             scenario.contracts, self.firms, world, self.network
         )
@@ -297,7 +303,7 @@ class Simulation:
         start = perf_counter()
         self._snapshot()
         self.env.run(until=self.horizon_day)
-        self.transport.deliver_due(self.horizon_day)
+        self._deliver_due(self.horizon_day)
         self._snapshot()
         self.wall_time_s = perf_counter() - start
         results = collect(self)
@@ -309,7 +315,7 @@ class Simulation:
         for day in range(self.horizon_day):
             if self.progress is not None:
                 self.progress(day)
-            self.transport.deliver_due(day)
+            self._deliver_due(day)
             if day:
                 self._snapshot()
             if self.market.limited:  # series prices and daily limits
@@ -323,6 +329,12 @@ class Simulation:
                 phase(day)
             self.ledger.phase = BETWEEN_TICKS
             yield _Tick(self.env, 1)
+
+    def _deliver_due(self, now: float) -> None:
+        """Arrivals before ``now``, and the fleets' lots that spoiled waiting."""
+        self.transport.deliver_due(now)
+        if self.fleets is not None:
+            self.fleets.spoil_due(now)
 
     def _snapshot(self) -> None:
         self.snapshots.append(self.stock.copy())
@@ -358,6 +370,8 @@ class Simulation:
             pending = self.transport.pending
             requests = day_requests(day + 1, self.kernel, self.per_firm, self.join_day, pending)
             self.agent.clear(day, requests)
+        if self.fleets is not None:  # the day's road lots, in shared tours
+            self.fleets.plan_day(day)
 
     def _surplus(self, day: int) -> None:
         self.kernel.surplus(day, self.state.active)

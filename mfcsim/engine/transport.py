@@ -22,6 +22,7 @@ from mfcsim.engine.kernel.plans import flat_cells
 from mfcsim.ledger import BETWEEN_TICKS, Kind, as_bytes
 
 if TYPE_CHECKING:
+    from mfcsim.engine.fleets import Fleets
     from mfcsim.engine.state import State
     from mfcsim.firms.base import Firm
     from mfcsim.ledger import Ledger
@@ -59,6 +60,8 @@ class Transport:
         self._routes: dict[tuple[int, int, int], Route] = {}
         self._pipe_used: dict[tuple[int, int, int], float] = {}
         self.closed: dict[frozenset[int], int] = {}
+        #: The fleets that carry road lots together (:mod:`mfcsim.engine.fleets`), if any.
+        self.fleets: Fleets | None = None
         #: Firms whose type reacts to deliveries (``on_delivery``), by index.
         self.listeners: dict[int, Firm] = {}
 
@@ -124,6 +127,12 @@ class Transport:
                 stands in for.
             origin: ``contract:<id>``, ``agent`` or another label.
         """
+        if self.fleets is not None and self.fleets.carries(route.mode, m):
+            asked_m = (
+                requested if isinstance(requested, int) else self.world.material_index[requested]
+            )
+            self.fleets.hand_over_one(t_day, source, target, m, amount, route, asked_m, origin)
+            return
         cost, co2e = leg_costs(amount, float(self.world.mass_t_per_unit[m]), route.distance_km,
                                route.cost_eur_per_unit_km, route.cost_eur_per_unit,
                                route.co2e_t_per_tkm)  # fmt: skip
@@ -183,24 +192,74 @@ class Transport:
         if n == 0:
             return
         self._flush()
+        if self.fleets is not None:
+            carried = self.fleets.carriers(mode, m)
+            if (carried >= 0).any():
+                kept = self.fleets.hand_over_many(
+                    t_day, source, target, m, amount, carried, distance_km=distance_km,
+                    cost_eur_per_unit_km=cost_eur_per_unit_km,
+                    cost_eur_per_unit=cost_eur_per_unit, co2e_t_per_tkm=co2e_t_per_tkm,
+                    requested=requested, origin=origin,
+                )  # fmt: skip
+                if not kept.any():
+                    return
+                source, target, m, amount = source[kept], target[kept], m[kept], amount[kept]
+                distance_km, duration_day = distance_km[kept], duration_day[kept]
+                cost_eur_per_unit_km = cost_eur_per_unit_km[kept]
+                cost_eur_per_unit, co2e_t_per_tkm = cost_eur_per_unit[kept], co2e_t_per_tkm[kept]
+                mode, requested = mode[kept], requested[kept]
+                origin = origin[kept] if isinstance(origin, np.ndarray) else origin
         cost, co2e = leg_costs(amount, self.world.mass_t_per_unit[m].astype(float), distance_km,
                                cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
+        self.hand_over(source, target, m, amount)
+        self.record(
+            t_day, source, target, m, amount, distance_km=distance_km, arrival=t_day + duration_day,
+            cost_eur=cost, co2e_t=co2e, mode=mode, requested=requested,
+            origin=origin if isinstance(origin, np.ndarray) else self._code(origin),
+        )  # fmt: skip
+
+    def hand_over(
+        self, source: np.ndarray, target: np.ndarray, m: np.ndarray, amount: np.ndarray
+    ) -> None:
+        """Move lots from their suppliers into ``in_transit``, on their way to ``target``."""
         n_mat = len(self.world.materials)
         np.subtract.at(flat_cells(self.stock), source.astype(np.int64) * n_mat + m, amount)
         np.add.at(self.stock[self.world.transit_node], m, amount)
         np.add.at(flat_cells(self.pending), target.astype(np.int64) * n_mat + m, amount)
+
+    def record(
+        self,
+        t_day: float,
+        source: np.ndarray,
+        target: np.ndarray,
+        m: np.ndarray,
+        amount: np.ndarray,
+        *,
+        distance_km: np.ndarray,
+        arrival: np.ndarray,
+        cost_eur: np.ndarray,
+        co2e_t: np.ndarray,
+        mode: np.ndarray | int,
+        requested: np.ndarray,
+        origin: np.ndarray | int,
+    ) -> None:
+        """Write the dispatch rows and shipments of lots handed over, and put them on the road.
+
+        The goods have left their suppliers already (:meth:`hand_over`); each arrives at
+        ``arrival`` (applied by :meth:`deliver_due`).
+        """
+        n = len(amount)
+        self._flush()
         self.ledger.add_many(
             t_day, source, self.world.transit_node, m, amount, Kind.SHIPMENT,
-            distance_km=distance_km, value_eur=cost, co2e_t=co2e,
+            distance_km=distance_km, value_eur=cost_eur, co2e_t=co2e_t,
         )  # fmt: skip
-        arrival = t_day + duration_day
         rows = np.empty(n, dtype=_ROW)
         for name, value in (
             ("dispatch", t_day), ("arrival", arrival), ("supplier", source),
             ("receiver", target), ("material", m), ("requested", requested),
             ("quantity", amount), ("distance_km", distance_km), ("mode", mode),
-            ("cost_eur", cost), ("co2e_t", co2e),
-            ("origin", origin if isinstance(origin, np.ndarray) else self._code(origin)),
+            ("cost_eur", cost_eur), ("co2e_t", co2e_t), ("origin", origin),
         ):  # fmt: skip
             rows[name] = value
         self._chunks.append(rows)
@@ -251,6 +310,10 @@ class Transport:
             t_day, m = float(arrived["arrival"][row]), int(arrived["material"][row])
             firm.call_hook("on_delivery", t_day, m, float(arrived["quantity"][row]))
             self.state.hook_version += 1
+
+    def label(self, code: int) -> str:
+        """The mode or origin label of a code (the reverse of :meth:`code`)."""
+        return list(self._labels)[code]
 
     def code(self, label: str) -> int:
         """The small integer code of a mode or origin label (for :meth:`ship_many`)."""

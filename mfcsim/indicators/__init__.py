@@ -23,6 +23,7 @@ from mfcsim.indicators import (  # noqa: F401  (importing registers the indicato
     climate,
     cooperative,
     food,
+    logistics,
     machines,
     nutrients,
     people,

@@ -21,6 +21,10 @@ SUFFIXES: dict[str, str] = {
     "_kg_per_ha_yr": "kilograms per hectare per year (a period annualised: × 365 / its days)",
     "_eur_per_capita_yr": "EUR per inhabitant per year (a period annualised: × 365 / its days)",
     "_per_day": "the rate of an additive indicator: its value ÷ the period's days",
+    "_per_t": "per tonne carried (the unit before it ÷ t)",
+    "_per_vehicle_km": "per vehicle-kilometre (the unit before it ÷ vehicle-km)",
+    "_vehicle_km": "vehicle-kilometres driven, loaded and empty",
+    "_trips": "a count of vehicle trips",
 }
 #: Established names kept as the literature uses them, with their unit.
 ESTABLISHED: dict[str, str] = {
@@ -35,6 +39,7 @@ ESTABLISHED: dict[str, str] = {
     "inflow_circularity": "share (ISO 59020)",
     "outflow_circularity": "share (ISO 59020)",
     "food_self_sufficiency": "share (FAO self-sufficiency ratio, as a share, not in %)",
+    "fleet_load_factor": "share (weight load factor: t·km carried ÷ capacity × loaded km)",
 }
 
 

@@ -28,7 +28,7 @@ Scoped = dict[str, float]
 #: Material kinds that count as material (mass) in the material indicators.
 MATERIAL_KINDS = ("product", "raw_material", "residue")
 #: The time column of each frame that a window slices.
-TIME_COLUMNS = {"shipments": "dispatch_t_day"}
+TIME_COLUMNS = {"shipments": "dispatch_t_day", "trips": "day"}
 
 
 class Window:

@@ -41,6 +41,7 @@ from mfcsim.scenario.cooperative import AgentCostSpec, CooperativeSpec, check_co
 from mfcsim.scenario.disruption import Disruption
 from mfcsim.scenario.evaluation import EvaluationSpec
 from mfcsim.scenario.firm import FirmSpec
+from mfcsim.scenario.fleet import FleetSpec, check_fleets
 from mfcsim.scenario.machine import MachinePoolSpec, check_machines
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
@@ -83,6 +84,9 @@ class Scenario(Spec):
     )
     agent_costs: AgentCostSpec | None = Field(
         None, description="the regional agent's operating cost and who pays it"
+    )
+    fleets: dict[str, FleetSpec] | None = Field(
+        None, description="vehicles by kind that carry road lots together (absent: each alone)"
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
     provenance: dict[str, Provenance] = Field(
@@ -128,6 +132,7 @@ class Scenario(Spec):
         check_series(self)
         check_machines(self)
         check_cooperative(self)
+        check_fleets(self)
         return self
 
     @property

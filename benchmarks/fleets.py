@@ -1,0 +1,126 @@
+"""What fleets cost: the synthetic 1,000-firm cluster with and without a fleet (issue 21).
+
+The scenario is ``synthetic_cluster(N, seed=1, days, policy="greedy")``; the fleet case adds
+two fleets (``FLEETS``): lorries for the residues the agent sends to digesters and
+composters, based at the first digester, and lorries for the products, based at the first
+city hub. Both cases are run to the horizon with ``Simulation.run()`` (daily loop, results,
+mass-balance check), each in a fresh interpreter, the two cases alternated round by round
+(``--repeats`` rounds). Reported: firm-days per second (N × days / run time, median of the
+rounds; CPU seconds too), their ratio, and the fleet case's trips, load factor, empty-km
+share and its CO2e and cost against per-lot transport of the same lots.
+
+    .venv/bin/python benchmarks/fleets.py [--firms 1000] [--days 365] [--repeats 3]
+
+prints a table and writes benchmarks/results/fleets.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+#: The fleets of the benchmark (numbers are assumptions for a speed test, not sourced).
+FLEETS: dict[str, dict[str, Any]] = {
+    "tipper": {
+        "depot": "digester_7", "count": 150, "capacity_t": "25 t", "cost_per_trip": "40 EUR",
+        "cost_per_km": "1.2 EUR/km", "co2e_loaded": "0.9 kg CO2e/km",
+        "co2e_empty": "0.7 kg CO2e/km", "working_time": "10 h", "stop_time": "15 min",
+        "materials": ["green_waste", "cattle_manure", "peels", "food_waste", "digestate"],
+    },
+    "box_truck": {
+        "depot": "hub_9", "count": 60, "capacity_t": "12 t", "cost_per_trip": "40 EUR",
+        "cost_per_km": "1.0 EUR/km", "co2e_loaded": "0.6 kg CO2e/km",
+        "co2e_empty": "0.5 kg CO2e/km", "working_time": "10 h", "stop_time": "15 min",
+        "materials": ["vegetables", "potatoes", "milk", "fries", "compost"],
+    },
+}  # fmt: skip
+
+CHILD = """\
+import json, sys, time
+sys.path.insert(0, {root!r})
+from benchmarks.fleets import scenario
+from mfcsim import Simulation, scenario_from_dict
+scn = scenario_from_dict(scenario({firms}, {days}, {fleet}))
+sim = Simulation(scn)
+wall, cpu = time.perf_counter(), time.process_time()
+results = sim.run()
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+out = {{"wall_s": wall, "cpu_s": cpu, "ledger_rows": len(results.flows)}}
+trips = results.extra.get("trips")
+if trips is not None:
+    km = trips["km_loaded"].sum() + trips["km_empty"].sum()
+    out.update(
+        trips=len(trips), lots=int(trips["lots"].sum()), vehicle_km=float(km),
+        load_factor=float(trips["tkm"].sum() / (trips["capacity_t"] * trips["km_loaded"]).sum()),
+        empty_km_share=float(trips["km_empty"].sum() / km),
+        co2e_t=float(trips["co2e_t"].sum()), per_lot_co2e_t=float(trips["per_lot_co2e_t"].sum()),
+        cost_eur=float(trips["cost_eur"].sum()),
+        per_lot_cost_eur=float(trips["per_lot_cost_eur"].sum()),
+        spoiled_lots=len(results.extra["fleet_spoiled"]),
+    )
+print(json.dumps(out))
+"""
+
+
+def scenario(firms: int, days: int, fleet: bool) -> dict[str, Any]:
+    """The synthetic cluster (greedy agent), with the benchmark's fleets if ``fleet``."""
+    from mfcsim.scenario.generate import synthetic_cluster
+
+    data = synthetic_cluster(firms, seed=1, days=days, policy="greedy")
+    if fleet:
+        data["fleets"] = FLEETS
+    return data
+
+
+def run_once(firms: int, days: int, fleet: bool) -> dict[str, Any]:
+    """One run in a fresh interpreter: its wall and CPU seconds and the trips' figures."""
+    code = CHILD.format(root=str(ROOT), firms=firms, days=days, fleet=fleet)
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True, cwd=ROOT)  # fmt: skip
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    """Run both cases, alternated, and print and write the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--firms", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "fleets.json")
+    args = parser.parse_args()
+    runs: dict[str, list[dict[str, Any]]] = {"per_lot": [], "fleet": []}
+    for _ in range(args.repeats):
+        for case in runs:
+            runs[case].append(run_once(args.firms, args.days, case == "fleet"))
+    firm_days = args.firms * args.days
+    summary: dict[str, Any] = {"firms": args.firms, "days": args.days, "repeats": args.repeats}
+    for case, rounds in runs.items():
+        wall = statistics.median(r["wall_s"] for r in rounds)
+        cpu = statistics.median(r["cpu_s"] for r in rounds)
+        summary[case] = {**rounds[-1], "wall_s": wall, "cpu_s": cpu,
+                         "firm_days_per_s": firm_days / wall}  # fmt: skip
+        print(f"{case:8s} {firm_days / wall:12,.0f} firm-days/s  wall {wall:7.2f} s  "
+              f"cpu {cpu:7.2f} s")  # fmt: skip
+    ratio = summary["fleet"]["firm_days_per_s"] / summary["per_lot"]["firm_days_per_s"]
+    summary["fleet_over_per_lot"] = ratio
+    print(f"fleet / per-lot firm-days/s: {ratio:.2f}")
+    fleet = summary["fleet"]
+    print(f"trips {fleet['trips']:,} for {fleet['lots']:,} lots, load factor "
+          f"{fleet['load_factor']:.2f}, empty km {fleet['empty_km_share']:.0%}, CO2e "
+          f"{fleet['co2e_t']:.1f} t vs {fleet['per_lot_co2e_t']:.1f} t per lot, cost "
+          f"{fleet['cost_eur']:,.0f} vs {fleet['per_lot_cost_eur']:,.0f} EUR, spoiled lots "
+          f"{fleet['spoiled_lots']}")  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,456 @@
+"""Fleets: the day's road lots collected by vehicles with a capacity, in shared tours.
+
+Without ``fleets:`` each lot travels alone (:mod:`mfcsim.engine.transport`): its cost and
+CO2e are its t·km times the mode's factors, an upper bound on the trips a cluster needs.
+With ``fleets:``, lots of a fleet's mode and materials are handed over to the fleet when
+they are shipped (they leave the supplier for ``in_transit`` at once) and, once the day's
+contracts, firms and agent have shipped, :meth:`Fleets.plan_day` builds the tours:
+
+1. **Grouping.** The day's lots of a fleet are grouped by receiver (in order of hand-over):
+   a tour collects lots for one receiver (a milk run to a digester, joint delivery to the
+   city) and unloads them there.
+2. **Loading (nearest neighbour).** A vehicle leaves the depot empty and drives to the
+   supplier nearest to where it is of the lots still waiting for that receiver (ties: the
+   lot handed over first), loads the lot, and so on, while the lot fits its capacity (t,
+   and m3 for materials measured in m3). A lot larger than the room left is split: the
+   part that fits goes, the rest waits for the next tour. It then drives to the receiver
+   and back to the depot. Vehicle-km from the depot to the first supplier and from the
+   receiver back are empty; the others are loaded.
+3. **Vehicles.** Each fleet has ``count`` vehicles, a first-come-first-served resource: a
+   tour takes the vehicle free first (ties: the lowest number), no earlier than the day it
+   is planned. A tour must end within the vehicle's working time of its day (which begins
+   at the day's start); otherwise it starts at the beginning of the next day. A tour longer
+   than a working day starts at the beginning of one and runs over. The schedule is
+   computed in closed form when the tours are planned, as :class:`Transport` computes
+   arrivals, rather than as one SimPy process per tour: the outcome is the same.
+4. **Ageing.** A lot whose tour leaves later than its material keeps (``shelf_life``,
+   counted from the hand-over) is left behind: at the end of its shelf life it goes back
+   from ``in_transit`` to its supplier, who sends it to the material's disposal route (gate
+   fee and CO2e as any disposal); the ``fleet_spoiled`` table lists it. The tour goes
+   without it.
+5. **Accounts.** Each tour is a row of the ``trips`` table. Its cost (per trip and per
+   vehicle-km) and CO2e (per loaded and per empty vehicle-km) are allocated to its lots by
+   their share of the tour's t·km, on their dispatch rows (``distance_km``: the km each lot
+   rode), so ledger totals stay additive and transport CO2e is counted once. Each lot
+   arrives at the receiver when the tour unloads there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from mfcsim.engine.transport import leg_costs
+from mfcsim.ledger import BETWEEN_TICKS, Kind
+
+if TYPE_CHECKING:
+    from mfcsim.engine.market import Market
+    from mfcsim.engine.transport import Transport
+    from mfcsim.network import Route, TransportNetwork
+    from mfcsim.scenario.fleet import FleetSpec
+    from mfcsim.world import World
+
+#: Room for fewer units than this counts as full.
+FULL_SHARE = 1e-9
+#: A lot that exceeds the room left by this share or less is loaded whole.
+ROUNDING = 1e-9
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A fleet compiled for the run: its vehicles' figures in base units (days, km, t)."""
+
+    name: str
+    depot: int
+    count: int
+    capacity_t: float
+    capacity_m3: float
+    cost_per_trip_eur: float
+    cost_per_km_eur: float
+    co2e_loaded_t_per_km: float
+    co2e_empty_t_per_km: float
+    speed_km_per_day: float
+    working_day: float
+    stop_day: float
+
+
+@dataclass
+class Lot:
+    """A lot handed over to a fleet, waiting for its tour (``units`` still to carry)."""
+
+    t_day: float
+    source: int
+    target: int
+    m: int
+    units: float
+    requested: int
+    origin: int
+    per_lot_cost_eur: float
+    per_lot_co2e_t: float
+    order: int = 0
+    amount: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.amount = self.units
+
+
+@dataclass
+class Tour:
+    """A vehicle's tour: the lots it loads (units of each), its stops and vehicle-km."""
+
+    fleet: int
+    target: int
+    loads: list[tuple[Lot, float]] = field(default_factory=list)
+
+
+class Fleets:
+    """The scenario's fleets: which lots they carry, their tours, vehicles and trips.
+
+    Args:
+        specs: The scenario's ``fleets``.
+        world: The run's catalogue.
+        network: Distances and modes.
+        transport: Where lots are handed over and tours' lots recorded and delivered.
+        market: Disposal routes of spoiled lots.
+    """
+
+    def __init__(
+        self,
+        specs: dict[str, FleetSpec],
+        world: World,
+        network: TransportNetwork,
+        transport: Transport,
+        market: Market,
+    ) -> None:
+        self.world, self.network, self.transport, self.market = world, network, transport, market
+        self.fleets: list[Fleet] = []
+        #: The fleet index carrying each (mode, material index); material -1: any material.
+        self._carrier: dict[tuple[str, int], int] = {}
+        mats = world.scenario.materials
+        self._m3_per_unit = np.array(
+            [1.0 if mats[m].unit == "m3" else 0.0 for m in world.materials]
+        )
+        for name, spec in specs.items():
+            mode = spec.mode or network.spec.default_mode
+            carried = [world.material_index[mid] for mid in spec.materials] or [-1]  # -1: all
+            for m in carried:
+                self._carrier[(mode, m)] = len(self.fleets)
+            self.fleets.append(_compile(name, spec, world, network.spec.modes[mode].speed))
+        self._free = [np.zeros(f.count) for f in self.fleets]
+        self._waiting: list[tuple[int, Lot]] = []
+        self._spoiling: list[tuple[float, int, int, int, int, float]] = []
+        self._spoiled: list[tuple[float, str, str, str, float]] = []
+        self._trips: list[dict[str, object]] = []
+        #: The day's lots carried, written at the end of the day's planning (:meth:`_write`).
+        self._rows: list[tuple[float, ...]] = []
+        self._n_lots = 0
+
+    # ---- hand-over ------------------------------------------------------------------------
+    def carrier(self, mode: str, m: int) -> int:
+        """The index of the fleet that carries material ``m`` by ``mode``, or -1."""
+        if mode == "pipeline":
+            return -1
+        return self._carrier.get((mode, m), self._carrier.get((mode, -1), -1))
+
+    def carries(self, mode: str, m: int) -> bool:
+        """True if a fleet carries material ``m`` by ``mode``."""
+        return self.carrier(mode, m) >= 0
+
+    def carriers(self, mode: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """:meth:`carrier` of many lots, their modes as :meth:`Transport.code` codes."""
+        codes, at = np.unique(mode, return_inverse=True)
+        n_mat = len(self.world.materials)
+        table = np.array(
+            [[self.carrier(self.transport.label(int(c)), x) for x in range(n_mat)] for c in codes],
+            dtype=np.int64,
+        ).reshape(len(codes), n_mat)
+        carried: np.ndarray = table[at.reshape(-1), m]
+        return carried
+
+    def hand_over_one(
+        self, t_day: float, source: int, target: int, m: int, amount: float, route: Route,
+        requested: int, origin: str,
+    ) -> None:  # fmt: skip
+        """Take one lot (as :meth:`Transport.ship` would send it alone)."""
+        cost, co2e = leg_costs(amount, float(self.world.mass_t_per_unit[m]), route.distance_km,
+                               route.cost_eur_per_unit_km, route.cost_eur_per_unit,
+                               route.co2e_t_per_tkm)  # fmt: skip
+        one = np.array([source]), np.array([target]), np.array([m]), np.array([amount])
+        self.transport.hand_over(*one)
+        lot = Lot(t_day, source, target, m, amount, requested, self.transport.code(origin),
+                  float(cost), float(co2e))  # fmt: skip
+        self._take(self.carrier(route.mode, m), lot)
+
+    def hand_over_many(
+        self,
+        t_day: float,
+        source: np.ndarray,
+        target: np.ndarray,
+        m: np.ndarray,
+        amount: np.ndarray,
+        carried: np.ndarray,
+        *,
+        distance_km: np.ndarray,
+        cost_eur_per_unit_km: np.ndarray,
+        cost_eur_per_unit: np.ndarray,
+        co2e_t_per_tkm: np.ndarray,
+        requested: np.ndarray,
+        origin: str | np.ndarray,
+    ) -> np.ndarray:
+        """Take the lots a fleet carries (``carried`` >= 0); return the mask of the others."""
+        take = carried >= 0
+        mass = self.world.mass_t_per_unit[m].astype(float)
+        cost, co2e = leg_costs(amount, mass, distance_km, cost_eur_per_unit_km,
+                               cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
+        self.transport.hand_over(source[take], target[take], m[take], amount[take])
+        origins = (
+            origin
+            if isinstance(origin, np.ndarray)
+            else np.full(len(m), self.transport.code(origin))
+        )
+        for i in np.flatnonzero(take).tolist():
+            lot = Lot(t_day, int(source[i]), int(target[i]), int(m[i]), float(amount[i]),
+                      int(requested[i]), int(origins[i]), float(cost[i]),
+                      float(co2e[i]))  # fmt: skip
+            self._take(int(carried[i]), lot)
+        return ~take
+
+    def _take(self, fleet: int, lot: Lot) -> None:
+        lot.order = self._n_lots
+        self._n_lots += 1
+        self._waiting.append((fleet, lot))
+
+    # ---- tours ----------------------------------------------------------------------------
+    def plan_day(self, day: int) -> None:
+        """Build, schedule and record the tours of the lots handed over today."""
+        waiting, self._waiting = self._waiting, []
+        groups: dict[tuple[int, int], list[Lot]] = {}
+        for fleet, lot in waiting:
+            groups.setdefault((fleet, lot.target), []).append(lot)
+        for (fleet, target), lots in groups.items():
+            for tour in self._tours(fleet, target, lots):
+                self._run(day, tour)
+        self._write(day)
+
+    def _km(self, a: int, b: int) -> float:
+        ids = self.world.firm_ids
+        return float(self.network.distance_km(ids[a], ids[b]))
+
+    def _tours(self, fleet: int, target: int, lots: list[Lot]) -> list[Tour]:
+        """Nearest-neighbour collection tours for one receiver, capacity respected."""
+        spec, tours = self.fleets[fleet], []
+        left = [lot for lot in lots if lot.units > 0.0]
+        while left:
+            tour, here = Tour(fleet, target), spec.depot
+            room_t, room_m3 = spec.capacity_t, spec.capacity_m3
+            while left:
+                lot = min(left, key=lambda x: (self._km(here, x.source), x.order))
+                fits = self._units_that_fit(lot.m, room_t, room_m3)
+                if fits <= 0.0 and not tour.loads:  # a capacity below 1e-9 units
+                    fits = lot.units
+                if fits <= 0.0:
+                    break
+                # what exceeds the room by rounding only goes too (no trip for a speck)
+                units = lot.units if lot.units <= fits * (1.0 + ROUNDING) else fits
+                tour.loads.append((lot, units))
+                room_t -= units * float(self.world.mass_t_per_unit[lot.m])
+                room_m3 -= units * self._m3_per_unit[lot.m]
+                lot.units -= units
+                here = lot.source
+                if lot.units > 0.0:
+                    break  # full: the rest waits for the next tour
+                left.remove(lot)
+            tours.append(tour)
+        return tours
+
+    def _units_that_fit(self, m: int, room_t: float, room_m3: float) -> float:
+        """Units of material ``m`` that fit in the room left (0 if the vehicle is full)."""
+        fleet_cap = (room_t, room_m3)
+        per_unit = (float(self.world.mass_t_per_unit[m]), float(self._m3_per_unit[m]))
+        fits = math.inf
+        for room, need in zip(fleet_cap, per_unit, strict=True):
+            if need > 0.0:
+                fits = min(fits, room / need)
+        return fits if fits > FULL_SHARE else 0.0
+
+    def _run(self, day: int, tour: Tour) -> None:
+        """Give the tour a vehicle and a start, leave spoiled lots, record the trip."""
+        spec, free = self.fleets[tour.fleet], self._free[tour.fleet]
+        legs = self._legs(tour)
+        vehicle, start = first_start(free, float(day), legs.duration, spec.working_day)
+        fresh = []
+        for lot, units in tour.loads:
+            if start - lot.t_day > self.world.shelf_life_day[lot.m]:
+                self._spoil(day, lot, units)
+            else:
+                fresh.append((lot, units))
+        if not fresh:
+            return
+        if len(fresh) < len(tour.loads):
+            tour.loads = fresh
+            legs = self._legs(tour)
+        free[vehicle] = start + legs.duration
+        self._record(day, tour, vehicle, start, legs)
+
+    def _legs(self, tour: Tour) -> Legs:
+        """The tour's stops, vehicle-km (loaded, empty), t·km and each load's ride."""
+        spec = self.fleets[tour.fleet]
+        stops: list[int] = []
+        for lot, _ in tour.loads:
+            if not stops or stops[-1] != lot.source:
+                stops.append(lot.source)
+        mass = [u * float(self.world.mass_t_per_unit[lot.m]) for lot, u in tour.loads]
+        path = [*stops, tour.target]
+        leg_km = [self._km(a, b) for a, b in itertools.pairwise(path)]
+        to_go = [*np.cumsum(leg_km[::-1])[::-1].tolist(), 0.0]  # km from each stop on
+        ride = [to_go[stops.index(lot.source, 0)] for lot, _ in tour.loads]
+        empty = self._km(spec.depot, stops[0]) + self._km(tour.target, spec.depot)
+        loaded = float(sum(leg_km))
+        tkm = float(sum(t * km for t, km in zip(mass, ride, strict=True)))
+        travel = (loaded + empty) / spec.speed_km_per_day
+        at_target = (self._km(spec.depot, stops[0]) + loaded) / spec.speed_km_per_day
+        return Legs(stops, loaded, empty, tkm, ride, mass, travel + len(path) * spec.stop_day,
+                    at_target + len(path) * spec.stop_day)  # fmt: skip
+
+    def _record(self, day: int, tour: Tour, vehicle: int, start: float, legs: Legs) -> None:
+        """Keep the trip and its lots' dispatch rows (cost and CO2e by t·km share)."""
+        spec = self.fleets[tour.fleet]
+        km = legs.loaded_km + legs.empty_km
+        cost = spec.cost_per_trip_eur + spec.cost_per_km_eur * km
+        co2e = spec.co2e_loaded_t_per_km * legs.loaded_km + spec.co2e_empty_t_per_km * legs.empty_km
+        total_tkm, total_t = legs.tkm, sum(legs.mass_t)
+        mode, arrival = self.transport.code(f"fleet:{spec.name}"), start + legs.unload
+        per_lot_cost = per_lot_co2e = 0.0
+        for (lot, units), mass_t, ride_km in zip(tour.loads, legs.mass_t, legs.ride_km,
+                                                strict=True):  # fmt: skip
+            share = mass_t * ride_km / total_tkm if total_tkm > 0 else mass_t / total_t
+            self._rows.append((lot.source, lot.target, lot.m, units, ride_km, arrival,
+                               cost * share, co2e * share, mode, lot.requested,
+                               lot.origin))  # fmt: skip
+            whole = units / lot.amount  # the part of the lot
+            per_lot_cost += lot.per_lot_cost_eur * whole
+            per_lot_co2e += lot.per_lot_co2e_t * whole
+        ids = self.world.firm_ids
+        self._trips.append({
+            "trip": len(self._trips), "fleet": spec.name, "vehicle": vehicle,
+            "depot": ids[spec.depot], "day": day, "start_t_day": start,
+            "end_t_day": start + legs.duration,
+            "stops": ">".join(ids[s] for s in [*legs.stops, tour.target]),
+            "lots": len(tour.loads), "load_t": float(total_t), "capacity_t": spec.capacity_t,
+            "km_loaded": legs.loaded_km, "km_empty": legs.empty_km, "tkm": legs.tkm,
+            "cost_eur": cost, "co2e_t": co2e,
+            "per_lot_cost_eur": per_lot_cost, "per_lot_co2e_t": per_lot_co2e,
+        })  # fmt: skip
+
+    def _write(self, day: int) -> None:
+        """Write the day's lots carried (dispatch rows, shipments, arrivals) in one batch."""
+        if not self._rows:
+            return
+        cols = list(zip(*self._rows, strict=True))
+        self._rows = []
+        ints = [np.array(c, dtype=np.int64) for c in (cols[0], cols[1], cols[2], cols[8],
+                                                       cols[9], cols[10])]  # fmt: skip
+        floats = [np.array(c, dtype=float) for c in cols[3:8]]
+        self.transport.record(
+            float(day), ints[0], ints[1], ints[2], floats[0], distance_km=floats[1],
+            arrival=floats[2], cost_eur=floats[3], co2e_t=floats[4], mode=ints[3],
+            requested=ints[4], origin=ints[5],
+        )  # fmt: skip
+
+    # ---- spoilage -------------------------------------------------------------------------
+    def _spoil(self, day: int, lot: Lot, units: float) -> None:
+        """Record a lot left behind: handed over today, it spoils at its shelf life's end."""
+        self.transport.ledger.add(float(day), lot.source, self.world.transit_node, lot.m, units,
+                                  Kind.SHIPMENT)  # fmt: skip
+        t_spoil = lot.t_day + self.world.shelf_life_day[lot.m]
+        self._spoiling.append((t_spoil, lot.order, lot.source, lot.target, lot.m, units))
+
+    def spoil_due(self, now: float) -> None:
+        """Send the lots that spoiled before ``now`` (strictly) to their disposal routes."""
+        due = sorted(x for x in self._spoiling if x[0] < now)
+        if not due:
+            return
+        self._spoiling = [x for x in self._spoiling if x[0] >= now]
+        node, fee, co2e = self.market.disposal_arrays()
+        transport, ledger, transit = self.transport, self.transport.ledger, self.world.transit_node
+        phase, ledger.phase = ledger.phase, BETWEEN_TICKS
+        for t_day, _, source, target, m, units in due:
+            transport.stock[transit, m] -= units
+            transport.pending[target, m] -= units
+            ledger.add(t_day, transit, source, m, units, Kind.SHIPMENT)  # back to its supplier
+            ledger.add(t_day, source, int(node[m]), m, units, Kind.DISPOSAL,
+                       value_eur=float(fee[m]) * units, co2e_t=float(co2e[m]) * units)  # fmt: skip
+            ids = self.world.firm_ids
+            self._spoiled.append((t_day, ids[source], ids[target], self.world.materials[m], units))
+        ledger.phase = phase
+
+    def spoiled_frame(self) -> pd.DataFrame:
+        """One row per lot that spoiled waiting: when, supplier, receiver, material, units."""
+        return pd.DataFrame(
+            self._spoiled, columns=["t_day", "supplier", "receiver", "material", "quantity"]
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """One row per trip (see docs/fleets.md for the columns)."""
+        return pd.DataFrame(self._trips, columns=TRIP_COLUMNS)
+
+
+#: Columns of the ``trips`` table.
+TRIP_COLUMNS = [
+    "trip", "fleet", "vehicle", "depot", "day", "start_t_day", "end_t_day", "stops", "lots",
+    "load_t", "capacity_t", "km_loaded", "km_empty", "tkm", "cost_eur", "co2e_t",
+    "per_lot_cost_eur", "per_lot_co2e_t",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Legs:
+    """A tour's geometry: its pickup stops, vehicle-km and each load's ride to the receiver."""
+
+    stops: list[int]
+    loaded_km: float
+    empty_km: float
+    tkm: float
+    ride_km: list[float]
+    mass_t: list[float]
+    duration: float
+    unload: float
+
+
+def first_start(
+    free: np.ndarray, ready_day: float, duration: float, working_day: float
+) -> tuple[int, float]:
+    """The vehicle and start of a tour: first come, first served, within a working day.
+
+    Args:
+        free: When each vehicle is free again (days).
+        ready_day: When the tour's lots are ready.
+        duration: The tour's length (days).
+        working_day: A vehicle's working time per day (days, from the start of the day).
+
+    Returns:
+        The vehicle free first (lowest number among equals) and when the tour leaves: as
+        soon as both are ready if it ends within that day's working time, else at the start
+        of the next day (a tour longer than a working day leaves at the start of one).
+    """
+    vehicle = int(np.argmin(free))
+    earliest = max(float(free[vehicle]), ready_day)
+    day = math.floor(earliest)
+    if earliest + duration <= day + working_day or earliest == day:
+        return vehicle, earliest
+    return vehicle, day + 1.0
+
+
+def _compile(name: str, spec: FleetSpec, world: World, mode_speed: float) -> Fleet:
+    return Fleet(
+        name, world.firm_ids.index(spec.depot), spec.count,
+        math.inf if spec.capacity_t is None else spec.capacity_t,
+        math.inf if spec.capacity_m3 is None else spec.capacity_m3,
+        spec.cost_per_trip, spec.cost_per_km, spec.co2e_loaded, spec.co2e_empty,
+        mode_speed if spec.speed is None else spec.speed, spec.working_time, spec.stop_time,
+    )  # fmt: skip
