@@ -115,5 +115,35 @@ class MassBalanceError(MfcsimError, ArithmeticError):
         return f"mass balance violated at {len(self.offenders)} place(s): {shown}{more}"
 
 
+class OverloadedCarrierError(MfcsimError, ValueError):
+    """A material carries more of a substance than it weighs: bad scenario data, not a bug.
+
+    The transfer coefficients of a process (or the compositions of its inputs) send more of a
+    substance into one of its outputs than that output's mass. The run cannot be accounted;
+    the scenario must change.
+
+    Attributes:
+        rows: ``(firm, process or None, substance, material, day, substance t, carrier t)``
+            of the first flows at fault.
+        where: ``FILE:LINE: field`` of the transfer coefficient at fault, if known.
+    """
+
+    def __init__(
+        self, rows: list[tuple[str, str | None, str, str, float, float, float]], where: str = ""
+    ) -> None:
+        super().__init__(rows, where)
+        self.rows, self.where = rows, where
+
+    def __str__(self) -> str:
+        firm, _, substance, material, day, q, carrier = self.rows[0]
+        place = f"{self.where}: " if self.where else ""
+        more = f" (and {len(self.rows) - 1} more flow(s))" if len(self.rows) > 1 else ""
+        return (
+            f"{place}{material!r} made at {firm!r} on day {day:g} would carry {q:.6g} t of "
+            f"{substance} in {carrier:.6g} t{more} (accepted: transfer coefficients and "
+            "compositions that put no more of a substance into a material than it weighs)"
+        )
+
+
 class ResultsError(MfcsimError, ValueError):
     """A run folder is missing, incomplete or not an mfcsim run folder."""

@@ -308,3 +308,57 @@ def test_firms_with_several_processes_keep_their_own_allocation_on_the_same_days
 
     assert n_of(run, source="mill2", target="air") == pytest.approx(to_air(2))
     assert n_of(run, source="mill3", target="air") == pytest.approx(to_air(3))
+
+
+OVERLOADED = """\
+name: overloaded
+horizon: 5 d
+materials:
+  rich: {unit: t, kind: raw_material, price: 10, composition: {N: 0.2}}
+  feed: {unit: t, kind: product, composition: {N: 0.01}}
+  light: {unit: t, kind: product}
+  vapour: {unit: t, kind: emission, water: true}
+firms:
+  mill:
+    type: generic
+    location: {x_km: 0, y_km: 0}
+    processes:
+      mix:
+        capacity: 10 / d
+        inputs: {rich: 1 t}
+        outputs: {feed: 1 t}
+        transfer: {N: {feed: 1.0}}
+  farm:
+    type: generic
+    location: {x_km: 5, y_km: 0}
+    imports: false
+    processes:
+      eat:
+        capacity: 10 / d
+        inputs: {feed: 1 t}
+        outputs: {light: 0.05 t}
+        to_environment: {vapour: 0.95 t}
+        transfer: {N: {light: 1.0}}  # fits feed's declared 1 % N, not the 20 % the mill passes on
+contracts:
+  feed: {supplier: mill, receiver: farm, material: feed, quantity: all}
+boundary:
+  imports: {rich: {}}
+"""
+
+
+def test_a_transfer_that_overloads_a_material_at_run_time_is_bad_input(tmp_path) -> None:
+    """The load-time check reads declared compositions; the run's replay finds the feed 20 %
+    N (the mill passes its input's N on), so 1 t of feed puts 0.2 t N into 0.05 t: refused
+    as bad input at the coefficient's line (exit 2), not reported as a broken balance."""
+    from mfcsim.cli.entry import main
+    from mfcsim.errors import OverloadedCarrierError
+
+    path = tmp_path / "overloaded.yaml"
+    path.write_text(OVERLOADED)
+    with pytest.raises(OverloadedCarrierError) as info:
+        run_scenario(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:28: firms.farm.processes.eat.transfer.N.light: 'light'")
+    assert "accepted: transfer coefficients and compositions" in message
+    assert main(["run", str(path), "--quiet", "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()

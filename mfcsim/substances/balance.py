@@ -20,7 +20,7 @@ import pandas as pd
 
 from mfcsim.balance import INTERNAL_ROLES, RTOL
 from mfcsim.coded import groupby_sums, is_in, recode, union_names
-from mfcsim.errors import MassBalanceError
+from mfcsim.errors import MassBalanceError, OverloadedCarrierError
 
 _COLUMNS = [
     "inflow_t", "outflow_t", "produced_t", "consumed_t", "stock_change_t", "residual_t",
@@ -120,6 +120,8 @@ def check_substance_balance(
 
     Raises:
         MassBalanceError: Naming every offending node and substance with its residual.
+        OverloadedCarrierError: If the balances hold but a flow carries more of a substance
+            than it weighs (the scenario's transfer coefficients or compositions ask for it).
     """
     table = substance_balance(flows, stocks, nodes)
     bad = table[table["rel_error"] > rtol]
@@ -139,16 +141,17 @@ def check_substance_balance(
         f"{table.at[(node, substance), 'produced_t']:.6g})"
         for (node, substance), value in created[created.abs() > limit].items()
     ]
-    q = flows["quantity"].to_numpy(dtype=float)
-    heavy = np.flatnonzero(q > carrier_t * (1 + 1e-6) + 1e-12)
-    for i in heavy[:10].tolist():
-        r = flows.iloc[i]
-        offenders.append(
-            f"{r.source}->{r.target}/{r.substance}: {r.material} on day {r.t_day:g} carries "
-            f"{q[i]:.6g} t of the substance in {carrier_t[i]:.6g} t"
-        )
     if offenders:
         raise MassBalanceError(offenders)
+    q = flows["quantity"].to_numpy(dtype=float)
+    heavy = np.flatnonzero(q > carrier_t * (1 + 1e-6) + 1e-12)
+    if len(heavy):
+        rows: list[tuple[str, str | None, str, str, float, float, float]] = []
+        for i in heavy[:10].tolist():
+            r = flows.iloc[i]
+            rows.append((str(r.source), None, str(r.substance), str(r.material),
+                         float(r.t_day), float(q[i]), float(carrier_t[i])))  # fmt: skip
+        raise OverloadedCarrierError(rows)
     return float(table["rel_error"].max()) if len(table) else 0.0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mfcsim.errors import OverloadedCarrierError
 from mfcsim.results import Results, View, register_check, register_view
 from mfcsim.substances.balance import check_substance_balance, check_substance_closure
 from mfcsim.substances.replay import SubstanceReplay, replay_substances
@@ -30,12 +31,30 @@ def check_substances(results: Results, kwargs: dict[str, float]) -> None:
 
     Raises:
         MassBalanceError: If a substance does not balance or a flow's substances outweigh it.
+        OverloadedCarrierError: If a transfer coefficient puts more of a substance into a
+            material than it weighs, naming the coefficient's file, line and field.
     """
     rep = results.substance_replay
-    check_substance_balance(
-        rep.flows, rep.stocks, results.nodes, rep.conserving, rep.carrier_t, **kwargs
-    )
+    try:
+        check_substance_balance(
+            rep.flows, rep.stocks, results.nodes, rep.conserving, rep.carrier_t, **kwargs
+        )
+    except OverloadedCarrierError as exc:
+        raise _blamed(exc, results) from None
     check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
+
+
+def _blamed(exc: OverloadedCarrierError, results: Results) -> OverloadedCarrierError:
+    """The error with the transfer coefficient at fault: its ``FILE:LINE: field``."""
+    firm, _, substance, material, *_ = exc.rows[0]
+    spec = results.scenario.firms.get(firm)
+    for pid, proc in spec.processes.items() if spec is not None else ():
+        if material in proc.transfer.get(substance, {}):
+            field = f"firms.{firm}.processes.{pid}.transfer.{substance}.{material}"
+            known = results.scenario.provenance.get(field)
+            rows = [(f, pid if f == firm else p, s, m, d, q, c) for f, p, s, m, d, q, c in exc.rows]
+            return OverloadedCarrierError(rows, f"{known.at}: {field}" if known else field)
+    return exc
 
 
 def _save_parquet(frame: pd.DataFrame, path: Path) -> None:
