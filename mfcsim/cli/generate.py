@@ -1,4 +1,4 @@
-"""``mfcsim generate organic-cluster``: write a generated scenario YAML (same seed, same file)."""
+"""``mfcsim generate``: a generated scenario YAML (same seed, same file), or a sweep file."""
 
 from __future__ import annotations
 
@@ -12,8 +12,15 @@ import typer
 from mfcsim.cli.metavars import MfcsimTyper
 from mfcsim.errors import UsageError
 
+#: ``-o FILE.yaml``: where a generated file goes (default: standard output).
+OutFile = Annotated[
+    Path | None,
+    typer.Option("-o", "--out", metavar="FILE.yaml", help="Write here (default: standard output)."),
+]
+
 generate_app = MfcsimTyper(
-    no_args_is_help=True, help="Write a generated scenario YAML (seeded: same seed, same file)."
+    no_args_is_help=True,
+    help="Write a generated scenario YAML (seeded: same seed, same file) or a sweep file.",
 )
 
 
@@ -30,12 +37,7 @@ def organic_cluster(
     ] = 10.0,
     seed: Annotated[int, typer.Option(help="Seeds positions and farm sizes.")] = 0,
     days: Annotated[int, typer.Option(help="Horizon of the scenario, days.")] = 365,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--out", metavar="FILE.yaml", help="Write here (default: standard output)."
-        ),
-    ] = None,
+    out: OutFile = None,
 ) -> None:
     """Organic arable, vegetable and dairy farms around a centre near a city (seed 004)."""
     from mfcsim.scenario.organic import organic_cluster_yaml
@@ -50,6 +52,38 @@ def organic_cluster(
         )
     except ValueError as exc:
         raise UsageError(f"generate organic-cluster: {exc}") from None
+    _emit(text, out)
+
+
+@generate_app.command("assumptions-sweep")
+def assumptions_sweep(
+    scenario: Annotated[Path, typer.Argument(metavar="SCENARIO.yaml", help="Scenario YAML file.")],
+    spread: Annotated[
+        float, typer.Option(metavar="SHARE", help="Vary each assumption by +- this share.")
+    ] = 0.2,
+    method: Annotated[str, typer.Option(help="morris (screening) or sobol.")] = "morris",
+    n: Annotated[
+        int, typer.Option(metavar="N", help="Morris trajectories or Sobol base samples.")
+    ] = 10,
+    days: Annotated[
+        int | None, typer.Option(metavar="DAYS", help="Replace the horizon in every run.")
+    ] = None,
+    out: OutFile = None,
+) -> None:
+    """A sweep file varying every number the scenario's files mark as an assumption."""
+    from mfcsim.scenario.load import load_scenario
+    from mfcsim.sweep.assumptions import assumptions_sweep as content_of
+    from mfcsim.sweep.assumptions import sweep_yaml
+
+    scn = load_scenario(scenario)
+    target = out if out is not None else Path.cwd() / "assumptions-sweep.yaml"
+    content = content_of(scenario, scn, target, spread=spread, method=method, n=n, days=days)
+    text = sweep_yaml(content, scn, spread)
+    _emit(text, out)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    """Print ``text``, or write it to ``out`` atomically and say so on stderr."""
     if out is None:
         typer.echo(text, nl=False)
         return
