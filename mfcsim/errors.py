@@ -123,8 +123,8 @@ class OverloadedCarrierError(MfcsimError, ValueError):
     the scenario must change.
 
     Attributes:
-        rows: ``(firm, process or None, substance, material, day, substance t, carrier t)``
-            of the first flows at fault.
+        rows: ``(source, process or None, substances, material, day, substances t,
+            carrier t)`` of the first flows at fault (substances joined by ``+``).
         where: ``FILE:LINE: field`` of the transfer coefficient at fault, if known.
     """
 
@@ -135,13 +135,14 @@ class OverloadedCarrierError(MfcsimError, ValueError):
         self.rows, self.where = rows, where
 
     def __str__(self) -> str:
-        firm, _, substance, material, day, q, carrier = self.rows[0]
+        source, _, substance, material, day, q, carrier = self.rows[0]
         place = f"{self.where}: " if self.where else ""
         more = f" (and {len(self.rows) - 1} more flow(s))" if len(self.rows) > 1 else ""
         return (
-            f"{place}{material!r} made at {firm!r} on day {day:g} would carry {q:.6g} t of "
-            f"{substance} in {carrier:.6g} t{more} (accepted: transfer coefficients and "
-            "compositions that put no more of a substance into a material than it weighs)"
+            f"{place}{material!r} from {source!r} on day {day:g} carries {q:.6g} t of "
+            f"{substance} in {carrier:.6g} t (excess {q - carrier:.6g} t){more} (accepted: "
+            "transfer coefficients and compositions that put no more of a substance into a "
+            "material than it weighs)"
         )
 
 

@@ -302,6 +302,14 @@ def test_bad_scenario_in_a_real_process_prints_no_traceback(
     assert not (tmp_path / "runs").exists()
 
 
+def _as_city(mini_text: str, params: str) -> str:
+    """The mini scenario with its bakery turned into a city with these ``params``."""
+    return mini_text.replace(
+        "    type: generic\n    location: {x_km: 3",
+        f"    type: city\n    params: {params}\n    location: {{x_km: 3",
+    )
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -313,10 +321,7 @@ def test_ill_typed_firm_parameters_are_a_scenario_error(
     params: str, mini_text: str, write_yaml: WriteYaml, line_of: LineOf
 ) -> None:
     """Parameters a firm type cannot build its recipes from give an error, not a traceback."""
-    text = mini_text.replace(
-        "    type: generic\n    location: {x_km: 3",
-        f"    type: city\n    params: {params}\n    location: {{x_km: 3",
-    )
+    text = _as_city(mini_text, params)
     path = write_yaml(text)
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
@@ -347,10 +352,7 @@ def test_params_that_are_no_mapping_are_a_scenario_error(
     params: str, mini_text: str, write_yaml: WriteYaml, line_of: LineOf
 ) -> None:
     """``params: true`` is refused at its line (it crashed the type's defaults before)."""
-    text = mini_text.replace(
-        "    type: generic\n    location: {x_km: 3",
-        f"    type: city\n    params: {params}\n    location: {{x_km: 3",
-    )
+    text = _as_city(mini_text, params)
     path = write_yaml(text)
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)

@@ -195,18 +195,18 @@ class Fleets:
         amount: np.ndarray,
         carried: np.ndarray,
         *,
-        distance_km: np.ndarray,
-        cost_eur_per_unit_km: np.ndarray,
-        cost_eur_per_unit: np.ndarray,
-        co2e_t_per_tkm: np.ndarray,
+        cost_eur: np.ndarray,
+        co2e_t: np.ndarray,
         requested: np.ndarray,
         origin: str | np.ndarray,
     ) -> np.ndarray:
-        """Take the lots a fleet carries (``carried`` >= 0); return the mask of the others."""
+        """Take the lots a fleet carries (``carried`` >= 0); return the mask of the others.
+
+        ``cost_eur`` and ``co2e_t`` are what each lot would cost travelling alone (the
+        per-lot comparison of the logistics indicators).
+        """
         take = carried >= 0
-        mass = self.world.mass_t_per_unit[m].astype(float)
-        cost, co2e = leg_costs(amount, mass, distance_km, cost_eur_per_unit_km,
-                               cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
+        cost, co2e = cost_eur, co2e_t
         self.transport.hand_over(source[take], target[take], m[take], amount[take])
         origins = (
             origin

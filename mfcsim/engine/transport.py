@@ -192,25 +192,21 @@ class Transport:
         if n == 0:
             return
         self._flush()
+        cost, co2e = leg_costs(amount, self.world.mass_t_per_unit[m].astype(float), distance_km,
+                               cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
         if self.fleets is not None:
             carried = self.fleets.carriers(mode, m)
             if (carried >= 0).any():
                 kept = self.fleets.hand_over_many(
-                    t_day, source, target, m, amount, carried, distance_km=distance_km,
-                    cost_eur_per_unit_km=cost_eur_per_unit_km,
-                    cost_eur_per_unit=cost_eur_per_unit, co2e_t_per_tkm=co2e_t_per_tkm,
+                    t_day, source, target, m, amount, carried, cost_eur=cost, co2e_t=co2e,
                     requested=requested, origin=origin,
                 )  # fmt: skip
                 if not kept.any():
                     return
                 source, target, m, amount = source[kept], target[kept], m[kept], amount[kept]
                 distance_km, duration_day = distance_km[kept], duration_day[kept]
-                cost_eur_per_unit_km = cost_eur_per_unit_km[kept]
-                cost_eur_per_unit, co2e_t_per_tkm = cost_eur_per_unit[kept], co2e_t_per_tkm[kept]
-                mode, requested = mode[kept], requested[kept]
+                cost, co2e, mode, requested = cost[kept], co2e[kept], mode[kept], requested[kept]
                 origin = origin[kept] if isinstance(origin, np.ndarray) else origin
-        cost, co2e = leg_costs(amount, self.world.mass_t_per_unit[m].astype(float), distance_km,
-                               cost_eur_per_unit_km, cost_eur_per_unit, co2e_t_per_tkm)  # fmt: skip
         self.hand_over(source, target, m, amount)
         self.record(
             t_day, source, target, m, amount, distance_km=distance_km, arrival=t_day + duration_day,

@@ -30,25 +30,28 @@ def check_substances(results: Results, kwargs: dict[str, float]) -> None:
     """Check the substance balance and closure of a run (``kwargs``: ``rtol``).
 
     Raises:
-        MassBalanceError: If a substance does not balance or a flow's substances outweigh it.
-        OverloadedCarrierError: If a transfer coefficient puts more of a substance into a
-            material than it weighs, naming the coefficient's file, line and field.
+        MassBalanceError: If a substance does not balance at a node.
+        OverloadedCarrierError: If a flow's substances outweigh it (a transfer coefficient
+            puts more into a material than it weighs), naming the coefficient's file, line
+            and field.
     """
     rep = results.substance_replay
+    check_substance_balance(
+        rep.flows, rep.stocks, results.nodes, rep.conserving, rep.carrier_t, **kwargs
+    )
     try:
-        check_substance_balance(
-            rep.flows, rep.stocks, results.nodes, rep.conserving, rep.carrier_t, **kwargs
-        )
+        check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
     except OverloadedCarrierError as exc:
         raise _blamed(exc, results) from None
-    check_substance_closure(rep.flows, rep.carrier_row, rep.carrier_t, **kwargs)
 
 
 def _blamed(exc: OverloadedCarrierError, results: Results) -> OverloadedCarrierError:
     """The error with the transfer coefficient at fault: its ``FILE:LINE: field``."""
-    firm, _, substance, material, *_ = exc.rows[0]
+    firm, _, substances, material, *_ = exc.rows[0]
     spec = results.scenario.firms.get(firm)
-    for pid, proc in spec.processes.items() if spec is not None else ():
+    pairs = [(pid, proc, s) for pid, proc in (spec.processes.items() if spec else ())
+             for s in substances.split("+")]  # fmt: skip
+    for pid, proc, substance in pairs:
         if material in proc.transfer.get(substance, {}):
             field = f"firms.{firm}.processes.{pid}.transfer.{substance}.{material}"
             known = results.scenario.provenance.get(field)

@@ -325,7 +325,7 @@ class Kernel:
             for alt, factor in alts:
                 self.cell_substitutes.append((cells, self.cell_firm[cells], alt, factor))
         for g in self.typed:
-            g.cells = cell_of[g.group.index]
+            g.set_cells(cell_of[g.group.index])
         #: Per group member: its wanted cells (where a firm's own want comes first).
         self.member_cells = {
             alt: np.flatnonzero(self.cell_material == alt)

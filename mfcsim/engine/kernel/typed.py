@@ -35,6 +35,7 @@ class TypedGroup:
         plans, targets, yields, produces, after: Whether the kernel calls ``plan_many``,
             ``target_many``, ``yield_many``, ``produce_many`` and ``after_produce_many``.
         cells: Per firm and material, the kernel's wanted cell (-1: none); set with the cells.
+        wanted: The materials every firm of the group wants (``target_many`` may name).
     """
 
     cls: type[Firm]
@@ -46,6 +47,12 @@ class TypedGroup:
     produces: bool
     after: bool
     cells: np.ndarray | None = None
+    wanted: frozenset[int] = frozenset()
+
+    def set_cells(self, cells: np.ndarray) -> None:
+        """Its firms' wanted cells (the kernel's), and the materials all of them want."""
+        self.cells = cells
+        self.wanted = frozenset(np.flatnonzero((cells >= 0).all(axis=0)).tolist())
 
 
 def typed_groups(firms: list[Firm], proc_of: dict[tuple[int, int], int]) -> list[TypedGroup]:
@@ -120,14 +127,11 @@ def target_into(want: np.ndarray, groups: list[TypedGroup], planned: np.ndarray,
 
 def _target_rows(answer: object, g: TypedGroup, day: int) -> dict[int, np.ndarray]:
     """``target_many``'s answer, checked: wanted material (index) -> units per firm."""
-    assert g.cells is not None
-    n = len(g.group)
-    wanted = np.flatnonzero((g.cells >= 0).all(axis=0)).tolist()
-    names = g.group.firms[0].sim.materials
-    accepted = (f"(accepted: {{material id or index: {n} finite numbers >= 0}} for "
-                f"{', '.join(names[m] for m in wanted)})")  # fmt: skip
+    n, names = len(g.group), g.group.firms[0].sim.materials
 
     def bad(problem: str) -> FirmHookError:
+        wanted = ", ".join(names[m] for m in sorted(g.wanted))
+        accepted = f"(accepted: {{material id or index: {n} finite numbers >= 0}} for {wanted})"
         return FirmHookError("", "target_many", f"{problem} on day {day} {accepted}",
                              firm_type=g.cls.type_name)  # fmt: skip
 
@@ -136,7 +140,7 @@ def _target_rows(answer: object, g: TypedGroup, day: int) -> dict[int, np.ndarra
     rows: dict[int, np.ndarray] = {}
     for key, values in answer.items():
         m = key if isinstance(key, int) else g.group.firms[0].sim.material_index.get(key, -1)
-        if m not in wanted:
+        if m not in g.wanted:
             raise bad(f"wants {short(key)}, which is no input or demand of every firm")
         try:
             array = np.asarray(values, dtype=float)
