@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema hooks docs scenarios clean bench bench-memory golden dashboard screenshot
+.PHONY: install demo test lint format schema hooks docs scenarios organic clean bench bench-memory golden dashboard screenshot
 
 # the example plug-in (examples/insect_farm) too: make test runs its tests and its scenario
 $(BIN)/mfcsim: pyproject.toml examples/insect_farm/pyproject.toml
@@ -51,8 +51,12 @@ docs: install
 
 # docs/firm-hooks.md from mfcsim/firms/hooks.py (tests/test_hooks.py fails while it is stale)
 # scenarios/README.md: every shipped scenario's header and one run's headline figures
-scenarios: install
+scenarios: organic
 	$(BIN)/python tools/scenarios_readme.py
+
+# scenarios/organic/: the organic farming cluster and its variants, from the generator
+organic: install
+	$(BIN)/python tools/organic_scenarios.py
 
 hooks: install
 	$(BIN)/python tools/hooks_page.py

@@ -39,6 +39,7 @@ DOCS = ROOT / "docs"
 BIN = Path(sys.executable).parent
 PAGES = [
     "tutorial.md",
+    "organic-cluster.md",
     "howto-scenario.md",
     "howto-firm-type.md",
     "howto-clearing-policy.md",

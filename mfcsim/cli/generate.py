@@ -37,10 +37,18 @@ def organic_cluster(
     ] = 10.0,
     seed: Annotated[int, typer.Option(help="Seeds positions and farm sizes.")] = 0,
     days: Annotated[int, typer.Option(help="Horizon of the scenario, days.")] = 365,
+    machine_pool: Annotated[
+        str,
+        typer.Option(metavar="shared|own", help="Harvesters shared by the farms, or one each."),
+    ] = "shared",
+    cooperative: Annotated[
+        bool, typer.Option(help="Joint sales and purchase through a cooperative.")
+    ] = True,
+    fleet: Annotated[bool, typer.Option(help="Shared lorries and slurry tankers.")] = True,
     out: OutFile = None,
 ) -> None:
-    """Organic arable, vegetable and dairy farms around a centre near a city (seed 004)."""
-    from mfcsim.scenario.organic import organic_cluster_yaml
+    """Organic arable, vegetable and dairy farms around a centre near two cities (seed 004)."""
+    from mfcsim.scenario.organic import Options, organic_cluster_yaml
 
     try:
         text = organic_cluster_yaml(
@@ -49,6 +57,11 @@ def organic_cluster(
             spread_km=spread_km,
             seed=seed,
             days=days,
+            options=Options(
+                machine_pool=machine_pool,  # type: ignore[arg-type]  # checked there too
+                cooperative=cooperative,
+                fleet=fleet,
+            ),
         )
     except ValueError as exc:
         raise UsageError(f"generate organic-cluster: {exc}") from None

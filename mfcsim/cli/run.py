@@ -79,6 +79,7 @@ def run(
         _compare_with_baseline(results, base_frame)
     path = results.write(folder, also=_report_writer(folder.name) if report else None)
     typer.echo(str(path))
+    _warn_about_rules(results)
     if not quiet:
         _warn_about_firms(results.manifest)
         from mfcsim.indicators import print_scorecard, scorecard
@@ -122,6 +123,16 @@ def _compare_with_baseline(results: Any, other: Any) -> None:
     results.set_view(
         "indicators", pd.concat([frame, baseline_comparisons(frame, other)], ignore_index=True)
     )
+
+
+def _warn_about_rules(results: Any) -> None:
+    """Warn of each rule of the scenario (``rules:``) the run broke, even when quiet."""
+    if not results.scenario.rules:
+        return
+    from mfcsim.indicators.rules import breach_lines
+
+    for line in breach_lines(results.indicators):
+        warn(line)
 
 
 def _warn_about_firms(manifest: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from mfcsim.indicators import (  # noqa: F401  (importing registers the indicato
     people,
     planet,
     profit,
+    rules,
     service,
 )
 from mfcsim.indicators.comparisons import baseline_comparisons, period_comparisons

@@ -46,6 +46,7 @@ from mfcsim.scenario.machine import MachinePoolSpec, check_machines
 from mfcsim.scenario.material import MaterialSpec
 from mfcsim.scenario.network import NetworkSpec
 from mfcsim.scenario.provenance import Provenance
+from mfcsim.scenario.rule import RuleSpec, check_rules
 from mfcsim.scenario.series import ResolvedSeries, check_series
 from mfcsim.scenario.spec import FieldProblem, Spec
 from mfcsim.scenario.transfer import check_transfer
@@ -87,6 +88,11 @@ class Scenario(Spec):
     )
     fleets: dict[str, FleetSpec] | None = Field(
         None, description="vehicles by kind that carry road lots together (absent: each alone)"
+    )
+    rules: dict[str, RuleSpec] = Field(
+        default_factory=dict,
+        description="materials the cluster's firms must not use (an organic rule), checked "
+        "after the run: rule_breach_t",
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
     provenance: dict[str, Provenance] = Field(
@@ -133,6 +139,7 @@ class Scenario(Spec):
         check_machines(self)
         check_cooperative(self)
         check_fleets(self)
+        check_rules(self)
         return self
 
     @property
