@@ -57,6 +57,7 @@ scenarios: organic
 # scenarios/organic/: the organic farming cluster and its variants, from the generator
 organic: install
 	$(BIN)/python tools/organic_scenarios.py
+	$(BIN)/python tools/organic_scenarios.py --table
 
 hooks: install
 	$(BIN)/python tools/hooks_page.py

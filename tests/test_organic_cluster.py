@@ -104,14 +104,16 @@ def test_shipped_variants_are_the_generators_output():
 
 @pytest.fixture(scope="module")
 def year() -> dict[str, dict[str, float]]:
-    """Whole-run cluster indicators of the base scenario and four variants (one year each)."""
-    out = {}
-    for name in ("cluster", "fragmented", "few", "own_machines", "no_fleet", "no_cooperative"):
-        results = run_scenario(yaml.safe_load((SHIPPED / f"organic_{name}.yaml").read_text()))
-        frame = results.indicators
-        rows = frame[(frame["period"] == "all") & (frame["scope"] == "cluster")]
-        out[name] = dict(zip(rows["indicator"], rows["value"], strict=True))
-    return out
+    """Whole-run cluster indicators of every shipped variant (one year each), by short name."""
+    values = _tools_organic().run_values()
+    return {name.removeprefix("organic_").removesuffix(".yaml"): v for name, v in values.items()}
+
+
+def test_the_docs_table_is_the_variants_year(year):
+    """docs/organic-cluster.md's table is what `tools/organic_scenarios.py --table` writes."""
+    tool = _tools_organic()
+    values = {f"organic_{name}.yaml": v for name, v in year.items()}
+    assert tool.table(values) in tool.DOC.read_text()
 
 
 def test_the_organic_rule_holds_and_the_cluster_feeds_its_land(year):
