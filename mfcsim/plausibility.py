@@ -1,0 +1,380 @@
+"""Plausibility: a run's main annual totals against published reference ranges.
+
+A coefficient can be cited and still wrong for the place. This module measures, from one
+run, the quantities a reviewer would hold against Dutch or published figures (crop yields
+per hectare, milk per cow, the pigs' N excretion, manure N and P per tonne, biogas per tonne
+of each substrate, the digester's own heat, food eaten and wasted per person, retail
+spoilage, jobs per hectare) and marks each inside or outside its reference range.
+
+The ranges live in a table (``data/published/plausibility.csv``: ``quantity, subject,
+unit, low, high, source, note``), read by :func:`load_references`; :data:`MEASURES` says how
+each ``quantity`` is measured. A row whose subject the run does not have (no city, no pig
+farm) is left out; a per-year quantity is left out of runs shorter than a year (seasons).
+A scenario keeps a value that lies outside by arguing it under ``plausibility:`` (the
+row's key ``quantity.subject`` mapped to the argument), which :func:`check` copies into
+the table.
+
+May import: errors, scenario, firms, results (through its frames).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from mfcsim.errors import ResultsError
+from mfcsim.firms.registry import resolve_firm_type
+
+if TYPE_CHECKING:
+    from mfcsim.results import Results
+
+#: Columns of the reference table, in order.
+COLUMNS = ("quantity", "subject", "unit", "low", "high", "source", "note")
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One row of the reference table: a quantity's published range for one subject."""
+
+    quantity: str
+    subject: str
+    unit: str
+    low: float
+    high: float
+    source: str
+    note: str
+
+    @property
+    def key(self) -> str:
+        """``quantity.subject``: the name a scenario's ``plausibility:`` argument uses."""
+        return f"{self.quantity}.{self.subject}"
+
+
+@dataclass(frozen=True, slots=True)
+class Firm:
+    """What a measure reads of one firm: type, resolved params, jobs, land, active days."""
+
+    fid: str
+    type: str
+    params: Mapping[str, Any]
+    fte: float
+    land_ha: float
+    active_days: float
+    processes: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The frames of one run that the measures read.
+
+    Attributes:
+        flows: The ledger (``t_day, source, target, material, quantity, kind``).
+        substances: Substance flows (as ``flows``, with ``substance``), e.g. N and P.
+        activity: Realised activity per firm and process (``firm, process, realised``).
+        units: Unit of each material id (``t``, ``m3``, ``MWh``).
+        firms: The firms by id.
+        horizon_day: Days simulated.
+    """
+
+    flows: pd.DataFrame
+    substances: pd.DataFrame
+    activity: pd.DataFrame
+    units: Mapping[str, str]
+    firms: Mapping[str, Firm]
+    horizon_day: float
+
+    @classmethod
+    def from_results(cls, results: Results) -> Run:
+        """The frames a measure reads, from a run's results (firm params resolved)."""
+        scenario = results.scenario
+        if scenario is None:
+            raise ResultsError("plausibility needs the run's scenario (scenario.resolved.yaml)")
+        horizon = float(scenario.horizon_day)
+        firms = {}
+        for fid, spec in scenario.firms.items():
+            params = resolve_firm_type(spec.type).resolve_params(dict(spec.params or {}))
+            firms[fid] = Firm(
+                fid=fid,
+                type=spec.type,
+                params=params,
+                fte=float(spec.fte or 0.0),
+                land_ha=float(spec.land_ha or 0.0),
+                active_days=max(horizon - float(spec.join_day or 0), 0.0),
+                processes={p: proc.model_dump() for p, proc in (spec.processes or {}).items()},
+            )
+        activity = results.extra.get("activity")
+        materials = results.materials
+        return cls(
+            flows=results.flows,
+            substances=results.substance_flows,
+            activity=activity if activity is not None else pd.DataFrame(),
+            units=dict(zip(materials["id"], materials["unit"], strict=True)),
+            firms=firms,
+            horizon_day=horizon,
+        )
+
+    def of_type(self, firm_type: str) -> list[Firm]:
+        """The firms of one type, in id order."""
+        return [f for _, f in sorted(self.firms.items()) if f.type == firm_type]
+
+
+# ---------------------------------------------------------------------------- frame sums
+def _made(frame: pd.DataFrame, fids: list[str], material: str) -> float:
+    """What the firms made of ``material`` (production rows), in the frame's units."""
+    rows = frame[
+        (frame["kind"] == "production")
+        & frame["source"].isin(fids).to_numpy()
+        & (frame["material"] == material).to_numpy()
+    ]
+    return float(rows["quantity"].sum())
+
+
+def _at(frame: pd.DataFrame, fids: list[str], kind: str) -> pd.DataFrame:
+    """Rows of one kind recorded at the firms (source is the firm)."""
+    return frame[(frame["kind"] == kind).to_numpy() & frame["source"].isin(fids).to_numpy()]
+
+
+def _substance(frame: pd.DataFrame, substance: str) -> pd.DataFrame:
+    return frame[(frame["substance"] == substance).to_numpy()]
+
+
+def _years(firms: list[Firm], size: Callable[[Firm], float]) -> float:
+    """Sum over firms of size x years taken part (e.g. ha-years, cow-years)."""
+    return sum(size(f) * f.active_days / DAYS_PER_YEAR for f in firms)
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator > 0 else None
+
+
+# ---------------------------------------------------------------------------- measures
+def crop_yield_t_per_ha(run: Run, crop: str) -> float | None:
+    """t of ``crop`` per ha-year of the arable farms and glasshouses that grow it."""
+    growers = [
+        f
+        for t in ("arable_farm", "greenhouse")
+        for f in run.of_type(t)
+        if f.params.get("crop") == crop
+    ]
+    made = _made(run.flows, [f.fid for f in growers], crop)
+    return _ratio(made, _years(growers, lambda f: float(f.params["area_ha"])))
+
+
+def milk_t_per_cow_year(run: Run, milk: str) -> float | None:
+    """t of milk per cow-year of the dairy farms."""
+    farms = [f for f in run.of_type("dairy_farm") if f.params["milk"] == milk]
+    made = _made(run.flows, [f.fid for f in farms], milk)
+    return _ratio(made, _years(farms, lambda f: float(f.params["cows"])))
+
+
+def n_excreted_kg_per_place_year(run: Run, firm_type: str) -> float | None:
+    """kg N excreted per animal place and year: N fed minus N in the animals sold.
+
+    Feed N is the N of everything the farms consume; the animals' N what they make of their
+    ``meat`` material. ``firm_type`` is ``pig_farm`` (places: ``pigs``).
+    """
+    farms = run.of_type(firm_type)
+    fids = [f.fid for f in farms]
+    n = _substance(run.substances, "N")
+    fed = float(_at(n, fids, "consumption")["quantity"].sum())
+    sold = sum(_made(n, [f.fid], str(f.params["meat"])) for f in farms)
+    return _ratio((fed - sold) * 1000.0, _years(farms, lambda f: float(f.params["pigs"])))
+
+
+def _content_kg_per_t(run: Run, material: str, substance: str) -> float | None:
+    """kg of a substance per t of what the firms made of ``material``."""
+    mass_t = _made(run.flows, list(run.firms), material)
+    held_t = _made(_substance(run.substances, substance), list(run.firms), material)
+    return _ratio(held_t * 1000.0, mass_t)
+
+
+def n_kg_per_t(run: Run, material: str) -> float | None:
+    """kg N per t of ``material`` as made in the run (transfer coefficients included)."""
+    return _content_kg_per_t(run, material, "N")
+
+
+def p_kg_per_t(run: Run, material: str) -> float | None:
+    """kg P per t of ``material`` as made in the run."""
+    return _content_kg_per_t(run, material, "P")
+
+
+def _digested(run: Run, substrate: str | None) -> list[tuple[Firm, str, float]]:
+    """(digester, process, t digested) of each ``digest_<substrate>`` process that ran."""
+    if run.activity.empty:
+        return []
+    out = []
+    for f in run.of_type("anaerobic_digester"):
+        rows = run.activity[(run.activity["firm"] == f.fid).to_numpy()]
+        for process, tonnes in rows.groupby("process", observed=True)["realised"].sum().items():
+            name = str(process)
+            wanted = f"digest_{substrate}" if substrate else None
+            if name.startswith("digest_") and (wanted is None or name == wanted) and tonnes > 0:
+                out.append((f, name, float(tonnes)))
+    return out
+
+
+def biogas_m3_per_t(run: Run, substrate: str) -> float | None:
+    """m3 biogas per t of ``substrate`` fresh matter, over what the digesters digested."""
+    done = _digested(run, substrate)
+    gas = sum(t * float(f.processes[p]["outputs"][f.params["biogas"]]) for f, p, t in done)
+    return _ratio(gas, sum(t for _, _, t in done))
+
+
+def digester_heat_mwh_per_t(run: Run, firm_type: str) -> float | None:
+    """MWh of heat the digesters take per t of substrate (warming it, the vessel's losses).
+
+    Heat is every MWh-unit material the digesters consume; ``firm_type`` is
+    ``anaerobic_digester``.
+    """
+    digesters = [f.fid for f in run.of_type(firm_type)]
+    done = _digested(run, None)
+    used = _at(run.flows, digesters, "consumption")
+    heat = used[used["material"].map(lambda m: run.units.get(str(m)) == "MWh").to_numpy(bool)]
+    return _ratio(float(heat["quantity"].sum()), sum(t for _, _, t in done))
+
+
+def household_food_waste_kg_per_person_year(run: Run, firm_type: str) -> float | None:
+    """kg of food the cities' households waste per inhabitant and year."""
+    cities = run.of_type(firm_type)
+    made = sum(_made(run.flows, [c.fid], str(c.params["food_waste"])) for c in cities)
+    return _ratio(made * 1000.0, _years(cities, lambda c: float(c.params["population"])))
+
+
+def food_eaten_n_g_per_person_day(run: Run, firm_type: str) -> float | None:
+    """g N eaten (food to final consumption) per inhabitant and day."""
+    cities = run.of_type(firm_type)
+    n = _substance(run.substances, "N")
+    eaten_t = sum(_made(n, [c.fid], str(c.params["consumed"])) for c in cities)
+    person_days = _years(cities, lambda c: float(c.params["population"])) * DAYS_PER_YEAR
+    return _ratio(eaten_t * 1e6, person_days)
+
+
+def spoilage_share(run: Run, firm_type: str) -> float | None:
+    """Share of what the retailers handle that spoils: spoiled / (spoiled + sent on)."""
+    fids = [f.fid for f in run.of_type(firm_type)]
+    spoiled = float(_at(run.flows, fids, "consumption")["quantity"].sum())
+    wastes = {str(f.params["food_waste"]) for f in run.of_type(firm_type)}
+    out = run.flows[
+        run.flows["kind"].isin(["shipment", "export"]).to_numpy()
+        & run.flows["source"].isin(fids).to_numpy()
+        & ~run.flows["material"].isin(wastes).to_numpy()
+    ]
+    return _ratio(spoiled, spoiled + float(out["quantity"].sum()))
+
+
+def fte_per_ha(run: Run, firm_type: str) -> float | None:
+    """Jobs (FTE) per ha of the firms of one type that declare land."""
+    firms = [f for f in run.of_type(firm_type) if f.land_ha > 0]
+    return _ratio(sum(f.fte for f in firms), sum(f.land_ha for f in firms))
+
+
+#: How each quantity of the table is measured: (function of run and subject, per year?).
+#: A per-year quantity is left out of runs shorter than a year.
+MEASURES: dict[str, tuple[Callable[[Run, str], float | None], bool]] = {
+    "crop_yield_t_per_ha": (crop_yield_t_per_ha, True),
+    "milk_t_per_cow_year": (milk_t_per_cow_year, True),
+    "n_excreted_kg_per_place_year": (n_excreted_kg_per_place_year, True),
+    "n_kg_per_t": (n_kg_per_t, False),
+    "p_kg_per_t": (p_kg_per_t, False),
+    "biogas_m3_per_t": (biogas_m3_per_t, False),
+    "digester_heat_mwh_per_t": (digester_heat_mwh_per_t, False),
+    "household_food_waste_kg_per_person_year": (household_food_waste_kg_per_person_year, True),
+    "food_eaten_n_g_per_person_day": (food_eaten_n_g_per_person_day, False),
+    "spoilage_share": (spoilage_share, False),
+    "fte_per_ha": (fte_per_ha, False),
+}
+
+
+# ---------------------------------------------------------------------------- the table
+def load_references(path: Path) -> list[Reference]:
+    """Read the reference table.
+
+    Raises:
+        ResultsError: Naming the file and line, on a missing column, an unknown quantity, a
+            range that is not two numbers low <= high, or an empty source.
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ResultsError(f"{path}:1: missing column(s) {', '.join(missing)}")
+        return [_reference(path, line, row) for line, row in enumerate(reader, start=2)]
+
+
+def _reference(path: Path, line: int, row: dict[str, str]) -> Reference:
+    where = f"{path}:{line}"
+    if row["quantity"] not in MEASURES:
+        raise ResultsError(
+            f"{where}: quantity {row['quantity']!r} is not measured "
+            f"(accepted: {', '.join(sorted(MEASURES))})"
+        )
+    try:
+        low, high = float(row["low"]), float(row["high"])
+    except ValueError:
+        raise ResultsError(f"{where}: low and high must be numbers") from None
+    if not low <= high:
+        raise ResultsError(f"{where}: low {low} is above high {high}")
+    if not row["source"].strip():
+        raise ResultsError(f"{where}: the range needs a source")
+    return Reference(
+        **{c: row[c].strip() for c in ("quantity", "subject", "unit", "source", "note")},
+        low=low,
+        high=high,
+    )
+
+
+def check(
+    run: Run, references: list[Reference], arguments: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The run's plausibility table: one row per reference the run has a value for.
+
+    Columns: ``key, quantity, subject, unit, value, low, high, inside, source, note,
+    argument`` (the scenario's ``plausibility:`` argument for the key, '' if none).
+
+    Raises:
+        ResultsError: If an argument names a key the table does not have.
+    """
+    arguments = dict(arguments or {})
+    unknown = sorted(set(arguments) - {r.key for r in references})
+    if unknown:
+        raise ResultsError(
+            f"plausibility argument for {unknown[0]!r}, which no reference row has "
+            "(a key is quantity.subject of data/published/plausibility.csv)"
+        )
+    rows = []
+    for ref in references:
+        measure, per_year = MEASURES[ref.quantity]
+        if per_year and run.horizon_day < DAYS_PER_YEAR:
+            continue
+        value = measure(run, ref.subject)
+        if value is None or math.isnan(value):
+            continue
+        rows.append(
+            {
+                "key": ref.key,
+                "quantity": ref.quantity,
+                "subject": ref.subject,
+                "unit": ref.unit,
+                "value": value,
+                "low": ref.low,
+                "high": ref.high,
+                "inside": ref.low <= value <= ref.high,
+                "source": ref.source,
+                "note": ref.note,
+                "argument": arguments.get(ref.key, ""),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*("key", "quantity", "subject", "unit", "value"),
+                                       *("low", "high", "inside", "source", "note", "argument")])  # fmt: skip
+
+
+def unexplained(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows outside their range that the scenario does not argue."""
+    return table[~table["inside"].astype(bool) & (table["argument"] == "")]
