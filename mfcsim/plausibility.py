@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 #: Columns of the reference table, in order.
 COLUMNS = ("quantity", "subject", "unit", "low", "high", "source", "note")
 DAYS_PER_YEAR = 365.0
+#: Relative slack of the range's ends (a weighted mean of 28.0 may come out 28.000000000000004).
+RTOL = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +367,7 @@ def check(
                 "value": value,
                 "low": ref.low,
                 "high": ref.high,
-                "inside": ref.low <= value <= ref.high,
+                "inside": ref.low * (1 - RTOL) <= value <= ref.high * (1 + RTOL),
                 "source": ref.source,
                 "note": ref.note,
                 "argument": arguments.get(ref.key, ""),
