@@ -147,9 +147,15 @@ def _substance(frame: pd.DataFrame, substance: str) -> pd.DataFrame:
     return frame[(frame["substance"] == substance).to_numpy()]
 
 
-def _years(firms: list[Firm], size: Callable[[Firm], float]) -> float:
-    """Sum over firms of size x years taken part (e.g. ha-years, cow-years)."""
-    return sum(size(f) * f.active_days / DAYS_PER_YEAR for f in firms)
+def _whole(run: Run, firms: list[Firm]) -> list[Firm]:
+    """The firms that take part in the whole run (a firm that joins later has a part year:
+    its harvest or its season would be set against the wrong days)."""
+    return [f for f in firms if f.active_days >= run.horizon_day]
+
+
+def _years(run: Run, firms: list[Firm], size: Callable[[Firm], float]) -> float:
+    """Sum over firms of size x the run's years (e.g. ha-years, cow-years)."""
+    return sum(size(f) for f in firms) * run.horizon_day / DAYS_PER_YEAR
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -159,21 +165,19 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 # ---------------------------------------------------------------------------- measures
 def crop_yield_t_per_ha(run: Run, crop: str) -> float | None:
     """t of ``crop`` per ha-year of the arable farms and glasshouses that grow it."""
-    growers = [
-        f
-        for t in ("arable_farm", "greenhouse")
-        for f in run.of_type(t)
+    growers = _whole(run, [
+        f for t in ("arable_farm", "greenhouse") for f in run.of_type(t)
         if f.params.get("crop") == crop
-    ]
+    ])  # fmt: skip
     made = _made(run.flows, [f.fid for f in growers], crop)
-    return _ratio(made, _years(growers, lambda f: float(f.params["area_ha"])))
+    return _ratio(made, _years(run, growers, lambda f: float(f.params["area_ha"])))
 
 
 def milk_t_per_cow_year(run: Run, milk: str) -> float | None:
     """t of milk per cow-year of the dairy farms."""
-    farms = [f for f in run.of_type("dairy_farm") if f.params["milk"] == milk]
+    farms = _whole(run, [f for f in run.of_type("dairy_farm") if f.params["milk"] == milk])
     made = _made(run.flows, [f.fid for f in farms], milk)
-    return _ratio(made, _years(farms, lambda f: float(f.params["cows"])))
+    return _ratio(made, _years(run, farms, lambda f: float(f.params["cows"])))
 
 
 def n_excreted_kg_per_place_year(run: Run, firm_type: str) -> float | None:
@@ -182,18 +186,28 @@ def n_excreted_kg_per_place_year(run: Run, firm_type: str) -> float | None:
     Feed N is the N of everything the farms consume; the animals' N what they make of their
     ``meat`` material. ``firm_type`` is ``pig_farm`` (places: ``pigs``).
     """
-    farms = run.of_type(firm_type)
+    farms = _whole(run, run.of_type(firm_type))
     fids = [f.fid for f in farms]
     n = _substance(run.substances, "N")
-    fed = float(_at(n, fids, "consumption")["quantity"].sum())
+    fed_rows = _at(n, fids, "consumption")
+    if fed_rows.empty:  # the scenario's feed carries no N: nothing to measure
+        return None
+    fed = float(fed_rows["quantity"].sum())
     sold = sum(_made(n, [f.fid], str(f.params["meat"])) for f in farms)
-    return _ratio((fed - sold) * 1000.0, _years(farms, lambda f: float(f.params["pigs"])))
+    return _ratio((fed - sold) * 1000.0, _years(run, farms, lambda f: float(f.params["pigs"])))
 
 
 def _content_kg_per_t(run: Run, material: str, substance: str) -> float | None:
-    """kg of a substance per t of what the firms made of ``material``."""
+    """kg of a substance per t of what the firms made of ``material``.
+
+    None when the material carries none of it in the run (the scenario does not track it).
+    """
+    rows = _substance(run.substances, substance)
+    rows = rows[(rows["material"] == material).to_numpy()]
+    if rows.empty:
+        return None
     mass_t = _made(run.flows, list(run.firms), material)
-    held_t = _made(_substance(run.substances, substance), list(run.firms), material)
+    held_t = _made(rows, list(run.firms), material)
     return _ratio(held_t * 1000.0, mass_t)
 
 
@@ -244,17 +258,20 @@ def digester_heat_mwh_per_t(run: Run, firm_type: str) -> float | None:
 
 def household_food_waste_kg_per_person_year(run: Run, firm_type: str) -> float | None:
     """kg of food the cities' households waste per inhabitant and year."""
-    cities = run.of_type(firm_type)
+    cities = _whole(run, run.of_type(firm_type))
     made = sum(_made(run.flows, [c.fid], str(c.params["food_waste"])) for c in cities)
-    return _ratio(made * 1000.0, _years(cities, lambda c: float(c.params["population"])))
+    return _ratio(made * 1000.0, _years(run, cities, lambda c: float(c.params["population"])))
 
 
 def food_eaten_n_g_per_person_day(run: Run, firm_type: str) -> float | None:
     """g N eaten (food to final consumption) per inhabitant and day."""
-    cities = run.of_type(firm_type)
+    cities = _whole(run, run.of_type(firm_type))
     n = _substance(run.substances, "N")
-    eaten_t = sum(_made(n, [c.fid], str(c.params["consumed"])) for c in cities)
-    person_days = _years(cities, lambda c: float(c.params["population"])) * DAYS_PER_YEAR
+    eaten = n[n["material"].isin([str(c.params["consumed"]) for c in cities]).to_numpy()]
+    if eaten.empty:  # the diet carries no N in the scenario
+        return None
+    eaten_t = sum(_made(eaten, [c.fid], str(c.params["consumed"])) for c in cities)
+    person_days = sum(float(c.params["population"]) for c in cities) * run.horizon_day
     return _ratio(eaten_t * 1e6, person_days)
 
 
@@ -272,8 +289,8 @@ def spoilage_share(run: Run, firm_type: str) -> float | None:
 
 
 def fte_per_ha(run: Run, firm_type: str) -> float | None:
-    """Jobs (FTE) per ha of the firms of one type that declare land."""
-    firms = [f for f in run.of_type(firm_type) if f.land_ha > 0]
+    """Jobs (FTE) per ha of the firms of one type that declare both (fte 0: not declared)."""
+    firms = [f for f in run.of_type(firm_type) if f.land_ha > 0 and f.fte > 0]
     return _ratio(sum(f.fte for f in firms), sum(f.land_ha for f in firms))
 
 
@@ -380,3 +397,81 @@ def check(
 def unexplained(table: pd.DataFrame) -> pd.DataFrame:
     """The rows outside their range that the scenario does not argue."""
     return table[~table["inside"].astype(bool) & (table["argument"] == "")]
+
+
+def scenario_table(results: Results, references: list[Reference]) -> pd.DataFrame:
+    """:func:`check` of a run against the references, with its scenario's arguments."""
+    scenario = results.scenario
+    arguments = scenario.plausibility if scenario is not None else None
+    return check(Run.from_results(results), references, arguments)
+
+
+# ---------------------------------------------------------------------------- the figure
+_ROW_PX, _LABEL_PX, _AXIS_PX, _PAD_PX = 22, 330, 300, 10
+#: Where the reference range sits on each row's axis (its ends at a quarter and three
+#: quarters of the axis); a value further out than half a range beyond an end is drawn at
+#: the axis' end with an arrow.
+_RANGE_AT = (0.25, 0.75)
+
+
+def _position(value: float, low: float, high: float) -> tuple[float, bool]:
+    """A value's place on its row's axis (0-1) and whether it was clipped."""
+    lo_at, hi_at = _RANGE_AT
+    if high > low:
+        at = lo_at + (value - low) / (high - low) * (hi_at - lo_at)
+    else:  # a single figure: the range is a point in the middle
+        at = 0.5 if value == low else (0.0 if value < low else 1.0)
+    clipped = not 0.0 <= at <= 1.0
+    return min(max(at, 0.0), 1.0), clipped
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def svg_chart(table: pd.DataFrame, title: str) -> str:
+    """A static SVG of the plausibility table: each quantity's value against its range.
+
+    One row per quantity: the reference range as a grey bar (each row on its own scale, the
+    range from a quarter to three quarters of the axis), the run's value as a dot, green
+    inside, orange outside but argued in the scenario, red outside and unargued; a value
+    far outside sits at the axis' end with its number. Deterministic text, no dependency.
+    """
+    height = _PAD_PX * 3 + _ROW_PX * (len(table) + 1)
+    width = _LABEL_PX + _AXIS_PX + 140
+    lo_x = _LABEL_PX + _RANGE_AT[0] * _AXIS_PX
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f"<title>{_escape(title)}</title>",
+        f'<text x="{_PAD_PX}" y="{_PAD_PX + 12}" font-weight="bold">{_escape(title)}</text>',
+        f'<text x="{lo_x:.0f}" y="{_PAD_PX + 12}" fill="#555">reference range (grey), '
+        "this run (dot)</text>",
+    ]
+    for i, row in enumerate(table.itertuples(index=False)):
+        y = _PAD_PX * 2 + _ROW_PX * (i + 1) + 6
+        at, clipped = _position(float(row.value), float(row.low), float(row.high))
+        colour = "#2a9d4b" if row.inside else ("#e69500" if row.argument else "#d62828")
+        x = _LABEL_PX + at * _AXIS_PX
+        bar = _RANGE_AT[1] - _RANGE_AT[0]
+        parts += [
+            f'<text x="{_PAD_PX}" y="{y + 4}">{_escape(str(row.key))}</text>',
+            f'<line x1="{_LABEL_PX}" y1="{y}" x2="{_LABEL_PX + _AXIS_PX}" y2="{y}" '
+            'stroke="#ddd"/>',
+            f'<rect x="{lo_x:.1f}" y="{y - 5}" width="{bar * _AXIS_PX:.1f}" height="10" '
+            'fill="#bbb"/>',
+            f'<circle cx="{x:.1f}" cy="{y}" r="5" fill="{colour}"/>',
+            f'<text x="{_LABEL_PX + _AXIS_PX + 8}" y="{y + 4}" fill="{colour}">'
+            f"{'&#8594; ' if clipped else ''}{format_number(float(row.value))} {_escape(str(row.unit))}"
+            "</text>",
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def format_number(value: float) -> str:
+    """A value with about three significant figures, thousands separated."""
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{digits}f}"
