@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema hooks docs scenarios clean bench bench-memory golden dashboard screenshot
+.PHONY: install demo test lint format schema hooks docs scenarios readme clean bench bench-memory golden dashboard screenshot
 
 # the example plug-in (examples/insect_farm) too: make test runs its tests and its scenario
 $(BIN)/mfcsim: pyproject.toml examples/insect_farm/pyproject.toml
@@ -53,6 +53,10 @@ docs: install
 # scenarios/README.md: every shipped scenario's header and one run's headline figures
 scenarios: install
 	$(BIN)/python tools/scenarios_readme.py
+
+# README.md's block of the default year (headline figures, indicators), from one run
+readme: install
+	$(BIN)/python tools/readme_default_run.py
 
 hooks: install
 	$(BIN)/python tools/hooks_page.py

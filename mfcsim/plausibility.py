@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 #: Columns of the reference table, in order.
 COLUMNS = ("quantity", "subject", "unit", "low", "high", "source", "note")
+#: Columns of a run's plausibility table (:func:`check`).
+TABLE_COLUMNS = (
+    *("key", "quantity", "subject", "unit", "value", "low", "high", "inside", "source"),
+    *("note", "argument"),
+)
 DAYS_PER_YEAR = 365.0
 #: Relative slack of the range's ends (a weighted mean of 28.0 may come out 28.000000000000004).
 RTOL = 1e-9
@@ -148,8 +153,11 @@ def _substance(frame: pd.DataFrame, substance: str) -> pd.DataFrame:
 
 
 def _whole(run: Run, firms: list[Firm]) -> list[Firm]:
-    """The firms that take part in the whole run (a firm that joins later has a part year:
-    its harvest or its season would be set against the wrong days)."""
+    """The firms that take part in the whole run.
+
+    A firm that joins later has a part year: its harvest or its season would be set against
+    the wrong days.
+    """
     return [f for f in firms if f.active_days >= run.horizon_day]
 
 
@@ -164,7 +172,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 # ---------------------------------------------------------------------------- measures
 def crop_yield_t_per_ha(run: Run, crop: str) -> float | None:
-    """t of ``crop`` per ha-year of the arable farms and glasshouses that grow it."""
+    """T of ``crop`` per ha-year of the arable farms and glasshouses that grow it."""
     growers = _whole(run, [
         f for t in ("arable_farm", "greenhouse") for f in run.of_type(t)
         if f.params.get("crop") == crop
@@ -174,14 +182,14 @@ def crop_yield_t_per_ha(run: Run, crop: str) -> float | None:
 
 
 def milk_t_per_cow_year(run: Run, milk: str) -> float | None:
-    """t of milk per cow-year of the dairy farms."""
+    """T of milk per cow-year of the dairy farms."""
     farms = _whole(run, [f for f in run.of_type("dairy_farm") if f.params["milk"] == milk])
     made = _made(run.flows, [f.fid for f in farms], milk)
     return _ratio(made, _years(run, farms, lambda f: float(f.params["cows"])))
 
 
 def n_excreted_kg_per_place_year(run: Run, firm_type: str) -> float | None:
-    """kg N excreted per animal place and year: N fed minus N in the animals sold.
+    """Kg N excreted per animal place and year: N fed minus N in the animals sold.
 
     Feed N is the N of everything the farms consume; the animals' N what they make of their
     ``meat`` material. ``firm_type`` is ``pig_farm`` (places: ``pigs``).
@@ -198,7 +206,7 @@ def n_excreted_kg_per_place_year(run: Run, firm_type: str) -> float | None:
 
 
 def _content_kg_per_t(run: Run, material: str, substance: str) -> float | None:
-    """kg of a substance per t of what the firms made of ``material``.
+    """Kg of a substance per t of what the firms made of ``material``.
 
     None when the material carries none of it in the run (the scenario does not track it).
     """
@@ -212,12 +220,12 @@ def _content_kg_per_t(run: Run, material: str, substance: str) -> float | None:
 
 
 def n_kg_per_t(run: Run, material: str) -> float | None:
-    """kg N per t of ``material`` as made in the run (transfer coefficients included)."""
+    """Kg N per t of ``material`` as made in the run (transfer coefficients included)."""
     return _content_kg_per_t(run, material, "N")
 
 
 def p_kg_per_t(run: Run, material: str) -> float | None:
-    """kg P per t of ``material`` as made in the run."""
+    """Kg P per t of ``material`` as made in the run."""
     return _content_kg_per_t(run, material, "P")
 
 
@@ -257,14 +265,14 @@ def digester_heat_mwh_per_t(run: Run, firm_type: str) -> float | None:
 
 
 def household_food_waste_kg_per_person_year(run: Run, firm_type: str) -> float | None:
-    """kg of food the cities' households waste per inhabitant and year."""
+    """Kg of food the cities' households waste per inhabitant and year."""
     cities = _whole(run, run.of_type(firm_type))
     made = sum(_made(run.flows, [c.fid], str(c.params["food_waste"])) for c in cities)
     return _ratio(made * 1000.0, _years(run, cities, lambda c: float(c.params["population"])))
 
 
 def food_eaten_n_g_per_person_day(run: Run, firm_type: str) -> float | None:
-    """g N eaten (food to final consumption) per inhabitant and day."""
+    """G N eaten (food to final consumption) per inhabitant and day."""
     cities = _whole(run, run.of_type(firm_type))
     n = _substance(run.substances, "N")
     eaten = n[n["material"].isin([str(c.params["consumed"]) for c in cities]).to_numpy()]
@@ -390,8 +398,7 @@ def check(
                 "argument": arguments.get(ref.key, ""),
             }
         )
-    return pd.DataFrame(rows, columns=[*("key", "quantity", "subject", "unit", "value"),
-                                       *("low", "high", "inside", "source", "note", "argument")])  # fmt: skip
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
 def unexplained(table: pd.DataFrame) -> pd.DataFrame:
@@ -456,13 +463,13 @@ def svg_chart(table: pd.DataFrame, title: str) -> str:
         bar = _RANGE_AT[1] - _RANGE_AT[0]
         parts += [
             f'<text x="{_PAD_PX}" y="{y + 4}">{_escape(str(row.key))}</text>',
-            f'<line x1="{_LABEL_PX}" y1="{y}" x2="{_LABEL_PX + _AXIS_PX}" y2="{y}" '
-            'stroke="#ddd"/>',
+            f'<line x1="{_LABEL_PX}" y1="{y}" x2="{_LABEL_PX + _AXIS_PX}" y2="{y}" stroke="#ddd"/>',
             f'<rect x="{lo_x:.1f}" y="{y - 5}" width="{bar * _AXIS_PX:.1f}" height="10" '
             'fill="#bbb"/>',
             f'<circle cx="{x:.1f}" cy="{y}" r="5" fill="{colour}"/>',
             f'<text x="{_LABEL_PX + _AXIS_PX + 8}" y="{y + 4}" fill="{colour}">'
-            f"{'&#8594; ' if clipped else ''}{format_number(float(row.value))} {_escape(str(row.unit))}"
+            f"{'&#8594; ' if clipped else ''}{format_number(float(row.value))} "
+            f"{_escape(str(row.unit))}"
             "</text>",
         ]
     parts.append("</svg>")

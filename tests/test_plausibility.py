@@ -39,14 +39,26 @@ def _run() -> Run:
         "pigs_a": Firm("pigs_a", "pig_farm", pig_params, 1.0, 0.0, 365.0, {}),
         "pigs_b": Firm("pigs_b", "pig_farm", pig_params, 1.0, 0.0, 365.0, {}),
         "digester": Firm(
-            "digester", "anaerobic_digester", {"biogas": "biogas"}, 2.0, 0.0, 365.0,
-            {"digest_pig_slurry": {"outputs": {"biogas": 28.0}},
-             "digest_food_waste": {"outputs": {"biogas": 200.0}}},
-        ),  # fmt: skip
+            "digester",
+            "anaerobic_digester",
+            {"biogas": "biogas"},
+            2.0,
+            0.0,
+            365.0,
+            {
+                "digest_pig_slurry": {"outputs": {"biogas": 28.0}},
+                "digest_food_waste": {"outputs": {"biogas": 200.0}},
+            },
+        ),
         "town": Firm(
-            "town", "city", {"population": 100, "food_waste": "food_waste",
-                             "consumed": "consumed_food"}, 0.0, 0.0, 365.0, {},
-        ),  # fmt: skip
+            "town",
+            "city",
+            {"population": 100, "food_waste": "food_waste", "consumed": "consumed_food"},
+            0.0,
+            0.0,
+            365.0,
+            {},
+        ),
     }
     flows = pd.DataFrame([
         _flow("pigs_a", "pig_slurry", 600.0, "production"),
@@ -86,7 +98,9 @@ def test_measures_on_a_hand_made_year() -> None:
     assert MEASURES["n_excreted_kg_per_place_year"][0](run, "pig_farm") == pytest.approx(10.0)
     assert MEASURES["digester_heat_mwh_per_t"][0](run, "anaerobic_digester") == pytest.approx(0.03)
     assert MEASURES["biogas_m3_per_t"][0](run, "food_waste") == pytest.approx(200.0)
-    assert MEASURES["household_food_waste_kg_per_person_year"][0](run, "city") == pytest.approx(35.0)
+    assert MEASURES["household_food_waste_kg_per_person_year"][0](run, "city") == pytest.approx(
+        35.0
+    )
     assert MEASURES["food_eaten_n_g_per_person_day"][0](run, "city") == pytest.approx(12.0)
     # P is not tracked, so there is nothing to measure (no row, rather than a zero)
     assert MEASURES["p_kg_per_t"][0](run, "pig_slurry") is None
@@ -94,8 +108,11 @@ def test_measures_on_a_hand_made_year() -> None:
 
 def test_inside_outside_and_arguments() -> None:
     """A value in its range is inside; one out of it outside, and unexplained unless argued."""
-    refs = [_ref("n_kg_per_t", "pig_slurry", 6.0, 8.5), _ref("biogas_m3_per_t", "food_waste", 140, 170),
-            _ref("milk_t_per_cow_year", "raw_milk", 8, 10)]  # fmt: skip
+    refs = [
+        _ref("n_kg_per_t", "pig_slurry", 6.0, 8.5),
+        _ref("biogas_m3_per_t", "food_waste", 140, 170),
+        _ref("milk_t_per_cow_year", "raw_milk", 8, 10),
+    ]
     table = check(_run(), refs)
     assert list(table["key"]) == ["n_kg_per_t.pig_slurry", "biogas_m3_per_t.food_waste"]  # no dairy
     assert list(table["inside"]) == [True, False]
@@ -135,16 +152,22 @@ def test_a_bad_reference_row_is_named_by_file_and_line(
 
 
 def test_the_figure_colours_inside_argued_and_unexplained() -> None:
-    refs = [_ref("n_kg_per_t", "pig_slurry", 6.0, 8.5), _ref("biogas_m3_per_t", "food_waste", 140, 170),
-            _ref("biogas_m3_per_t", "pig_slurry", 30, 40)]  # fmt: skip
+    refs = [
+        _ref("n_kg_per_t", "pig_slurry", 6.0, 8.5),
+        _ref("biogas_m3_per_t", "food_waste", 140, 170),
+        _ref("biogas_m3_per_t", "pig_slurry", 30, 40),
+    ]
     svg = svg_chart(check(_run(), refs, {"biogas_m3_per_t.food_waste": "why"}), "t")
-    assert svg.startswith("<svg") and svg.count("<circle") == 3
+    assert svg.startswith("<svg")
+    assert svg.count("<circle") == 3
     for colour in ("#2a9d4b", "#e69500", "#d62828"):  # inside, argued, unexplained
         assert f'fill="{colour}"' in svg
     assert "&#8594; 200 u" in svg  # 200 is far above 170: drawn at the axis' end
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.relative_to(REPO / "scenarios").as_posix())
+@pytest.mark.parametrize(
+    "path", SHIPPED, ids=lambda p: p.relative_to(REPO / "scenarios").as_posix()
+)
 def test_every_shipped_scenario_argues_what_lies_outside(path: Path) -> None:
     """A value of a shipped scenario's own run outside its published range needs an argument
     under ``plausibility:`` in the file (scenarios/README.md shows both)."""

@@ -91,7 +91,9 @@ def figure(kpis: dict[str, float], name: str, fmt: str) -> str:
 
 def figure_path(path: Path) -> Path:
     """The plausibility figure of a scenario file (``examples/a.yaml`` -> ``examples_a.svg``)."""
-    return FIGURES / (path.relative_to(SCENARIOS).with_suffix("").as_posix().replace("/", "_") + ".svg")
+    return FIGURES / (
+        path.relative_to(SCENARIOS).with_suffix("").as_posix().replace("/", "_") + ".svg"
+    )
 
 
 def plausibility(path: Path, table: pd.DataFrame) -> str:
@@ -106,7 +108,8 @@ def plausibility(path: Path, table: pd.DataFrame) -> str:
         verdict = "inside" if row.inside else ("outside, argued" if row.argument else "**outside**")
         why = f" Argument: {row.argument}" if row.argument else ""
         rows.append(
-            f"| `{row.key}` | {format_number(row.value)} | {format_number(row.low)}-{format_number(row.high)} "
+            f"| `{row.key}` | {format_number(row.value)} | "
+            f"{format_number(row.low)}-{format_number(row.high)} "
             f"{row.unit} | {verdict} | {row.source}{'; ' + row.note if row.note else ''}.{why} |"
         )
     outside = int((~table["inside"].astype(bool)).sum())
@@ -122,8 +125,10 @@ def plausibility(path: Path, table: pd.DataFrame) -> str:
 
 
 def section(path: Path, about: dict[str, str], references: list[Reference]) -> str:
-    """A scenario's section: what it represents, its questions, one run's figures and its
-    plausibility (the figure written to ``scenarios/figures/``)."""
+    """A scenario's section: what it represents, its questions, one run's figures.
+
+    And its plausibility (the figure written to ``scenarios/figures/``).
+    """
     results = run_scenario(path)
     scn, kpis = results.scenario, results.kpis
     rows = "\n".join(f"| {label} | {figure(kpis, k, f)} |" for k, label, f in HEADLINE)

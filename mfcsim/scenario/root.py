@@ -92,7 +92,8 @@ class Scenario(Spec):
     plausibility: dict[str, str] | None = Field(
         None,
         description="why a value outside its published reference range is kept: the row's key "
-        "(quantity.subject of data/published/plausibility.csv) -> the argument (docs/plausibility.md)",
+        "(quantity.subject of data/published/plausibility.csv) -> the argument "
+        "(docs/plausibility.md)",
     )
     provenance: dict[str, Provenance] = Field(
         default_factory=dict,
