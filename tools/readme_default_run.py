@@ -116,7 +116,7 @@ def policies_block() -> str:
         + ": the agent changes where its food comes from (`regional_fill` "
         f"{none['regional_fill']:.2f} -> {best['regional_fill']:.2f}), not how much it eats. "
         "Greedy's material imports and value added lie within "
-        f"{_gap(runs['greedy'], best):.2%} of the LP's."
+        f"{_gap(runs['greedy'], best):.3%} of the LP's."
     )
     return (
         f"{POLICY_BEGIN}\n"
