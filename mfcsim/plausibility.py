@@ -455,21 +455,21 @@ def svg_chart(table: pd.DataFrame, title: str) -> str:
         f'<text x="{lo_x:.0f}" y="{_PAD_PX + 12}" fill="#555">reference range (grey), '
         "this run (dot)</text>",
     ]
-    for i, row in enumerate(table.itertuples(index=False)):
+    for i, row in enumerate(table.to_dict("records")):
         y = _PAD_PX * 2 + _ROW_PX * (i + 1) + 6
-        at, clipped = _position(float(row.value), float(row.low), float(row.high))
-        colour = "#2a9d4b" if row.inside else ("#e69500" if row.argument else "#d62828")
+        at, clipped = _position(float(row["value"]), float(row["low"]), float(row["high"]))
+        colour = "#2a9d4b" if row["inside"] else ("#e69500" if row["argument"] else "#d62828")
         x = _LABEL_PX + at * _AXIS_PX
         bar = _RANGE_AT[1] - _RANGE_AT[0]
         parts += [
-            f'<text x="{_PAD_PX}" y="{y + 4}">{_escape(str(row.key))}</text>',
+            f'<text x="{_PAD_PX}" y="{y + 4}">{_escape(str(row["key"]))}</text>',
             f'<line x1="{_LABEL_PX}" y1="{y}" x2="{_LABEL_PX + _AXIS_PX}" y2="{y}" stroke="#ddd"/>',
             f'<rect x="{lo_x:.1f}" y="{y - 5}" width="{bar * _AXIS_PX:.1f}" height="10" '
             'fill="#bbb"/>',
             f'<circle cx="{x:.1f}" cy="{y}" r="5" fill="{colour}"/>',
             f'<text x="{_LABEL_PX + _AXIS_PX + 8}" y="{y + 4}" fill="{colour}">'
-            f"{'&#8594; ' if clipped else ''}{format_number(float(row.value))} "
-            f"{_escape(str(row.unit))}"
+            f"{'&#8594; ' if clipped else ''}{format_number(float(row['value']))} "
+            f"{_escape(str(row['unit']))}"
             "</text>",
         ]
     parts.append("</svg>")

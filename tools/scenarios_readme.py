@@ -104,13 +104,16 @@ def plausibility(path: Path, table: pd.DataFrame) -> str:
             "`data/published/plausibility.csv` applies to this run.\n"
         )
     rows = []
-    for row in table.itertuples(index=False):
-        verdict = "inside" if row.inside else ("outside, argued" if row.argument else "**outside**")
-        why = f" Argument: {row.argument}" if row.argument else ""
+    for row in table.to_dict("records"):
+        verdict = (
+            "inside" if row["inside"] else ("outside, argued" if row["argument"] else "**outside**")
+        )
+        why = f" Argument: {row['argument']}" if row["argument"] else ""
+        note = f"; {row['note']}" if row["note"] else ""
         rows.append(
-            f"| `{row.key}` | {format_number(row.value)} | "
-            f"{format_number(row.low)}-{format_number(row.high)} "
-            f"{row.unit} | {verdict} | {row.source}{'; ' + row.note if row.note else ''}.{why} |"
+            f"| `{row['key']}` | {format_number(row['value'])} | "
+            f"{format_number(row['low'])}-{format_number(row['high'])} "
+            f"{row['unit']} | {verdict} | {row['source']}{note}.{why} |"
         )
     outside = int((~table["inside"].astype(bool)).sum())
     figure_file = figure_path(path).relative_to(SCENARIOS).as_posix()
