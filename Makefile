@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install demo test lint format schema hooks docs scenarios organic clean bench bench-memory golden dashboard screenshot
+.PHONY: install demo test lint format schema hooks docs scenarios organic readme clean bench bench-memory golden dashboard screenshot
 
 # the example plug-in (examples/insect_farm) too: make test runs its tests and its scenario
 $(BIN)/mfcsim: pyproject.toml examples/insect_farm/pyproject.toml
@@ -58,6 +58,10 @@ scenarios: organic
 organic: install
 	$(BIN)/python tools/organic_scenarios.py
 	$(BIN)/python tools/organic_scenarios.py --table
+
+# README.md's block of the default year (headline figures, indicators), from one run
+readme: install
+	$(BIN)/python tools/readme_default_run.py
 
 hooks: install
 	$(BIN)/python tools/hooks_page.py

@@ -50,6 +50,7 @@ PAGES = [
     "machine-pool.md",
     "cooperative.md",
     "fleets.md",
+    "plausibility.md",
 ]
 FENCE = re.compile(r"(?:<!-- (?P<mark>[^>]*?) -->\n)?```(?P<lang>\w*)\n(?P<body>.*?)```", re.S)
 

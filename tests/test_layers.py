@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("substances",),
     ("engine", "agent"),
     ("indicators",),
-    ("viz", "runfiles", "reporting", "compare", "business", "sweep"),
+    ("viz", "runfiles", "reporting", "compare", "business", "sweep", "plausibility"),
     ("cli", "testing", "__init__", "__main__"),
 ]  # fmt: skip
 

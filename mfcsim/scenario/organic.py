@@ -39,6 +39,7 @@ same bytes.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -171,6 +172,7 @@ def organic_cluster_yaml(
     lines += _cooperative(placed, opts)
     lines += _fleets(opts)
     lines += _rules(placed)
+    lines += _plausibility()
     lines += _network_and_boundary(_export_limits(placed))
     return "\n".join(lines) + "\n"
 
@@ -549,6 +551,32 @@ def _rules(placed: list[Farm]) -> list[str]:
         f"    firms: [{', '.join(f.fid for f in placed)}]",
         '    source: "Regulation (EU) 2018/848, Annex II Part I 1.9.3"',
     ]
+
+
+#: Values outside the conventional Dutch ranges of data/published/plausibility.csv that the
+#: generated cluster keeps, and why (scenarios/README.md shows them; tests/test_plausibility.py
+#: fails on an outside value without one).
+PLAUSIBILITY = {
+    "crop_yield_t_per_ha.wheat": "organic winter wheat, 5.5 t/ha (assumption: ~60 % of the "
+    "conventional 9 t/ha the CBS range holds), less what waiting for the shared combine costs",
+    "milk_t_per_cow_year.raw_milk": "organic cows on a grass-rich ration, 19.2 kg a day = 7.0 t "
+    "a year (assumption), below the conventional CBS average the range holds",
+    "household_food_waste_kg_per_person_year.city": "the cities buy only the cluster's "
+    "vegetables and dairy products, a part of their diet: their food waste per inhabitant is "
+    "that part's, not the whole diet's",
+    "food_eaten_n_g_per_person_day.city": "the cities eat only the cluster's products here, a "
+    "part of their diet: the N per inhabitant is that part's, not the whole intake",
+    "fte_per_ha.arable_farm": "the type holds the vegetable farms too, at 5 ha per FTE (hand "
+    "weeding and grading, assumption); the arable farms alone keep default.yaml's 29 ha per FTE",
+}
+
+
+def _plausibility() -> list[str]:
+    """The ``plausibility:`` section: :data:`PLAUSIBILITY`, one key a line."""
+    lines = ["", "# outside the published (conventional Dutch) ranges, kept (docs/plausibility.md)"]
+    lines.append("plausibility:")
+    lines += [f"  {key}: {json.dumps(why)}" for key, why in PLAUSIBILITY.items()]
+    return lines
 
 
 def _export_limits(placed: list[Farm]) -> dict[str, float]:

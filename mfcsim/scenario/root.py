@@ -95,6 +95,12 @@ class Scenario(Spec):
         "after the run: rule_breach_t",
     )
     sources: dict[str, str] = Field(default_factory=dict, description="citations of coefficients")
+    plausibility: dict[str, str] | None = Field(
+        None,
+        description="why a value outside its published reference range is kept: the row's key "
+        "(quantity.subject of data/published/plausibility.csv) -> the argument "
+        "(docs/plausibility.md)",
+    )
     provenance: dict[str, Provenance] = Field(
         default_factory=dict,
         description="per number written in the scenario's files (by dotted path): its value as "
