@@ -30,8 +30,9 @@ import numpy as np
 
 from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.augment import allocate_augment, walk
-from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation, solve_cold
+from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation
 from mfcsim.agent.order import blocks_in_order, sort_within_blocks
+from mfcsim.agent.pricing import solve_by_parts
 
 __all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
 
@@ -246,15 +247,18 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
 
 
 def allocate_optimal(p: ProblemArrays) -> Allocation:
-    """The min-cost allocation as a sparse LP (HiGHS); a run warm-starts it day to day.
+    """The min-cost allocation as a sparse LP (HiGHS), solved by parts and by pricing.
 
-    HiGHS solves it in packing form (:mod:`mfcsim.agent.lp`); the agent, which solves day
-    after day, starts each day from the previous day's basis (:class:`~mfcsim.agent.lp.WarmStart`).
+    The LP is the packing form of :mod:`mfcsim.agent.lp`;
+    :func:`~mfcsim.agent.pricing.solve_by_parts` solves each connected part of it by column
+    generation, which certifies the optimum of the whole LP. The agent, which solves day
+    after day, starts each day's pricing from the arcs used the day before as well
+    (:class:`~mfcsim.agent.pricing.PricedDays`).
 
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
-    return solve_cold(p)
+    return solve_by_parts(p)
 
 
 def clear_none(problem: ClearingProblem) -> list[Match]:

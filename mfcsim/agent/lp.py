@@ -73,6 +73,18 @@ def gains(p: Any) -> np.ndarray:
     return gain - p.arc_cost
 
 
+def arc_keys(p: Any, n_firms: int, n_materials: int) -> np.ndarray:
+    """A code per arc that is the same on every day.
+
+    Supplier, receiver, materials offered and requested (``n_firms`` and ``n_materials``
+    bound the indices).
+    """
+    n, m = n_firms, n_materials
+    offer, request = p.arc_offer, p.arc_request
+    cols = (p.offer_firm[offer] * n + p.request_firm[request]) * m + p.offer_material[offer]
+    return (cols * m + p.request_material[request]).astype(np.int64)
+
+
 def pass_packing_lp(solver: Any, p: Any) -> None:
     """Give ``solver`` the day's problem in packing form (a column-wise matrix).
 
@@ -152,15 +164,12 @@ class WarmStart:
     def _keys(self, p: Any) -> tuple[np.ndarray, np.ndarray]:
         """Stable codes of the columns (arcs) and rows (requests, offers, capacities)."""
         n, m = self.n_firms, self.n_materials
-        offer, request = p.arc_offer, p.arc_request
-        cols = (p.offer_firm[offer] * n + p.request_firm[request]) * m + p.offer_material[offer]
-        cols = cols * m + p.request_material[request]
         rows = np.concatenate([
             p.request_firm * m + p.request_material,
             n * m + p.offer_firm * m + p.offer_material,
             -1 - np.arange(len(p.capacity)),  # capacities: never carried over
         ])  # fmt: skip
-        return cols.astype(np.int64), rows.astype(np.int64)
+        return arc_keys(p, n, m), rows.astype(np.int64)
 
     @staticmethod
     def _carry(keys: np.ndarray, before: tuple[np.ndarray, np.ndarray] | None, new: int) -> list:
