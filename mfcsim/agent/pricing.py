@@ -122,13 +122,25 @@ class _Rows:
 
 
 def best_per_group(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` highest scores of each group (ties: the lower position)."""
-    order = np.argsort(-score, kind="stable")
-    order = order[np.argsort(group[order], kind="stable")]
+    """Positions of the ``k`` highest scores of each group (ties: the lower position), sorted.
+
+    ``k = 1`` (the seeds' setting) takes each group's maximum without a sort of all rows.
+    """
+    if k == 1 and len(group):
+        order = np.argsort(group, kind="stable")
+        sorted_group = group[order]
+        starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
+        sorted_score = score[order]
+        best = np.maximum.reduceat(sorted_score, starts)
+        tied = sorted_score == np.repeat(best, np.diff(np.r_[starts, len(order)]))
+        tied_group = sorted_group[tied]
+        first = np.flatnonzero(np.r_[True, tied_group[1:] != tied_group[:-1]])
+        return np.sort(order[tied][first])
+    order = np.lexsort((-score, group))
     sorted_group = group[order]
     first = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
     rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
-    return order[rank < k]
+    return np.sort(order[rank < k])
 
 
 def seed_arcs(p: Any, gain: np.ndarray) -> np.ndarray:
@@ -250,10 +262,7 @@ class PricedDays:
     def __call__(self, p: Any) -> Allocation:
         """Today's optimal allocation."""
         keys = arc_keys(p, self.n_firms, self.n_materials)
-        also = None
-        if self._used is not None and len(self._used):
-            pos = np.minimum(np.searchsorted(self._used, keys), len(self._used) - 1)
-            also = self._used[pos] == keys
+        also = None if self._used is None else np.isin(keys, self._used)
         allocation = solve_by_parts(p, also)
         self._used = np.sort(keys[allocation[0]])
         return allocation
