@@ -31,11 +31,15 @@ import numpy as np
 
 from mfcsim.agent.lp import (
     Allocation,
-    ClearingError,
+    Columns,
+    add_columns,
     arc_keys,
     gains,
     new_solver,
     no_allocation,
+    packing_columns,
+    pass_columns,
+    run_to_optimum,
 )
 
 #: Best arcs of each request in the first restricted LP.
@@ -102,16 +106,11 @@ class _Rows:
         )
         self.factor = p.arc_factor[arcs]
 
-    def columns(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Column-wise (start, index, value) of the part's arcs ``which`` (local positions)."""
-        piped = self.pipe[which] >= 0
-        start = np.concatenate([[0], np.cumsum(2 + piped.astype(np.int32))]).astype(np.int32)
-        index = np.empty(int(start[-1]), dtype=np.int32)
-        value = np.ones(int(start[-1]))
-        index[start[:-1]], value[start[:-1]] = self.request[which], self.factor[which]
-        index[start[:-1] + 1] = self.offer[which]
-        index[start[:-1][piped] + 2] = self.pipe[which][piped]
-        return start, index, value
+    def columns(self, which: np.ndarray) -> Columns:
+        """The columns of the part's arcs ``which`` (local positions)."""
+        return packing_columns(
+            self.request[which], self.offer[which], self.pipe[which], self.factor[which]
+        )
 
     def reduced_gain(self, gain: np.ndarray, dual: np.ndarray) -> np.ndarray:
         """Each arc's reduced cost in the maximisation, from the row duals of the minimisation."""
@@ -151,17 +150,6 @@ def seed_arcs(p: Any, gain: np.ndarray) -> np.ndarray:
     return seed
 
 
-def _optimal(solver: Any) -> None:
-    import highspy
-
-    solver.run()
-    status = solver.getModelStatus()
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise ClearingError(
-            f"HiGHS could not clear the day's market: {solver.modelStatusToString(status)}"
-        )
-
-
 def solve_priced(
     p: Any, arcs: np.ndarray, gain: np.ndarray, seed: np.ndarray, max_rounds: int | None = None
 ) -> Allocation:
@@ -181,21 +169,12 @@ def solve_priced(
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
-    import highspy
-
     rows, gain = _Rows(p, arcs), gain[arcs]
     in_model = seed[arcs].copy()
     model = np.flatnonzero(in_model)
     solver = new_solver()
-    start, index, value = rows.columns(model)
-    inf = highspy.kHighsInf
-    solver.passModel(
-        len(model), len(rows.upper), len(index), int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize), 0.0, -gain[model], np.zeros(len(model)),
-        np.full(len(model), inf), np.full(len(rows.upper), -inf), rows.upper,
-        start, index, value, np.zeros(len(model), dtype=np.int32),
-    )  # fmt: skip
-    _optimal(solver)
+    pass_columns(solver, gain[model], rows.upper, rows.columns(model))
+    run_to_optimum(solver)
     solver.setOptionValue("simplex_strategy", RESOLVE_STRATEGY)
     added, tolerance, rounds = [model], price_tolerance(gain), 0
     while max_rounds is None or rounds < max_rounds:
@@ -205,13 +184,9 @@ def solve_priced(
             break
         batch = violated[np.argsort(-reduced[violated], kind="stable")[: len(rows.upper)]]
         in_model[batch] = True
-        start, index, value = rows.columns(batch)
-        solver.addCols(
-            len(batch), -gain[batch], np.zeros(len(batch)), np.full(len(batch), inf),
-            len(index), start[:-1], index, value,
-        )  # fmt: skip
+        add_columns(solver, gain[batch], rows.columns(batch))
         added.append(batch)
-        _optimal(solver)
+        run_to_optimum(solver)
         rounds += 1
     flow = np.asarray(solver.getSolution().col_value, dtype=float)
     local = np.concatenate(added)
