@@ -80,7 +80,8 @@ def arc_keys(p: Any, n_firms: int, n_materials: int) -> np.ndarray:
     n, m = n_firms, n_materials
     offer, request = p.arc_offer, p.arc_request
     cols = (p.offer_firm[offer] * n + p.request_firm[request]) * m + p.offer_material[offer]
-    return (cols * m + p.request_material[request]).astype(np.int64)
+    keys: np.ndarray = (cols * m + p.request_material[request]).astype(np.int64)
+    return keys
 
 
 #: Column-wise arcs for HiGHS: (start, index, value), int32 indices.

@@ -59,13 +59,14 @@ def price_tolerance(gain: np.ndarray) -> np.ndarray:
     covers the rounding of ``gain + factor·y`` where both terms are large (shortfall costs of
     10⁶ EUR): well below any saving that matters, well above the arithmetic's noise.
     """
-    return 1e-7 + 1e-9 * np.abs(gain)
+    tolerance: np.ndarray = 1e-7 + 1e-9 * np.abs(gain)
+    return tolerance
 
 
 def components(p: Any) -> np.ndarray:
     """The connected component of each arc (arcs sharing a request, offer or pipeline)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+    from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
     n_req, n_off = len(p.request_quantity), len(p.offer_quantity)
     n_nodes = n_req + n_off + len(p.capacity)
@@ -74,7 +75,8 @@ def components(p: Any) -> np.ndarray:
     cols = np.concatenate([n_req + p.arc_offer, n_req + n_off + p.arc_capacity[piped]])
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_nodes, n_nodes))
     _, label = connected_components(graph, directed=False)
-    return label[p.arc_request]
+    arc_label: np.ndarray = label[p.arc_request]
+    return arc_label
 
 
 def parts(p: Any) -> list[np.ndarray]:
@@ -114,7 +116,7 @@ class _Rows:
 
     def reduced_gain(self, gain: np.ndarray, dual: np.ndarray) -> np.ndarray:
         """Each arc's reduced cost in the maximisation, from the row duals of the minimisation."""
-        out = gain + self.factor * dual[self.request] + dual[self.offer]
+        out: np.ndarray = gain + self.factor * dual[self.request] + dual[self.offer]
         piped = self.pipe >= 0
         out[piped] += dual[self.pipe[piped]]
         return out
