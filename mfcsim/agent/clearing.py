@@ -10,7 +10,8 @@ substitute with a conversion factor, with its cost per unit shipped). A policy t
          + Σ requests (need − served) · shortfall_cost         (import price + penalty, or unmet)
 
 ``optimal`` minimises it exactly as a sparse linear program (HiGHS, :mod:`mfcsim.agent.lp`),
-subject to supply, need and pipeline capacities. ``greedy`` serves requests in priority order
+subject to supply, need and pipeline capacities, solved by parts and by pricing
+(:mod:`mfcsim.agent.pricing`). ``greedy`` serves requests in priority order
 from the nearest offers, a fast heuristic that can never beat ``optimal``; ``augment``
 (:mod:`mfcsim.agent.augment`) walks the arcs in the order of their gain and then reroutes
 along short augmenting paths: near ``optimal``'s allocation at about greedy's speed.

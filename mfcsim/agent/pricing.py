@@ -19,6 +19,11 @@ pipeline rows, see :mod:`mfcsim.agent.lp`):
   for the whole LP: that is the optimality certificate, so the answer is the full LP's
   optimum, to HiGHS's tolerances. Every round adds at least one new arc, so the loop ends.
 
+Day after day (:class:`PricedDays`, what the agent uses), the first restricted LPs also hold
+the arcs used the day before. One seed arc per request and per offer, the primal simplex for
+the re-solves and :data:`PART_MIN_ARCS` were chosen by measurement (``benchmarks/README.md``,
+"Optimal at 10,000 firms").
+
 When several allocations reach the same optimum (ties in gain), the one chosen may differ
 from a solve of the whole LP at once; the objective does not.
 """
