@@ -76,7 +76,8 @@ def run_policy(n_firms: int, policy: str, days: int, keep: list | None) -> dict[
 def same_days(problems: list) -> list[dict[str, Any]]:
     """Every allocator on the given day problems: saving share, shipped units, t·km."""
     from mfcsim.agent.clearing import ALLOCATORS, allocation_cost
-    from mfcsim.agent.lp import WarmStart, no_allocation
+    from mfcsim.agent.lp import no_allocation
+    from mfcsim.agent.pricing import PricedDays
 
     n_firms = max(int(p.offer_firm.max(initial=0)) for p in problems) + 1
     n_materials = 1 + max(
@@ -86,7 +87,7 @@ def same_days(problems: list) -> list[dict[str, Any]]:
     rows = []
     base = sum(allocation_cost(p, no_allocation()) for p in problems)
     for name in POLICIES[1:]:
-        allocate = ALLOCATORS[name] if name != "optimal" else WarmStart(n_firms, n_materials)
+        allocate = ALLOCATORS[name] if name != "optimal" else PricedDays(n_firms, n_materials)
         cost = shipped = tkm = 0.0
         for p in problems:
             arcs, qty = allocate(p)

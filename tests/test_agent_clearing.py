@@ -25,16 +25,14 @@ from mfcsim.agent.clearing import (
     ClearingProblem,
     Match,
     Offer,
-    ProblemArrays,
     Request,
-    allocation_cost,
     clear_greedy,
     clear_none,
     clear_optimal,
     nearest_arcs,
     total_cost,
 )
-from mfcsim.agent.lp import ClearingError, WarmStart, solve_cold
+from mfcsim.agent.lp import ClearingError, run_to_optimum
 
 TOL = 1e-6
 Route = Callable[[Offer, Request], tuple[float, float, object] | None]
@@ -435,45 +433,7 @@ def test_nearest_arcs_keeps_the_nearest_offer_even_when_it_is_listed_last() -> N
     assert [offers[a.offer].firm for a in arcs] == [4]
 
 
-# ---- warm starts (mfcsim.agent.lp) ----------------------------------------------------------
-def day_sequence(seed: int, days: int) -> list[ProblemArrays]:
-    """Related days: the same firms, offers and requests coming and going, quantities moving."""
-    rng = np.random.default_rng(seed)
-    n_firms, n_mat = 30, 3
-    out = []
-    for _ in range(days):
-        offers = [(f, m) for f in range(n_firms) for m in range(n_mat) if rng.random() < 0.3]
-        requests = [(f, m) for f in range(n_firms) for m in range(n_mat) if rng.random() < 0.3]
-        arcs = [(i, j) for i, (fo, mo) in enumerate(offers) for j, (fr, mr) in enumerate(requests)
-                if mo == mr and fo != fr and (fo + fr) % 3 != 0]  # fmt: skip
-        out.append(ProblemArrays.from_problem(ClearingProblem(
-            [Offer(f, m, float(rng.uniform(1, 9)), float(rng.choice([0.0, 5.0])))
-             for f, m in offers],
-            [Request(f, m, float(rng.uniform(1, 9)), 1, 50.0) for f, m in requests],
-            [Arc(i, j, 1.0, float(abs(offers[i][0] - requests[j][0])), 1.0) for i, j in arcs],
-        )))  # fmt: skip
-    return out
-
-
-def test_warm_started_days_reach_the_cold_optimum() -> None:
-    """Each day, from yesterday's basis, has the objective of a solve from scratch."""
-    warm = WarmStart(n_firms=30, n_materials=3)
-    for p in day_sequence(seed=4, days=6):
-        assert allocation_cost(p, warm(p)) == pytest.approx(
-            allocation_cost(p, solve_cold(p)), rel=1e-9, abs=TOL
-        )
-
-
-def test_the_same_day_again_needs_no_simplex_iteration() -> None:
-    """The basis carries over: solving an unchanged day a second time is already optimal."""
-    warm = WarmStart(n_firms=30, n_materials=3)
-    day = day_sequence(seed=5, days=1)[0]
-    warm(day)
-    assert warm.solver.getInfo().simplex_iteration_count > 0
-    warm(day)
-    assert warm.solver.getInfo().simplex_iteration_count == 0
-
-
+# ---- the solver (mfcsim.agent.lp) ---------------------------------------------------------
 def test_the_solver_prints_nothing() -> None:
     """HiGHS's banner (printed by the C library when the first solver is made) is silenced."""
     code = "from mfcsim.agent.lp import new_solver; new_solver(); print('ok')"
@@ -481,22 +441,36 @@ def test_the_solver_prints_nothing() -> None:
     assert done.stdout == "ok\n"
 
 
-def test_a_failed_warm_solve_is_solved_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Should HiGHS not reach an optimum from the carried-over basis, the day starts afresh."""
-    from mfcsim.agent import lp
+class FlakySolver:
+    """Stands in for HiGHS: not optimal for the first ``fails`` runs, optimal after."""
 
-    warm = WarmStart(n_firms=30, n_materials=3)
-    first, second = day_sequence(seed=6, days=2)
-    warm(first)
-    real, calls = lp.solve, []
+    def __init__(self, fails: int) -> None:
+        self.fails, self.runs, self.cleared = fails, 0, 0
 
-    def stalls_once(solver: object, p: ProblemArrays) -> tuple[np.ndarray, np.ndarray]:
-        calls.append(p)
-        if len(calls) == 1:
-            raise ClearingError("stalled")
-        return real(solver, p)
+    def run(self) -> None:
+        self.runs += 1
 
-    monkeypatch.setattr(lp, "solve", stalls_once)
-    cost = allocation_cost(second, warm(second))
-    assert len(calls) == 2
-    assert cost == pytest.approx(allocation_cost(second, solve_cold(second)), rel=1e-9, abs=TOL)
+    def clearSolver(self) -> None:  # noqa: N802 (HiGHS's name)
+        self.cleared += 1
+
+    def getModelStatus(self) -> object:  # noqa: N802
+        import highspy
+
+        ok = self.runs > self.fails
+        return highspy.HighsModelStatus.kOptimal if ok else highspy.HighsModelStatus.kNotset
+
+    def modelStatusToString(self, status: object) -> str:  # noqa: N802
+        return "Not Set"
+
+
+def test_a_run_that_stops_short_is_repeated_from_scratch() -> None:
+    """A run from an earlier basis that reaches no optimum is run again from scratch."""
+    solver = FlakySolver(fails=1)
+    run_to_optimum(solver)
+    assert (solver.runs, solver.cleared) == (2, 1)
+
+
+def test_a_run_that_never_reaches_an_optimum_is_a_clearing_error() -> None:
+    """Twice short of an optimum: ClearingError naming HiGHS's status."""
+    with pytest.raises(ClearingError, match="could not clear the day's market: Not Set"):
+        run_to_optimum(FlakySolver(fails=2))

@@ -10,7 +10,8 @@ substitute with a conversion factor, with its cost per unit shipped). A policy t
          + Σ requests (need − served) · shortfall_cost         (import price + penalty, or unmet)
 
 ``optimal`` minimises it exactly as a sparse linear program (HiGHS, :mod:`mfcsim.agent.lp`),
-subject to supply, need and pipeline capacities. ``greedy`` serves requests in priority order
+subject to supply, need and pipeline capacities, solved by parts and by pricing
+(:mod:`mfcsim.agent.pricing`). ``greedy`` serves requests in priority order
 from the nearest offers, a fast heuristic that can never beat ``optimal``; ``augment``
 (:mod:`mfcsim.agent.augment`) walks the arcs in the order of their gain and then reroutes
 along short augmenting paths: near ``optimal``'s allocation at about greedy's speed.
@@ -30,8 +31,9 @@ import numpy as np
 
 from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.augment import allocate_augment, walk
-from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation, solve_cold
+from mfcsim.agent.lp import Allocation, ClearingError, gains, no_allocation
 from mfcsim.agent.order import blocks_in_order, sort_within_blocks
+from mfcsim.agent.pricing import solve_by_parts
 
 __all__ = ["Allocation", "ClearingError"]  # re-exported: part of this module's interface
 
@@ -246,15 +248,18 @@ def allocate_greedy(p: ProblemArrays) -> Allocation:
 
 
 def allocate_optimal(p: ProblemArrays) -> Allocation:
-    """The min-cost allocation as a sparse LP (HiGHS); a run warm-starts it day to day.
+    """The min-cost allocation as a sparse LP (HiGHS), solved by parts and by pricing.
 
-    HiGHS solves it in packing form (:mod:`mfcsim.agent.lp`); the agent, which solves day
-    after day, starts each day from the previous day's basis (:class:`~mfcsim.agent.lp.WarmStart`).
+    The LP is the packing form of :mod:`mfcsim.agent.lp`;
+    :func:`~mfcsim.agent.pricing.solve_by_parts` solves each connected part of it by column
+    generation, which certifies the optimum of the whole LP. The agent, which solves day
+    after day, starts each day's pricing from the arcs used the day before as well
+    (:class:`~mfcsim.agent.pricing.PricedDays`).
 
     Raises:
         ClearingError: If HiGHS does not report an optimum.
     """
-    return solve_cold(p)
+    return solve_by_parts(p)
 
 
 def clear_none(problem: ClearingProblem) -> list[Match]:

@@ -1,4 +1,4 @@
-"""The optimal clearing as a linear program solved by HiGHS (``highspy``), with warm starts.
+"""The optimal clearing as a linear program solved by HiGHS (``highspy``).
 
 The day's problem (:class:`~mfcsim.agent.clearing.ProblemArrays`) is solved in its packing
 form: with the unserved units eliminated, the objective of
@@ -10,10 +10,8 @@ cost − its transport cost). So:
                           per offer Σ x ≤ supply,  per pipeline Σ x ≤ capacity,  x ≥ 0.
 
 The same optimum as the form with a slack column per request, in about half the simplex
-iterations. Consecutive days share most of their arcs, so :class:`WarmStart` starts each day's
-simplex from the previous day's optimal basis, carried over by what the columns and rows are
-(supplier, receiver and materials of an arc; firm and material of a request or offer): about a
-quarter of the iterations again. New arcs start at zero, new rows with their slack basic.
+iterations. :func:`solve_cold` solves that LP whole, at once: the reference. The policy solves
+it faster, exactly, by parts and by pricing (:mod:`mfcsim.agent.pricing`).
 """
 
 from __future__ import annotations
@@ -73,140 +71,129 @@ def gains(p: Any) -> np.ndarray:
     return gain - p.arc_cost
 
 
-def pass_packing_lp(solver: Any, p: Any) -> None:
-    """Give ``solver`` the day's problem in packing form (a column-wise matrix).
+def arc_keys(p: Any, n_firms: int, n_materials: int) -> np.ndarray:
+    """A code per arc that is the same on every day.
 
-    Rows: requests, then offers, then shared capacities; columns: arcs. The arrays go to
-    HiGHS as they are (int32 indices), which is several times faster than filling a
-    ``HighsLp`` field by field.
+    Supplier, receiver, materials offered and requested (``n_firms`` and ``n_materials``
+    bound the indices).
+    """
+    n, m = n_firms, n_materials
+    offer, request = p.arc_offer, p.arc_request
+    cols = (p.offer_firm[offer] * n + p.request_firm[request]) * m + p.offer_material[offer]
+    keys: np.ndarray = (cols * m + p.request_material[request]).astype(np.int64)
+    return keys
+
+
+#: Column-wise arcs for HiGHS: (start, index, value), int32 indices.
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def packing_columns(
+    request_row: np.ndarray, offer_row: np.ndarray, pipe_row: np.ndarray, factor: np.ndarray
+) -> Columns:
+    """The packing LP's columns, one per arc.
+
+    Each arc's request row (its factor), offer row (1) and, where ``pipe_row`` is not -1, its
+    shared capacity's row (1).
+    """
+    piped = pipe_row >= 0
+    start = np.concatenate([[0], np.cumsum(2 + piped.astype(np.int32))]).astype(np.int32)
+    index = np.empty(int(start[-1]), dtype=np.int32)
+    value = np.ones(int(start[-1]))
+    index[start[:-1]], value[start[:-1]] = request_row, factor
+    index[start[:-1] + 1] = offer_row
+    index[start[:-1][piped] + 2] = pipe_row[piped]
+    return start, index, value
+
+
+def pass_columns(solver: Any, gain: np.ndarray, upper: np.ndarray, columns: Columns) -> None:
+    """Give ``solver`` the packing LP max Σ gain·x s.t. rows ≤ ``upper``, x ≥ 0 (as a min).
+
+    The arrays go to HiGHS as they are (int32 indices), which is several times faster than
+    filling a ``HighsLp`` field by field.
 
     Raises:
         ClearingError: If HiGHS refuses the model.
     """
     import highspy
 
-    n_arcs, n_req, n_off = len(p.arc_offer), len(p.request_quantity), len(p.offer_quantity)
-    n_rows = n_req + n_off + len(p.capacity)
-    # column by column: its request's row (factor), its offer's row (1), its capacity's (1)
-    piped = p.arc_capacity >= 0
-    start = np.concatenate([[0], np.cumsum(2 + piped.astype(np.int32))]).astype(np.int32)
-    index = np.empty(int(start[-1]), dtype=np.int32)
-    value = np.ones(int(start[-1]))
-    index[start[:-1]], value[start[:-1]] = p.arc_request, p.arc_factor
-    index[start[:-1] + 1] = n_req + p.arc_offer
-    index[start[:-1][piped] + 2] = n_req + n_off + p.arc_capacity[piped]
-    inf = highspy.kHighsInf
+    start, index, value = columns
+    n_cols, inf = len(gain), highspy.kHighsInf
     status = solver.passModel(
-        n_arcs, n_rows, len(index), int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize), 0.0,
-        -gains(p), np.zeros(n_arcs), np.full(n_arcs, inf),
-        np.full(n_rows, -inf), np.concatenate([p.request_quantity, p.offer_quantity, p.capacity]),
-        start, index, value, np.zeros(n_arcs, dtype=np.int32),  # all columns continuous
+        n_cols, len(upper), len(index), int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize), 0.0, -gain, np.zeros(n_cols), np.full(n_cols, inf),
+        np.full(len(upper), -inf), upper, start, index, value,
+        np.zeros(n_cols, dtype=np.int32),  # all columns continuous
     )  # fmt: skip
     if status != highspy.HighsStatus.kOk:
         raise ClearingError(f"HiGHS refused the day's clearing problem ({status})")
 
 
-def solve(solver: Any, p: Any) -> Allocation:
-    """Solve the model passed to ``solver``; the arcs with a positive flow.
+def add_columns(solver: Any, gain: np.ndarray, columns: Columns) -> None:
+    """Add arcs to the LP in ``solver`` (nonbasic at zero: the basis is kept)."""
+    import highspy
+
+    start, index, value = columns
+    n_cols = len(gain)
+    solver.addCols(
+        n_cols, -gain, np.zeros(n_cols), np.full(n_cols, highspy.kHighsInf),
+        len(index), start[:-1], index, value,
+    )  # fmt: skip
+
+
+def run_to_optimum(solver: Any) -> None:
+    """Run HiGHS on its model; once more from scratch if it stops short of an optimum.
+
+    A run that starts from an earlier basis (after columns were added) that does not reach
+    an optimum (not seen so far) is repeated from scratch before giving up.
 
     Raises:
-        ClearingError: If HiGHS does not report an optimum.
+        ClearingError: If HiGHS does not report an optimum from scratch either.
     """
     import highspy
 
     solver.run()
+    if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        solver.clearSolver()
+        solver.run()
     status = solver.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise ClearingError(
             f"HiGHS could not clear the day's market: {solver.modelStatusToString(status)}"
         )
+
+
+def pass_packing_lp(solver: Any, p: Any) -> None:
+    """Give ``solver`` the day's whole problem in packing form.
+
+    Rows: requests, then offers, then shared capacities; columns: arcs.
+
+    Raises:
+        ClearingError: If HiGHS refuses the model.
+    """
+    n_req, n_off = len(p.request_quantity), len(p.offer_quantity)
+    pipe_row = np.where(p.arc_capacity >= 0, n_req + n_off + p.arc_capacity, -1)
+    columns = packing_columns(p.arc_request, n_req + p.arc_offer, pipe_row, p.arc_factor)
+    upper = np.concatenate([p.request_quantity, p.offer_quantity, p.capacity])
+    pass_columns(solver, gains(p), upper, columns)
+
+
+def solve(solver: Any) -> Allocation:
+    """Solve the model passed to ``solver``; the columns with a positive flow.
+
+    Raises:
+        ClearingError: If HiGHS does not report an optimum.
+    """
+    run_to_optimum(solver)
     x = np.asarray(solver.getSolution().col_value, dtype=float)
     used = np.flatnonzero(x > 1e-9)
     return used, x[used]
 
 
 def solve_cold(p: Any) -> Allocation:
-    """The optimal allocation of one problem, from scratch."""
+    """The optimal allocation of one problem: its whole LP at once, from scratch."""
     if len(p.arc_offer) == 0:
         return no_allocation()
     solver = new_solver()
     pass_packing_lp(solver, p)
-    return solve(solver, p)
-
-
-class WarmStart:
-    """Solves day after day, each from the previous day's optimal basis.
-
-    Args:
-        n_firms: Number of firms (for stable keys of columns and rows).
-        n_materials: Number of materials.
-    """
-
-    def __init__(self, n_firms: int, n_materials: int) -> None:
-        self.n_firms, self.n_materials = n_firms, n_materials
-        self.solver = None
-        self._cols: tuple[np.ndarray, np.ndarray] | None = None  # sorted keys, statuses
-        self._rows: tuple[np.ndarray, np.ndarray] | None = None
-
-    def _keys(self, p: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Stable codes of the columns (arcs) and rows (requests, offers, capacities)."""
-        n, m = self.n_firms, self.n_materials
-        offer, request = p.arc_offer, p.arc_request
-        cols = (p.offer_firm[offer] * n + p.request_firm[request]) * m + p.offer_material[offer]
-        cols = cols * m + p.request_material[request]
-        rows = np.concatenate([
-            p.request_firm * m + p.request_material,
-            n * m + p.offer_firm * m + p.offer_material,
-            -1 - np.arange(len(p.capacity)),  # capacities: never carried over
-        ])  # fmt: skip
-        return cols.astype(np.int64), rows.astype(np.int64)
-
-    @staticmethod
-    def _carry(keys: np.ndarray, before: tuple[np.ndarray, np.ndarray] | None, new: int) -> list:
-        """Yesterday's status of each key, ``new`` where the key is new."""
-        import highspy
-
-        status = np.full(len(keys), new, dtype=np.int64)
-        if before is not None and len(before[0]):
-            known, values = before
-            pos = np.minimum(np.searchsorted(known, keys), len(known) - 1)
-            hit = known[pos] == keys
-            status[hit] = values[pos[hit]]
-        by_value = {int(s.value): s for s in highspy.HighsBasisStatus.__members__.values()}
-        return [by_value[s] for s in status.tolist()]
-
-    def __call__(self, p: Any) -> Allocation:
-        """Today's optimal allocation."""
-        import highspy
-
-        if len(p.arc_offer) == 0:
-            return no_allocation()
-        if self.solver is None:
-            self.solver = new_solver()
-        solver = self.solver
-        solver.clearModel()
-        pass_packing_lp(solver, p)
-        cols, rows = self._keys(p)
-        if self._cols is not None:
-            basis = highspy.HighsBasis()
-            basis.col_status = self._carry(cols, self._cols, int(highspy.HighsBasisStatus.kLower))
-            basis.row_status = self._carry(rows, self._rows, int(highspy.HighsBasisStatus.kBasic))
-            basis.valid = True
-            if solver.setBasis(basis) != highspy.HighsStatus.kOk:
-                solver.clearSolver()
-        try:
-            allocation = solve(solver, p)
-        except ClearingError:  # should not happen from a carried-over basis: start afresh
-            solver.clearSolver()
-            allocation = solve(solver, p)
-        basis = solver.getBasis()
-        self._cols = self._remember(cols, basis.col_status)
-        self._rows = self._remember(rows, basis.row_status)
-        return allocation
-
-    @staticmethod
-    def _remember(keys: np.ndarray, statuses: Any) -> tuple[np.ndarray, np.ndarray]:
-        values = np.array([s.value for s in statuses], dtype=np.int64).reshape(len(keys))
-        order = np.argsort(keys, kind="stable")
-        return keys[order], values[order]
+    return solve(solver)

@@ -19,9 +19,9 @@ import numpy as np
 
 from mfcsim.agent.arcs import nearest_arc_columns
 from mfcsim.agent.clearing import Allocation, ProblemArrays
-from mfcsim.agent.lp import WarmStart
 from mfcsim.agent.neighbours import NeighbourIndex
 from mfcsim.agent.policies import resolve_policy
+from mfcsim.agent.pricing import PricedDays
 from mfcsim.agent.routes import RouteTable
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ class RegionalAgent:
         self.spec, self.world, self.state = spec, world, state
         self.market, self.transport = market, transport
         self.allocate = resolve_policy(self.spec.policy)
-        if self.spec.policy == "optimal":  # day after day: each from yesterday's basis
-            self.allocate = WarmStart(len(firms), len(world.materials))
+        if self.spec.policy == "optimal":  # day after day: pricing starts from yesterday's arcs
+            self.allocate = PricedDays(len(firms), len(world.materials))
         self.seconds_total = 0.0
         #: Wall time (s) of each day's clearing, in order, for benchmarks.
         self.day_seconds: list[float] = []
