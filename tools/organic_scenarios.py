@@ -27,16 +27,46 @@ DOC = ROOT / "docs" / "organic-cluster.md"
 BEGIN, END = "<!-- organic-variants:begin -->", "<!-- organic-variants:end -->"
 #: Seed and radius of every variant: the same farms where the count is the same.
 SEED, SPREAD_KM = 1, 10.0
+#: What each variant asks, against organic_cluster.yaml (same seed, same radius).
+ASKS = {
+    "fragmented": "the same 20 farms scattered over the whole region instead of one block "
+    "(background document 004's versnippering): how much further each tonne of manure, feed "
+    "and produce travels, and what that costs in transport and CO2e",
+    "few": "6 willing farmers at the start instead of 20 (the right scale at the start, "
+    "background document 004): how much of the cities' demand they meet, whether the "
+    "cooperative's joint purchase and fixed costs pay off for so few members",
+    "many": "50 farms instead of 20: self-sufficiency, the queues at the shared machines, the "
+    "fleet's load factor and the cooperative's gains at a larger scale",
+    "own_machines": "each farm keeps its own harvester instead of the shared pool: the waiting "
+    "and yield lost the pool costs against the capital it avoids",
+    "no_cooperative": "the same cluster without the cooperative: the premium, joint-purchase "
+    "savings and fees the members forgo (or `mfcsim business-case` on organic_cluster.yaml)",
+    "no_fleet": "every lot on its own lorry instead of the shared fleet: trips and vehicle-km "
+    "against the fleet's (per-lot transport charges full-load rates, a lower bound of cost)",
+}
+
+
+def _ask(name: str) -> str:
+    return (
+        f"{ASKS[name]}. Compare: `mfcsim compare scenarios/organic/organic_cluster.yaml "
+        f"scenarios/organic/organic_{name}.yaml`."
+    )
+
+
 #: file name -> (farms, layout, options)
 VARIANTS: dict[str, tuple[int, str, Options]] = {
     "organic_cluster.yaml": (20, "clustered", Options()),
-    "organic_fragmented.yaml": (20, "fragmented", Options()),
-    "organic_few.yaml": (6, "clustered", Options()),
-    "organic_many.yaml": (50, "clustered", Options()),
-    "organic_own_machines.yaml": (20, "clustered", Options(machine_pool="own")),
-    "organic_no_cooperative.yaml": (20, "clustered", Options(cooperative=False)),
-    "organic_no_fleet.yaml": (20, "clustered", Options(fleet=False)),
-}
+    "organic_fragmented.yaml": (20, "fragmented", Options(question=_ask("fragmented"))),
+    "organic_few.yaml": (6, "clustered", Options(question=_ask("few"))),
+    "organic_many.yaml": (50, "clustered", Options(question=_ask("many"))),
+    "organic_own_machines.yaml": (
+        20, "clustered", Options(machine_pool="own", question=_ask("own_machines"))
+    ),
+    "organic_no_cooperative.yaml": (
+        20, "clustered", Options(cooperative=False, question=_ask("no_cooperative"))
+    ),
+    "organic_no_fleet.yaml": (20, "clustered", Options(fleet=False, question=_ask("no_fleet"))),
+}  # fmt: skip
 
 
 #: The table's columns: file name -> heading.

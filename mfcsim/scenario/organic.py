@@ -79,6 +79,8 @@ class Options:
     machine_pool: PoolMode = "shared"
     cooperative: bool = True
     fleet: bool = True
+    #: The file's "Questions it answers" paragraph (empty: the cluster's general questions).
+    question: str = ""
 
 
 #: The cities: id, position (km from the centre), inhabitants who buy organic from the
@@ -212,6 +214,16 @@ def _variant(opts: Options) -> str:
     return " ".join(flags)
 
 
+#: The questions the cluster answers (a variant's file may name its own).
+QUESTIONS = (
+    "whether the cluster's own manure and compost feed its land (N and P balances per "
+    "hectare, rule_breach_t), what the machine pool, the cooperative and the fleet bring "
+    "(waiting, yield lost, investment avoided, members' gains, load factor), and how scale at "
+    "the start and fragmentation change transport and self-sufficiency (compare the variants "
+    "in scenarios/organic/, `mfcsim compare A.yaml B.yaml`)."
+)
+
+
 def _suffix(opts: Options) -> str:
     """What the scenario's name adds for options other than the defaults."""
     out = "" if opts.machine_pool == "shared" else "-own-machines"
@@ -229,20 +241,23 @@ def _header(
     return [
         f"# Organic farming cluster, {layout}: {farms} farms within {spread_km:g} km of a centre",
         "#",
-        "# What it represents: an organic farming cluster after the Harenkarspel / West-Friesland",
-        "# case (background document 004, docs/background.md): organic arable, vegetable and dairy",
-        "# farms exchanging manure, feed wheat and straw, compost of the cities' food waste back",
-        f"# to the land, selling to Alkmaar and Amsterdam; {', '.join(has)}; no mineral",
-        "# fertiliser (the organic rule, checked after the run).",
+        *[
+            f"# {line}"
+            for line in _wrap(
+                f"What it represents: an organic farming cluster of {farms} farms, {layout}, "
+                "after the Harenkarspel / West-Friesland case (background document 004, "
+                "docs/background.md): organic arable, vegetable and dairy farms exchanging "
+                "manure, feed wheat and straw, compost of the cities' food waste back to the "
+                f"land, selling to Alkmaar and Amsterdam; {', '.join(has)}; no mineral "
+                "fertiliser (the organic rule, checked after the run)."
+            )
+        ],
         "#",
-        "# Questions it answers: whether the cluster's own manure and compost feed its land (N and",
-        "# P balances per hectare, rule_breach_t), what the machine pool, the cooperative and the",
-        "# fleet bring (waiting, yield lost, investment avoided, members' gains, load factor), and",
-        "# how scale at the start and fragmentation change transport and self-sufficiency (compare",
-        "# the variants in scenarios/organic/, `mfcsim compare A.yaml B.yaml`).",
+        *[f"# {line}" for line in _wrap(f"Questions it answers: {opts.question or QUESTIONS}")],
         "#",
         f"# Written by: mfcsim generate organic-cluster --farms {farms} --layout {layout} "
-        f"--spread-km {spread_km:g} --seed {seed} --days {days} {_variant(opts)}",
+        f"--spread-km {spread_km:g} --seed {seed} --days {days} {_variant(opts)}"
+        + (" (its questions paragraph: tools/organic_scenarios.py)" if opts.question else ""),
         "# Coordinates are km from the centre (x east, y north). Every coefficient cites a row of",
         "# data/published, scenarios/default.yaml's documented assumption or a regulation, or is",
         "# marked assumption.",
@@ -458,7 +473,7 @@ def _cropping(farm: Farm, opts: Options, first: bool) -> list[str]:
 def _wrap(text: str) -> list[str]:
     import textwrap
 
-    return textwrap.wrap(text, width=94)
+    return textwrap.wrap(text, width=92)
 
 
 def _machine_pools(placed: list[Farm], opts: Options) -> list[str]:
