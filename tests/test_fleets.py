@@ -220,44 +220,6 @@ def test_fleet_indicators_are_absent_without_fleets() -> None:
     assert set(run_scenario(case()).indicators["indicator"]) >= FLEET_ONLY
 
 
-def test_the_schedule_is_that_of_a_simpy_resource() -> None:
-    """first_start gives the starts a SimPy Resource of `count` slots gives, FIFO."""
-    import numpy as np
-    import simpy
-
-    from mfcsim.engine.fleets import first_start
-
-    rng = np.random.default_rng(3)
-    ready = np.sort(rng.integers(0, 5, 40)).astype(float)
-    duration = rng.uniform(0.01, 0.5, 40)
-    count, working_day = 3, 10 / 24
-    free, planned = np.zeros(count), []
-    for r, d in zip(ready, duration, strict=True):
-        vehicle, start = first_start(free, r, d, working_day)
-        free[vehicle] = start + d
-        planned.append(start)
-
-    env, seen = simpy.Environment(), {}
-    lorries = simpy.Resource(env, capacity=count)
-
-    def tour(i: int) -> simpy.events.ProcessGenerator:
-        yield env.timeout(ready[i])
-        with lorries.request() as request:
-            yield request
-            day = np.floor(env.now)
-            fits = env.now + duration[i] <= day + working_day or env.now == day
-            seen[i] = env.now if fits else day + 1.0
-            yield env.timeout(seen[i] + duration[i] - env.now)
-
-    for i in range(len(ready)):
-        env.process(tour(i))
-    env.run()
-    assert [seen[i] for i in range(len(ready))] == pytest.approx(planned)
-    waited = np.array(planned) - ready
-    assert (waited > 0).sum() > 10  # the vehicles were busy: lots waited
-    assert (waited >= 1).any()  # some to a later day
-
-
 def test_rounding_makes_no_second_trip_for_a_speck() -> None:
     """0.1 t + 0.2 t in a 0.3 t vehicle: 0.3 - 0.1 is 0.19999999999999998, still one trip."""
     data = with_stock(with_stock(case(capacity_t=0.3), "farm_a", 0.1), "farm_b", 0.2)

@@ -16,39 +16,53 @@ contracts, firms and agent have shipped, :meth:`Fleets.plan_day` builds the tour
    part that fits goes, the rest waits for the next tour. It then drives to the receiver
    and back to the depot. Vehicle-km from the depot to the first supplier and from the
    receiver back are empty; the others are loaded.
-3. **Vehicles.** Each fleet has ``count`` vehicles, a first-come-first-served resource: a
-   tour takes the vehicle free first (ties: the lowest number), no earlier than the day it
-   is planned. A tour must end within the vehicle's working time of its day (which begins
-   at the day's start); otherwise it starts at the beginning of the next day. A tour longer
-   than a working day starts at the beginning of one and runs over. The schedule is
-   computed in closed form when the tours are planned, as :class:`Transport` computes
-   arrivals, rather than as one SimPy process per tour: the outcome is the same.
+3. **Vehicles.** Each fleet is a :class:`simpy.Resource` of ``count`` vehicles in the run's
+   environment, served first come, first served; each tour is a SimPy process
+   (:meth:`Fleets._trip`) that requests a vehicle when the tour is planned, waits while
+   all are busy, takes the vehicle free longest (ties: the lowest number), drives and
+   releases it. A tour must end within the vehicle's working time of its day (which begins
+   at the day's start); otherwise the vehicle waits for the beginning of the next day. A
+   tour longer than a working day starts at the beginning of one and runs over. Whether a
+   tour fits is judged on the tour as planned.
 4. **Ageing.** A lot whose tour leaves later than its material keeps (``shelf_life``,
    counted from the hand-over) is left behind: at the end of its shelf life it goes back
    from ``in_transit`` to its supplier, who sends it to the material's disposal route (gate
    fee and CO2e as any disposal); the ``fleet_spoiled`` table lists it. The tour goes
-   without it.
+   without it. A tour that waits for a vehicle past a daily tick leaves behind, at that
+   tick, the lots whose shelf life ended before it (:meth:`Fleets.spoil_due`), so that
+   they are disposed of when they spoil, not when a vehicle comes.
 5. **Accounts.** Each tour is a row of the ``trips`` table. Its cost (per trip and per
    vehicle-km) and CO2e (per loaded and per empty vehicle-km) are allocated to its lots by
    their share of the tour's t·km, on their dispatch rows (``distance_km``: the km each lot
    rode), so ledger totals stay additive and transport CO2e is counted once. Each lot
-   arrives at the receiver when the tour unloads there.
+   arrives at the receiver when the tour unloads there. The lots' rows are dated the day
+   the tour was planned, in the phase that planned it (the day their goods left their
+   suppliers), also when the tour waited for a vehicle.
+
+Tours still waiting for a vehicle at the horizon are given, by :meth:`Fleets.finish`, the
+starts the resource would give them (from the vehicles' known release times), so that their
+lots, which left their suppliers, are accounted for.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import simpy
 
 from mfcsim.engine.transport import leg_costs
 from mfcsim.ledger import BETWEEN_TICKS, Kind
 
 if TYPE_CHECKING:
+    from simpy.resources.resource import Request
+
     from mfcsim.engine.market import Market
     from mfcsim.engine.transport import Transport
     from mfcsim.network import Route, TransportNetwork
@@ -101,11 +115,23 @@ class Lot:
 
 @dataclass
 class Tour:
-    """A vehicle's tour: the lots it loads (units of each), its stops and vehicle-km."""
+    """A vehicle's tour: the lots it loads (units of each), and its place in the schedule.
+
+    ``day``, ``phase`` and ``number`` are set when it is planned (``number``: its place
+    among the run's tours), ``planned`` is its geometry as planned; ``vehicle``, ``start``
+    and ``free`` (when its vehicle is free again) once it is given a vehicle.
+    """
 
     fleet: int
     target: int
     loads: list[tuple[Lot, float]] = field(default_factory=list)
+    day: int = 0
+    phase: int = 0
+    number: int = 0
+    planned: Legs | None = None
+    vehicle: int = -1
+    start: float = math.nan
+    free: float = math.nan
 
 
 class Fleets:
@@ -117,6 +143,7 @@ class Fleets:
         network: Distances and modes.
         transport: Where lots are handed over and tours' lots recorded and delivered.
         market: Disposal routes of spoiled lots.
+        env: The run's SimPy environment (each fleet is a resource in it).
     """
 
     def __init__(
@@ -126,8 +153,10 @@ class Fleets:
         network: TransportNetwork,
         transport: Transport,
         market: Market,
+        env: simpy.Environment,
     ) -> None:
         self.world, self.network, self.transport, self.market = world, network, transport, market
+        self.env = env
         self.fleets: list[Fleet] = []
         #: The fleet index carrying each (mode, material index); material -1: any material.
         self._carrier: dict[tuple[str, int], int] = {}
@@ -141,7 +170,15 @@ class Fleets:
             for m in carried:
                 self._carrier[(mode, m)] = len(self.fleets)
             self.fleets.append(_compile(name, spec, world, network.spec.modes[mode].speed))
+        #: Each fleet's vehicles, a first-come-first-served resource.
+        self.vehicles = [simpy.Resource(env, capacity=f.count) for f in self.fleets]
+        #: When each vehicle is free again (days), as planned.
         self._free = [np.zeros(f.count) for f in self.fleets]
+        #: The vehicles not in use: heaps of (free since, vehicle number).
+        self._idle = [[(0.0, v) for v in range(f.count)] for f in self.fleets]
+        #: Tours waiting for a vehicle, in the order they asked.
+        self._queued: list[Tour] = []
+        self._n_tours = 0
         self._waiting: list[tuple[int, Lot]] = []
         self._spoiling: list[tuple[float, int, int, int, int, float]] = []
         self._spoiled: list[tuple[float, str, str, str, float]] = []
@@ -232,10 +269,11 @@ class Fleets:
         groups: dict[tuple[int, int], list[Lot]] = {}
         for fleet, lot in waiting:
             groups.setdefault((fleet, lot.target), []).append(lot)
+        phase = self.transport.ledger.phase
         for (fleet, target), lots in groups.items():
             for tour in self._tours(fleet, target, lots):
-                self._run(day, tour)
-        self._write(day)
+                self._request(day, phase, tour)
+        self._write(day, phase)
 
     def _km(self, a: int, b: int) -> float:
         ids = self.world.firm_ids
@@ -278,24 +316,68 @@ class Fleets:
                 fits = min(fits, room / need)
         return fits if fits > FULL_SHARE else 0.0
 
-    def _run(self, day: int, tour: Tour) -> None:
-        """Give the tour a vehicle and a start, leave spoiled lots, record the trip."""
-        spec, free = self.fleets[tour.fleet], self._free[tour.fleet]
-        legs = self._legs(tour)
-        vehicle, start = first_start(free, float(day), legs.duration, spec.working_day)
+    def _request(self, day: int, phase: int, tour: Tour) -> None:
+        """Ask the fleet for a vehicle; a tour given one at once leaves as it is planned."""
+        tour.day, tour.phase, tour.number = day, phase, self._n_tours
+        self._n_tours += 1
+        tour.planned = self._legs(tour)
+        request = self.vehicles[tour.fleet].request()
+        if request.triggered:  # a vehicle was free: recorded with the day's other tours
+            self._leave(tour)
+        else:
+            self._queued.append(tour)
+        self.env.process(self._trip(tour, request))
+
+    def _trip(self, tour: Tour, request: Request) -> Generator[simpy.Event, Any, None]:
+        """The tour's process: wait for a vehicle, leave, drive, give the vehicle back."""
+        yield request
+        if tour.vehicle < 0:  # it waited: it leaves now, its rows dated when it was planned
+            self._queued.remove(tour)
+            self._leave(tour)
+            self._write(tour.day, tour.phase)
+        yield self.env.timeout(max(tour.free - self.env.now, 0.0))
+        heapq.heappush(self._idle[tour.fleet], (tour.free, tour.vehicle))
+        self.vehicles[tour.fleet].release(request)
+
+    def _leave(self, tour: Tour) -> None:
+        """The tour takes the vehicle free longest: its start, its lots that spoil, its trip."""
+        free_since, tour.vehicle = heapq.heappop(self._idle[tour.fleet])
+        self._depart(tour, max(free_since, float(tour.day)), free_since)
+
+    def _depart(self, tour: Tour, earliest: float, free_since: float) -> None:
+        """Start the tour (given its vehicle) at ``earliest`` or the next working day."""
+        spec = self.fleets[tour.fleet]
+        assert tour.planned is not None
+        tour.start = start_in_working_time(earliest, tour.planned.duration, spec.working_day)
         fresh = []
         for lot, units in tour.loads:
-            if start - lot.t_day > self.world.shelf_life_day[lot.m]:
-                self._spoil(day, lot, units)
+            if tour.start - lot.t_day > self.world.shelf_life_day[lot.m]:
+                self._spoil(tour, lot, units)
             else:
                 fresh.append((lot, units))
-        if not fresh:
-            return
-        if len(fresh) < len(tour.loads):
+        tour.free = free_since  # a tour whose lots all spoiled does not use the vehicle
+        if fresh:
+            legs = tour.planned if len(fresh) == len(tour.planned.mass_t) else None
             tour.loads = fresh
-            legs = self._legs(tour)
-        free[vehicle] = start + legs.duration
-        self._record(day, tour, vehicle, start, legs)
+            legs = legs or self._legs(tour)
+            tour.free = tour.start + legs.duration
+            self._record(tour, legs)
+        self._free[tour.fleet][tour.vehicle] = tour.free
+
+    def finish(self) -> None:
+        """Give the tours still waiting at the horizon the starts the resource would give.
+
+        Their vehicles' release times are known (:attr:`_free`), so the queue's outcome is
+        too: each tour, in the order it asked, takes the vehicle free first (lowest number
+        among equals). Their lots are recorded as those of any tour.
+        """
+        for tour in self._queued:
+            free = self._free[tour.fleet]
+            tour.vehicle = int(np.argmin(free))
+            free_since = float(free[tour.vehicle])
+            self._depart(tour, max(free_since, float(tour.day)), free_since)
+            self._write(tour.day, tour.phase)
+        self._queued = []
 
     def _legs(self, tour: Tour) -> Legs:
         """The tour's stops, vehicle-km (loaded, empty), t·km and each load's ride."""
@@ -317,9 +399,9 @@ class Fleets:
         return Legs(stops, loaded, empty, tkm, ride, mass, travel + len(path) * spec.stop_day,
                     at_target + len(path) * spec.stop_day)  # fmt: skip
 
-    def _record(self, day: int, tour: Tour, vehicle: int, start: float, legs: Legs) -> None:
+    def _record(self, tour: Tour, legs: Legs) -> None:
         """Keep the trip and its lots' dispatch rows (cost and CO2e by t·km share)."""
-        spec = self.fleets[tour.fleet]
+        spec, day, start, vehicle = self.fleets[tour.fleet], tour.day, tour.start, tour.vehicle
         km = legs.loaded_km + legs.empty_km
         cost = spec.cost_per_trip_eur + spec.cost_per_km_eur * km
         co2e = spec.co2e_loaded_t_per_km * legs.loaded_km + spec.co2e_empty_t_per_km * legs.empty_km
@@ -337,7 +419,7 @@ class Fleets:
             per_lot_co2e += lot.per_lot_co2e_t * whole
         ids = self.world.firm_ids
         self._trips.append({
-            "trip": len(self._trips), "fleet": spec.name, "vehicle": vehicle,
+            "trip": tour.number, "fleet": spec.name, "vehicle": vehicle,
             "depot": ids[spec.depot], "day": day, "start_t_day": start,
             "end_t_day": start + legs.duration,
             "stops": ">".join(ids[s] for s in [*legs.stops, tour.target]),
@@ -347,12 +429,17 @@ class Fleets:
             "per_lot_cost_eur": per_lot_cost, "per_lot_co2e_t": per_lot_co2e,
         })  # fmt: skip
 
-    def _write(self, day: int) -> None:
-        """Write the day's lots carried (dispatch rows, shipments, arrivals) in one batch."""
+    def _write(self, day: int, phase: int) -> None:
+        """Write the lots carried (dispatch rows, shipments, arrivals) of tours planned ``day``.
+
+        The rows are dated ``day``, in the ledger phase ``phase`` that planned the tours.
+        """
         if not self._rows:
             return
         cols = list(zip(*self._rows, strict=True))
         self._rows = []
+        ledger = self.transport.ledger
+        now, ledger.phase = ledger.phase, phase
         ints = [np.array(c, dtype=np.int64) for c in (cols[0], cols[1], cols[2], cols[8],
                                                        cols[9], cols[10])]  # fmt: skip
         floats = [np.array(c, dtype=float) for c in cols[3:8]]
@@ -361,17 +448,37 @@ class Fleets:
             arrival=floats[2], cost_eur=floats[3], co2e_t=floats[4], mode=ints[3],
             requested=ints[4], origin=ints[5],
         )  # fmt: skip
+        ledger.phase = now
 
     # ---- spoilage -------------------------------------------------------------------------
-    def _spoil(self, day: int, lot: Lot, units: float) -> None:
-        """Record a lot left behind: handed over today, it spoils at its shelf life's end."""
-        self.transport.ledger.add(float(day), lot.source, self.world.transit_node, lot.m, units,
-                                  Kind.SHIPMENT)  # fmt: skip
+    def _spoil(self, tour: Tour, lot: Lot, units: float) -> None:
+        """Record a lot left behind by its tour: it spoils at its shelf life's end.
+
+        Its dispatch row (supplier to ``in_transit``, which it left at the hand-over) is
+        dated the day its tour was planned, in the phase that planned it.
+        """
+        ledger = self.transport.ledger
+        now, ledger.phase = ledger.phase, tour.phase
+        ledger.add(float(tour.day), lot.source, self.world.transit_node, lot.m, units,
+                   Kind.SHIPMENT)  # fmt: skip
+        ledger.phase = now
         t_spoil = lot.t_day + self.world.shelf_life_day[lot.m]
         self._spoiling.append((t_spoil, lot.order, lot.source, lot.target, lot.m, units))
 
     def spoil_due(self, now: float) -> None:
-        """Send the lots that spoiled before ``now`` (strictly) to their disposal routes."""
+        """Send the lots that spoiled before ``now`` (strictly) to their disposal routes.
+
+        Lots of tours still waiting for a vehicle whose shelf life ended before ``now`` are
+        left behind first: their tour cannot leave before ``now``.
+        """
+        for tour in self._queued:
+            keep = []
+            for lot, units in tour.loads:
+                if lot.t_day + self.world.shelf_life_day[lot.m] < now:
+                    self._spoil(tour, lot, units)
+                else:
+                    keep.append((lot, units))
+            tour.loads = keep
         due = sorted(x for x in self._spoiling if x[0] < now)
         if not due:
             return
@@ -396,8 +503,14 @@ class Fleets:
         )
 
     def frame(self) -> pd.DataFrame:
-        """One row per trip (see docs/fleets.md for the columns)."""
-        return pd.DataFrame(self._trips, columns=TRIP_COLUMNS)
+        """One row per trip, in the order the tours were planned (docs/fleets.md: columns).
+
+        ``trip`` numbers the trips in that order (tours whose lots all spoiled are none).
+        """
+        trips = sorted(self._trips, key=lambda row: int(row["trip"]))  # type: ignore[call-overload]
+        for number, row in enumerate(trips):
+            row["trip"] = number
+        return pd.DataFrame(trips, columns=TRIP_COLUMNS)
 
 
 #: Columns of the ``trips`` table.
@@ -422,28 +535,16 @@ class Legs:
     unload: float
 
 
-def first_start(
-    free: np.ndarray, ready_day: float, duration: float, working_day: float
-) -> tuple[int, float]:
-    """The vehicle and start of a tour: first come, first served, within a working day.
+def start_in_working_time(earliest: float, duration: float, working_day: float) -> float:
+    """When a tour leaves that can leave at ``earliest`` (days) and lasts ``duration``.
 
-    Args:
-        free: When each vehicle is free again (days).
-        ready_day: When the tour's lots are ready.
-        duration: The tour's length (days).
-        working_day: A vehicle's working time per day (days, from the start of the day).
-
-    Returns:
-        The vehicle free first (lowest number among equals) and when the tour leaves: as
-        soon as both are ready if it ends within that day's working time, else at the start
-        of the next day (a tour longer than a working day leaves at the start of one).
+    At ``earliest`` if it ends within that day's working time (``working_day`` from the
+    start of the day) or ``earliest`` is a day's start, else at the start of the next day.
     """
-    vehicle = int(np.argmin(free))
-    earliest = max(float(free[vehicle]), ready_day)
     day = math.floor(earliest)
     if earliest + duration <= day + working_day or earliest == day:
-        return vehicle, earliest
-    return vehicle, day + 1.0
+        return earliest
+    return day + 1.0
 
 
 def _compile(name: str, spec: FleetSpec, world: World, mode_speed: float) -> Fleet:
