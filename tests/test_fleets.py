@@ -155,6 +155,8 @@ def test_the_trips_table_is_written_and_read_back(tmp_path: Path) -> None:
          "fleets.lorry.working_time", "30 h a day (accepted: at most 24 h)"),
         ("count: 1", "count: 1\n    mode: ship", "mode: ship", "fleets.lorry.mode",
          "unknown mode 'ship' (accepted: truck)"),
+        ("stop_time: 0 h", "stop_time: 0 h\n    tour: nearest", "tour: nearest",
+         "fleets.lorry.tour", "Input should be 'receiver' or 'savings' (got 'nearest')"),
     ],
 )  # fmt: skip
 def test_bad_fleet_fields_are_one_line_errors(

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from mfcsim.engine.savings import Chains, Vehicle, merge_order
 from mfcsim.engine.transport import leg_costs
 from mfcsim.ledger import BETWEEN_TICKS, Kind
 
@@ -91,6 +92,7 @@ class Fleet:
     speed_km_per_day: float
     working_day: float
     stop_day: float
+    tour: str
 
 
 @dataclass
@@ -115,7 +117,10 @@ class Lot:
 
 @dataclass
 class Tour:
-    """A vehicle's tour: the lots it loads (units of each), and its place in the schedule.
+    """A vehicle's tour: its receivers, its lots and its place in the schedule.
+
+    ``drops`` are the receivers in the order served, ``loads`` the lots (units of each) in
+    the order collected.
 
     ``day``, ``phase`` and ``number`` are set when it is planned (``number``: its place
     among the run's tours), ``planned`` is its geometry as planned; ``vehicle``, ``start``
@@ -123,7 +128,7 @@ class Tour:
     """
 
     fleet: int
-    target: int
+    drops: list[int]
     loads: list[tuple[Lot, float]] = field(default_factory=list)
     day: int = 0
     phase: int = 0
@@ -270,10 +275,55 @@ class Fleets:
         for fleet, lot in waiting:
             groups.setdefault((fleet, lot.target), []).append(lot)
         phase = self.transport.ledger.phase
+        tours: list[list[Tour]] = [[] for _ in self.fleets]
         for (fleet, target), lots in groups.items():
-            for tour in self._tours(fleet, target, lots):
+            tours[fleet].extend(self._tours(fleet, target, lots))
+        for fleet, built in enumerate(tours):
+            if self.fleets[fleet].tour == "savings":
+                built = self._merged(fleet, built)
+            for tour in built:
                 self._request(day, phase, tour)
         self._write(day, phase)
+
+    def _merged(self, fleet: int, tours: list[Tour]) -> list[Tour]:
+        """The one-receiver tours merged into multi-drop tours by savings (:mod:`.savings`)."""
+        if len(tours) < 2:
+            return tours
+        spec = self.fleets[fleet]
+        pickups = [_pickups(tour)[0] for tour in tours]
+        places = sorted({spec.depot, *(f for p in pickups for f in p),
+                         *(t.drops[0] for t in tours)})  # fmt: skip
+        at = {firm: i for i, firm in enumerate(places)}
+        n_places = len(places)
+        km = self.network.distances_km(np.repeat(places, n_places), np.tile(places, n_places))
+        km = km.reshape(n_places, n_places)
+        first = np.array([at[p[0]] for p in pickups])
+        last = np.array([at[p[-1]] for p in pickups])
+        drop = np.array([at[t.drops[0]] for t in tours])
+        chains = Chains(
+            km, at[spec.depot], first, last, drop, drop.copy(),
+            np.array([sum(km[at[a], at[b]] for a, b in itertools.pairwise(p)) for p in pickups]),
+            np.zeros(len(tours)),
+            np.array([sum(u * float(self.world.mass_t_per_unit[lot.m]) for lot, u in t.loads)
+                      for t in tours]),
+            np.array([sum(u * self._m3_per_unit[lot.m] for lot, u in t.loads) for t in tours]),
+            np.array([len(p) + 1 for p in pickups], dtype=np.int64),
+        )  # fmt: skip
+        vehicle = Vehicle(spec.capacity_t, spec.capacity_m3, spec.speed_km_per_day,
+                          spec.stop_day, spec.working_day)  # fmt: skip
+        picks: list[list[int]] = [[i] for i in range(len(tours))]
+        drops: list[list[int]] = [[i] for i in range(len(tours))]
+        for a, b, order in merge_order(chains, vehicle):
+            picks[a] = picks[b] + picks[a] if order & 2 else picks[a] + picks[b]
+            drops[a] = drops[b] + drops[a] if order & 1 else drops[a] + drops[b]
+            picks[b] = drops[b] = []
+        merged = []
+        for members, served in zip(picks, drops, strict=True):
+            if members:
+                tour = Tour(fleet, [tours[i].drops[0] for i in served])
+                tour.loads = [load for i in members for load in tours[i].loads]
+                merged.append(tour)
+        return merged
 
     def _km(self, a: int, b: int) -> float:
         ids = self.world.firm_ids
@@ -284,7 +334,7 @@ class Fleets:
         spec, tours = self.fleets[fleet], []
         left = [lot for lot in lots if lot.units > 0.0]
         while left:
-            tour, here = Tour(fleet, target), spec.depot
+            tour, here = Tour(fleet, [target]), spec.depot
             room_t, room_m3 = spec.capacity_t, spec.capacity_m3
             while left:
                 lot = min(left, key=lambda x: (self._km(here, x.source), x.order))
@@ -380,24 +430,28 @@ class Fleets:
         self._queued = []
 
     def _legs(self, tour: Tour) -> Legs:
-        """The tour's stops, vehicle-km (loaded, empty), t·km and each load's ride."""
+        """The tour's stops, vehicle-km (loaded, empty), t·km and each load's ride.
+
+        The vehicle collects its loads in order, then serves its drops in order: each load
+        rides from its pickup to its receiver's drop; the km from the depot to the first
+        pickup and from the last drop back are empty, all others loaded.
+        """
         spec = self.fleets[tour.fleet]
-        stops: list[int] = []
-        for lot, _ in tour.loads:
-            if not stops or stops[-1] != lot.source:
-                stops.append(lot.source)
+        stops, picked = _pickups(tour)
         mass = [u * float(self.world.mass_t_per_unit[lot.m]) for lot, u in tour.loads]
-        path = [*stops, tour.target]
+        path = [*stops, *tour.drops]
         leg_km = [self._km(a, b) for a, b in itertools.pairwise(path)]
-        to_go = [*np.cumsum(leg_km[::-1])[::-1].tolist(), 0.0]  # km from each stop on
-        ride = [to_go[stops.index(lot.source, 0)] for lot, _ in tour.loads]
-        empty = self._km(spec.depot, stops[0]) + self._km(tour.target, spec.depot)
+        dropped = [len(stops) + tour.drops.index(lot.target) for lot, _ in tour.loads]
+        ride = [_ride_km(leg_km, p, d) for p, d in zip(picked, dropped, strict=True)]
+        out_km = self._km(spec.depot, stops[0])
+        empty = out_km + self._km(tour.drops[-1], spec.depot)
         loaded = float(sum(leg_km))
         tkm = float(sum(t * km for t, km in zip(mass, ride, strict=True)))
         travel = (loaded + empty) / spec.speed_km_per_day
-        at_target = (self._km(spec.depot, stops[0]) + loaded) / spec.speed_km_per_day
+        unload = [(out_km + float(sum(leg_km[:d]))) / spec.speed_km_per_day
+                  + (d + 1) * spec.stop_day for d in dropped]  # fmt: skip
         return Legs(stops, loaded, empty, tkm, ride, mass, travel + len(path) * spec.stop_day,
-                    at_target + len(path) * spec.stop_day)  # fmt: skip
+                    unload)  # fmt: skip
 
     def _record(self, tour: Tour, legs: Legs) -> None:
         """Keep the trip and its lots' dispatch rows (cost and CO2e by t·km share)."""
@@ -406,12 +460,12 @@ class Fleets:
         cost = spec.cost_per_trip_eur + spec.cost_per_km_eur * km
         co2e = spec.co2e_loaded_t_per_km * legs.loaded_km + spec.co2e_empty_t_per_km * legs.empty_km
         total_tkm, total_t = legs.tkm, sum(legs.mass_t)
-        mode, arrival = self.transport.code(f"fleet:{spec.name}"), start + legs.unload
+        mode = self.transport.code(f"fleet:{spec.name}")
         per_lot_cost = per_lot_co2e = 0.0
-        for (lot, units), mass_t, ride_km in zip(tour.loads, legs.mass_t, legs.ride_km,
-                                                strict=True):  # fmt: skip
+        for (lot, units), mass_t, ride_km, unload in zip(tour.loads, legs.mass_t, legs.ride_km,
+                                                        legs.unload, strict=True):  # fmt: skip
             share = mass_t * ride_km / total_tkm if total_tkm > 0 else mass_t / total_t
-            self._rows.append((lot.source, lot.target, lot.m, units, ride_km, arrival,
+            self._rows.append((lot.source, lot.target, lot.m, units, ride_km, start + unload,
                                cost * share, co2e * share, mode, lot.requested,
                                lot.origin))  # fmt: skip
             whole = units / lot.amount  # the part of the lot
@@ -422,7 +476,7 @@ class Fleets:
             "trip": tour.number, "fleet": spec.name, "vehicle": vehicle,
             "depot": ids[spec.depot], "day": day, "start_t_day": start,
             "end_t_day": start + legs.duration,
-            "stops": ">".join(ids[s] for s in [*legs.stops, tour.target]),
+            "stops": ">".join(ids[s] for s in [*legs.stops, *tour.drops]),
             "lots": len(tour.loads), "load_t": float(total_t), "capacity_t": spec.capacity_t,
             "km_loaded": legs.loaded_km, "km_empty": legs.empty_km, "tkm": legs.tkm,
             "cost_eur": cost, "co2e_t": co2e,
@@ -523,7 +577,11 @@ TRIP_COLUMNS = [
 
 @dataclass(frozen=True)
 class Legs:
-    """A tour's geometry: its pickup stops, vehicle-km and each load's ride to the receiver."""
+    """A tour's geometry: its pickup stops, vehicle-km and each load's ride to its receiver.
+
+    ``duration`` is the tour's length, ``unload`` when each load is unloaded (days from
+    the start).
+    """
 
     stops: list[int]
     loaded_km: float
@@ -532,7 +590,29 @@ class Legs:
     ride_km: list[float]
     mass_t: list[float]
     duration: float
-    unload: float
+    unload: list[float]
+
+
+def _pickups(tour: Tour) -> tuple[list[int], list[int]]:
+    """The suppliers a tour collects from, in order, and where each load is picked up.
+
+    A supplier of consecutive loads is one stop; each load's pickup is its stop's place.
+    """
+    stops: list[int] = []
+    picked = []
+    for lot, _ in tour.loads:
+        if not stops or stops[-1] != lot.source:
+            stops.append(lot.source)
+        picked.append(len(stops) - 1)
+    return stops, picked
+
+
+def _ride_km(leg_km: list[float], pickup: int, drop: int) -> float:
+    """Km from place ``pickup`` to place ``drop`` on the path, summed from the drop back."""
+    ride = 0.0
+    for k in range(drop - 1, pickup - 1, -1):
+        ride += leg_km[k]
+    return ride
 
 
 def start_in_working_time(earliest: float, duration: float, working_day: float) -> float:
@@ -554,4 +634,5 @@ def _compile(name: str, spec: FleetSpec, world: World, mode_speed: float) -> Fle
         math.inf if spec.capacity_m3 is None else spec.capacity_m3,
         spec.cost_per_trip, spec.cost_per_km, spec.co2e_loaded, spec.co2e_empty,
         mode_speed if spec.speed is None else spec.speed, spec.working_time, spec.stop_time,
+        spec.tour,
     )  # fmt: skip

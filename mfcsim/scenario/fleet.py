@@ -7,7 +7,7 @@ for the tours and docs/fleets.md for the rules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
@@ -49,6 +49,12 @@ class FleetSpec(Spec):
     mode: str | None = Field(None, description="the road mode it replaces; default: the default")
     materials: list[str] = Field(
         default_factory=list, description="materials it carries; empty: all that go by its mode"
+    )
+    tour: Literal["receiver", "savings"] = Field(
+        "receiver",
+        description="how the day's lots are put into tours: 'receiver' (one receiver a tour, "
+        "nearest-neighbour collection) or 'savings' (those tours merged into multi-drop "
+        "tours by Clarke-Wright savings of vehicle-km, capacity respected); docs/fleets.md",
     )
     description: str = ""
 

@@ -1,0 +1,174 @@
+"""Clarke–Wright savings for tours that collect, then deliver (the fleets' ``tour: savings``).
+
+A tour here is two chains of stops: the suppliers it collects from, in order, then the
+receivers it delivers to, in order; the vehicle leaves the depot empty, collects everything,
+delivers, and drives back empty. Its vehicle-km are
+
+    depot → first pickup + pickup chain + last pickup → first drop + drop chain
+    + last drop → depot.
+
+The day's one-receiver tours of a fleet (:mod:`mfcsim.engine.fleets`, nearest-neighbour
+collection) are merged greedily, as in the parallel savings method of Clarke and Wright
+(1964, Operations Research 12(4), 568-581): merging tours A and B joins A's pickup chain to
+B's (end to start) and A's drop chain to B's, in whichever of the four orders (A's pickups
+or B's first; A's drops or B's first) is shortest; its *saving* is km(A) + km(B) − km(merged).
+Repeatedly, the pair with the largest saving (ties: the lowest tour numbers) is merged, if
+
+- the saving is positive (more than :data:`MIN_SAVING_KM`),
+- the two loads fit the vehicle together (t and m3: all lots are on board before the
+  first drop), and
+- the merged tour fits in a working day (its driving time plus a stop time for every stop
+  of both tours),
+
+until no pair qualifies. Merges never add vehicle-km; they take out the empty run back to
+the depot and out again, and share loaded kilometres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A merge must save more vehicle-km than this.
+MIN_SAVING_KM = 1e-9
+#: A load above the capacity by this share or less still fits (rounding of split lots).
+ROUNDING = 1e-9
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """What a merged tour must respect: capacity, speed, stop and working time (days)."""
+
+    capacity_t: float
+    capacity_m3: float
+    speed_km_per_day: float
+    stop_day: float
+    working_day: float
+
+
+@dataclass
+class Chains:
+    """The tours being merged, as arrays (one entry per tour; positions index ``km``).
+
+    Attributes:
+        km: Distances between the places involved (a square matrix, depot included).
+        depot: The depot's position in ``km``.
+        pf, pl, df, dl: First and last pickup, first and last drop of each tour.
+        p_km, d_km: Length of each tour's pickup chain and drop chain.
+        load_t, load_m3: Each tour's load.
+        stops: Each tour's number of stops.
+    """
+
+    km: np.ndarray
+    depot: int
+    pf: np.ndarray
+    pl: np.ndarray
+    df: np.ndarray
+    dl: np.ndarray
+    p_km: np.ndarray
+    d_km: np.ndarray
+    load_t: np.ndarray
+    load_m3: np.ndarray
+    stops: np.ndarray
+
+    def tour_km(self) -> np.ndarray:
+        """Vehicle-km of each tour, depot to depot."""
+        d, dep = self.km, self.depot
+        km: np.ndarray = d[dep, self.pf] + self.p_km + d[self.pl, self.df] + self.d_km
+        km = km + d[self.dl, dep]
+        return km
+
+    def merged_km(self, a: np.ndarray | int, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vehicle-km of tour(s) ``a`` merged with each of ``b``, and the best order (0-3).
+
+        Order ``k``: bit 1 set when ``b``'s pickups come first, bit 0 when its drops do.
+        """
+        d, dep = self.km, self.depot
+        options = []
+        for b_first in (False, True):
+            x, y = (b, a) if b_first else (a, b)
+            pick = d[dep, self.pf[x]] + self.p_km[x] + d[self.pl[x], self.pf[y]] + self.p_km[y]
+            for b_drops_first in (False, True):
+                u, v = (b, a) if b_drops_first else (a, b)
+                drop = d[self.pl[y], self.df[u]] + self.d_km[u] + d[self.dl[u], self.df[v]]
+                options.append(pick + drop + self.d_km[v] + d[self.dl[v], dep])
+        stacked = np.stack(np.broadcast_arrays(*options))
+        best = np.argmin(stacked, axis=0)
+        return np.take_along_axis(stacked, best[None], axis=0)[0], best
+
+
+def merge_order(chains: Chains, vehicle: Vehicle) -> list[tuple[int, int, int]]:
+    """The merges of the savings method, in the order made: (kept tour, merged tour, order).
+
+    The kept tour is the lower-numbered; ``order`` as in :meth:`Chains.merged_km`, with the
+    merged tour as ``b``. The arrays of ``chains`` are updated to the merged tours.
+    """
+    n = len(chains.pf)
+    if n < 2:
+        return []
+    alone = chains.tour_km()
+    rows = np.arange(n)
+    saving = np.full((n, n), -np.inf)
+    order = np.zeros((n, n), dtype=np.int64)
+    for a in range(n - 1):
+        merged, best = chains.merged_km(a, rows[a + 1 :])
+        saving[a, a + 1 :] = np.where(_fits(chains, vehicle, a, rows[a + 1 :], merged),
+                                      alone[a] + alone[a + 1 :] - merged, -np.inf)  # fmt: skip
+        order[a, a + 1 :] = best
+    merges: list[tuple[int, int, int]] = []
+    live = np.ones(n, dtype=bool)
+    while True:
+        k = int(np.argmax(saving))
+        a, b = divmod(k, n)
+        if not saving[a, b] > MIN_SAVING_KM:
+            return merges
+        merges.append((a, b, int(order[a, b])))
+        _join(chains, a, b, int(order[a, b]))
+        live[b] = False
+        saving[b, :] = saving[:, b] = -np.inf
+        alone[a] = chains.tour_km()[a]
+        others = np.flatnonzero(live & (rows != a))
+        saving[a, :] = saving[:, a] = -np.inf
+        if len(others):
+            merged, best = chains.merged_km(a, others)
+            value = np.where(_fits(chains, vehicle, a, others, merged),
+                             alone[a] + alone[others] - merged, -np.inf)  # fmt: skip
+            low, high = np.minimum(a, others), np.maximum(a, others)
+            saving[low, high] = value
+            # the order was computed with ``a`` first; swap the bits when ``a`` is the higher
+            order[low, high] = np.where(others > a, best, best ^ 3)
+
+
+def _fits(
+    chains: Chains, vehicle: Vehicle, a: int, b: np.ndarray, merged_km: np.ndarray
+) -> np.ndarray:
+    """Which merges of ``a`` with each of ``b`` fit the vehicle's capacity and working day."""
+    load_t = chains.load_t[a] + chains.load_t[b]
+    load_m3 = chains.load_m3[a] + chains.load_m3[b]
+    hours = (
+        merged_km / vehicle.speed_km_per_day
+        + (chains.stops[a] + chains.stops[b]) * vehicle.stop_day
+    )
+    fits: np.ndarray = (
+        (load_t <= vehicle.capacity_t * (1.0 + ROUNDING))
+        & (load_m3 <= vehicle.capacity_m3 * (1.0 + ROUNDING))
+        & (hours <= vehicle.working_day)
+    )
+    return fits
+
+
+def _join(chains: Chains, a: int, b: int, order: int) -> None:
+    """Tour ``a`` becomes ``a`` merged with ``b`` in ``order`` (see :meth:`Chains.merged_km`)."""
+    d = chains.km
+    x, y = (b, a) if order & 2 else (a, b)
+    u, v = (b, a) if order & 1 else (a, b)
+    pf, pl = chains.pf[x], chains.pl[y]
+    p_km = chains.p_km[x] + d[chains.pl[x], chains.pf[y]] + chains.p_km[y]
+    df, dl = chains.df[u], chains.dl[v]
+    d_km = chains.d_km[u] + d[chains.dl[u], chains.df[v]] + chains.d_km[v]
+    chains.pf[a], chains.pl[a], chains.p_km[a] = pf, pl, p_km
+    chains.df[a], chains.dl[a], chains.d_km[a] = df, dl, d_km
+    chains.load_t[a] += chains.load_t[b]
+    chains.load_m3[a] += chains.load_m3[b]
+    chains.stops[a] += chains.stops[b]
