@@ -70,7 +70,8 @@ def busy_fleet(
         "fleets": {"lorry": {
             "depot": "depot", "count": count, "capacity_t": "9 t", "cost_per_trip": "50 EUR",
             "cost_per_km": "1 EUR/km", "co2e_loaded": "1 kg CO2e/km",
-            "co2e_empty": "0.8 kg CO2e/km", "working_time": working, "stop_time": "10 min"}},
+            "co2e_empty": "0.8 kg CO2e/km", "working_time": working, "stop_time": "10 min",
+            "tour": "receiver"}},
     }  # fmt: skip
 
 

@@ -294,9 +294,7 @@ class Fleets:
         places = sorted({spec.depot, *(f for p in pickups for f in p),
                          *(t.drops[0] for t in tours)})  # fmt: skip
         at = {firm: i for i, firm in enumerate(places)}
-        n_places = len(places)
-        km = self.network.distances_km(np.repeat(places, n_places), np.tile(places, n_places))
-        km = km.reshape(n_places, n_places)
+        km = self.network.distance_matrix_km(np.array(places, dtype=np.int64))
         first = np.array([at[p[0]] for p in pickups])
         last = np.array([at[p[-1]] for p in pickups])
         drop = np.array([at[t.drops[0]] for t in tours])

@@ -76,26 +76,30 @@ class Chains:
         """Vehicle-km of each tour, depot to depot."""
         d, dep = self.km, self.depot
         km: np.ndarray = d[dep, self.pf] + self.p_km + d[self.pl, self.df] + self.d_km
-        km = km + d[self.dl, dep]
-        return km
+        return np.asarray(km + d[self.dl, dep], dtype=float)
 
     def merged_km(self, a: np.ndarray | int, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vehicle-km of tour(s) ``a`` merged with each of ``b``, and the best order (0-3).
 
-        Order ``k``: bit 1 set when ``b``'s pickups come first, bit 0 when its drops do.
+        Order ``k``: bit 1 set when ``b``'s pickups come first, bit 0 when its drops do; of
+        equal lengths the lowest ``k``. ``a`` and ``b`` broadcast (e.g. a column and a row).
         """
         d, dep = self.km, self.depot
-        options = []
-        for b_first in (False, True):
-            x, y = (b, a) if b_first else (a, b)
-            pick = d[dep, self.pf[x]] + self.p_km[x] + d[self.pl[x], self.pf[y]] + self.p_km[y]
-            for b_drops_first in (False, True):
-                u, v = (b, a) if b_drops_first else (a, b)
-                drop = d[self.pl[y], self.df[u]] + self.d_km[u] + d[self.dl[u], self.df[v]]
-                options.append(pick + drop + self.d_km[v] + d[self.dl[v], dep])
-        stacked = np.stack(np.broadcast_arrays(*options))
-        best = np.argmin(stacked, axis=0)
-        return np.take_along_axis(stacked, best[None], axis=0)[0], best
+        best_km: np.ndarray | None = None
+        best = np.zeros(0, dtype=np.int64)
+        for k in range(4):
+            x, y = (b, a) if k & 2 else (a, b)
+            u, v = (b, a) if k & 1 else (a, b)
+            km = d[dep, self.pf[x]] + self.p_km[x] + d[self.pl[x], self.pf[y]] + self.p_km[y]
+            km = km + d[self.pl[y], self.df[u]] + self.d_km[u] + d[self.dl[u], self.df[v]]
+            km = km + self.d_km[v] + d[self.dl[v], dep]
+            if best_km is None:
+                best_km, best = km, np.zeros(np.shape(km), dtype=np.int64)
+            else:
+                shorter = km < best_km
+                best_km, best = np.where(shorter, km, best_km), np.where(shorter, k, best)
+        assert best_km is not None
+        return best_km, best
 
 
 def merge_order(chains: Chains, vehicle: Vehicle) -> list[tuple[int, int, int]]:
@@ -109,13 +113,10 @@ def merge_order(chains: Chains, vehicle: Vehicle) -> list[tuple[int, int, int]]:
         return []
     alone = chains.tour_km()
     rows = np.arange(n)
-    saving = np.full((n, n), -np.inf)
-    order = np.zeros((n, n), dtype=np.int64)
-    for a in range(n - 1):
-        merged, best = chains.merged_km(a, rows[a + 1 :])
-        saving[a, a + 1 :] = np.where(_fits(chains, vehicle, a, rows[a + 1 :], merged),
-                                      alone[a] + alone[a + 1 :] - merged, -np.inf)  # fmt: skip
-        order[a, a + 1 :] = best
+    merged, order = chains.merged_km(rows[:, None], rows[None, :])
+    fits = _fits(chains, vehicle, rows[:, None], rows[None, :], merged)
+    upper = rows[:, None] < rows[None, :]  # each pair once, the lower-numbered tour first
+    saving = np.where(fits & upper, alone[:, None] + alone[None, :] - merged, -np.inf)
     merges: list[tuple[int, int, int]] = []
     live = np.ones(n, dtype=bool)
     while True:
@@ -131,17 +132,14 @@ def merge_order(chains: Chains, vehicle: Vehicle) -> list[tuple[int, int, int]]:
         others = np.flatnonzero(live & (rows != a))
         saving[a, :] = saving[:, a] = -np.inf
         if len(others):
-            merged, best = chains.merged_km(a, others)
-            value = np.where(_fits(chains, vehicle, a, others, merged),
-                             alone[a] + alone[others] - merged, -np.inf)  # fmt: skip
             low, high = np.minimum(a, others), np.maximum(a, others)
-            saving[low, high] = value
-            # the order was computed with ``a`` first; swap the bits when ``a`` is the higher
-            order[low, high] = np.where(others > a, best, best ^ 3)
+            merged, order[low, high] = chains.merged_km(low, high)
+            saving[low, high] = np.where(_fits(chains, vehicle, low, high, merged),
+                                         alone[low] + alone[high] - merged, -np.inf)  # fmt: skip
 
 
 def _fits(
-    chains: Chains, vehicle: Vehicle, a: int, b: np.ndarray, merged_km: np.ndarray
+    chains: Chains, vehicle: Vehicle, a: np.ndarray | int, b: np.ndarray, merged_km: np.ndarray
 ) -> np.ndarray:
     """Which merges of ``a`` with each of ``b`` fit the vehicle's capacity and working day."""
     load_t = chains.load_t[a] + chains.load_t[b]

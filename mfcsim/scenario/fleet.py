@@ -51,10 +51,11 @@ class FleetSpec(Spec):
         default_factory=list, description="materials it carries; empty: all that go by its mode"
     )
     tour: Literal["receiver", "savings"] = Field(
-        "receiver",
-        description="how the day's lots are put into tours: 'receiver' (one receiver a tour, "
-        "nearest-neighbour collection) or 'savings' (those tours merged into multi-drop "
-        "tours by Clarke-Wright savings of vehicle-km, capacity respected); docs/fleets.md",
+        "savings",
+        description="how the day's lots are put into tours: 'savings' (one-receiver tours "
+        "merged into multi-drop tours by Clarke-Wright savings of vehicle-km, capacity and "
+        "working day respected) or 'receiver' (one receiver a tour, nearest-neighbour "
+        "collection); docs/fleets.md",
     )
     description: str = ""
 
