@@ -182,14 +182,14 @@ class Fleets:
         #: The vehicles not in use: heaps of (free since, vehicle number).
         self._idle = [[(0.0, v) for v in range(f.count)] for f in self.fleets]
         #: Tours waiting for a vehicle, in the order they asked.
-        self._queued: list[Tour] = []
+        self._queued: dict[int, Tour] = {}
         self._n_tours = 0
         self._waiting: list[tuple[int, Lot]] = []
         self._spoiling: list[tuple[float, int, int, int, int, float]] = []
         self._spoiled: list[tuple[float, str, str, str, float]] = []
         self._trips: list[dict[str, object]] = []
-        #: The day's lots carried, written at the end of the day's planning (:meth:`_write`).
-        self._rows: list[tuple[float, ...]] = []
+        #: Lots carried, by (day, phase) their tours were planned, until :meth:`flush`.
+        self._rows: dict[tuple[int, int], list[tuple[float, ...]]] = {}
         self._n_lots = 0
 
     # ---- hand-over ------------------------------------------------------------------------
@@ -283,7 +283,7 @@ class Fleets:
                 built = self._merged(fleet, built)
             for tour in built:
                 self._request(day, phase, tour)
-        self._write(day, phase)
+        self.flush()
 
     def _merged(self, fleet: int, tours: list[Tour]) -> list[Tour]:
         """The one-receiver tours merged into multi-drop tours by savings (:mod:`.savings`)."""
@@ -373,16 +373,15 @@ class Fleets:
         if request.triggered:  # a vehicle was free: recorded with the day's other tours
             self._leave(tour)
         else:
-            self._queued.append(tour)
+            self._queued[tour.number] = tour
         self.env.process(self._trip(tour, request))
 
     def _trip(self, tour: Tour, request: Request) -> Generator[simpy.Event, Any, None]:
         """The tour's process: wait for a vehicle, leave, drive, give the vehicle back."""
         yield request
         if tour.vehicle < 0:  # it waited: it leaves now, its rows dated when it was planned
-            self._queued.remove(tour)
+            del self._queued[tour.number]
             self._leave(tour)
-            self._write(tour.day, tour.phase)
         yield self.env.timeout(max(tour.free - self.env.now, 0.0))
         heapq.heappush(self._idle[tour.fleet], (tour.free, tour.vehicle))
         self.vehicles[tour.fleet].release(request)
@@ -419,13 +418,13 @@ class Fleets:
         too: each tour, in the order it asked, takes the vehicle free first (lowest number
         among equals). Their lots are recorded as those of any tour.
         """
-        for tour in self._queued:
+        for tour in self._queued.values():
             free = self._free[tour.fleet]
             tour.vehicle = int(np.argmin(free))
             free_since = float(free[tour.vehicle])
             self._depart(tour, max(free_since, float(tour.day)), free_since)
-            self._write(tour.day, tour.phase)
-        self._queued = []
+        self._queued = {}
+        self.flush()
 
     def _legs(self, tour: Tour) -> Legs:
         """The tour's stops, vehicle-km (loaded, empty), t·km and each load's ride.
@@ -459,11 +458,12 @@ class Fleets:
         co2e = spec.co2e_loaded_t_per_km * legs.loaded_km + spec.co2e_empty_t_per_km * legs.empty_km
         total_tkm, total_t = legs.tkm, sum(legs.mass_t)
         mode = self.transport.code(f"fleet:{spec.name}")
+        rows = self._rows.setdefault((day, tour.phase), [])
         per_lot_cost = per_lot_co2e = 0.0
         for (lot, units), mass_t, ride_km, unload in zip(tour.loads, legs.mass_t, legs.ride_km,
                                                         legs.unload, strict=True):  # fmt: skip
             share = mass_t * ride_km / total_tkm if total_tkm > 0 else mass_t / total_t
-            self._rows.append((lot.source, lot.target, lot.m, units, ride_km, start + unload,
+            rows.append((lot.source, lot.target, lot.m, units, ride_km, start + unload,
                                cost * share, co2e * share, mode, lot.requested,
                                lot.origin))  # fmt: skip
             whole = units / lot.amount  # the part of the lot
@@ -481,25 +481,28 @@ class Fleets:
             "per_lot_cost_eur": per_lot_cost, "per_lot_co2e_t": per_lot_co2e,
         })  # fmt: skip
 
-    def _write(self, day: int, phase: int) -> None:
-        """Write the lots carried (dispatch rows, shipments, arrivals) of tours planned ``day``.
+    def flush(self) -> None:
+        """Write the lots carried by the tours that left since the last call.
 
-        The rows are dated ``day``, in the ledger phase ``phase`` that planned the tours.
+        Their dispatch rows, shipments and arrivals, one batch per day and phase the tours
+        were planned in, dated that day, in that ledger phase. Called when the day's tours
+        are planned and before arrivals are delivered (tours that waited leave between
+        ticks, and arrive later than they leave).
         """
-        if not self._rows:
-            return
-        cols = list(zip(*self._rows, strict=True))
-        self._rows = []
+        groups, self._rows = self._rows, {}
         ledger = self.transport.ledger
-        now, ledger.phase = ledger.phase, phase
-        ints = [np.array(c, dtype=np.int64) for c in (cols[0], cols[1], cols[2], cols[8],
-                                                       cols[9], cols[10])]  # fmt: skip
-        floats = [np.array(c, dtype=float) for c in cols[3:8]]
-        self.transport.record(
-            float(day), ints[0], ints[1], ints[2], floats[0], distance_km=floats[1],
-            arrival=floats[2], cost_eur=floats[3], co2e_t=floats[4], mode=ints[3],
-            requested=ints[4], origin=ints[5],
-        )  # fmt: skip
+        now = ledger.phase
+        for (day, phase), rows in sorted(groups.items()):
+            cols = list(zip(*rows, strict=True))
+            ints = [np.array(c, dtype=np.int64) for c in (cols[0], cols[1], cols[2], cols[8],
+                                                           cols[9], cols[10])]  # fmt: skip
+            floats = [np.array(c, dtype=float) for c in cols[3:8]]
+            ledger.phase = phase
+            self.transport.record(
+                float(day), ints[0], ints[1], ints[2], floats[0], distance_km=floats[1],
+                arrival=floats[2], cost_eur=floats[3], co2e_t=floats[4], mode=ints[3],
+                requested=ints[4], origin=ints[5],
+            )  # fmt: skip
         ledger.phase = now
 
     # ---- spoilage -------------------------------------------------------------------------
@@ -523,7 +526,7 @@ class Fleets:
         Lots of tours still waiting for a vehicle whose shelf life ended before ``now`` are
         left behind first: their tour cannot leave before ``now``.
         """
-        for tour in self._queued:
+        for tour in self._queued.values():
             keep = []
             for lot, units in tour.loads:
                 if lot.t_day + self.world.shelf_life_day[lot.m] < now:

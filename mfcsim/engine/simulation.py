@@ -336,6 +336,8 @@ class Simulation:
 
     def _deliver_due(self, now: float) -> None:
         """Arrivals before ``now``, and the fleets' lots that spoiled waiting."""
+        if self.fleets is not None:  # the lots of tours that left since the last tick
+            self.fleets.flush()
         self.transport.deliver_due(now)
         if self.fleets is not None:
             self.fleets.spoil_due(now)
