@@ -70,6 +70,8 @@ if trips is not None:
         cost_eur=float(trips["cost_eur"].sum()), load_t=float(trips["load_t"].sum()),
         per_lot_cost_eur=float(trips["per_lot_cost_eur"].sum()),
         spoiled_lots=len(results.extra["fleet_spoiled"]),
+        wait_day_mean=float((trips["start_t_day"] - trips["day"]).mean()),
+        wait_day_max=float((trips["start_t_day"] - trips["day"]).max()),
     )
 print(json.dumps(out))
 """

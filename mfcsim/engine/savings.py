@@ -72,11 +72,11 @@ class Chains:
     load_m3: np.ndarray
     stops: np.ndarray
 
-    def tour_km(self) -> np.ndarray:
-        """Vehicle-km of each tour, depot to depot."""
+    def tour_km(self, i: np.ndarray | int | slice = slice(None)) -> np.ndarray:
+        """Vehicle-km of tours ``i`` (default: all), depot to depot."""
         d, dep = self.km, self.depot
-        km: np.ndarray = d[dep, self.pf] + self.p_km + d[self.pl, self.df] + self.d_km
-        return np.asarray(km + d[self.dl, dep], dtype=float)
+        km = d[dep, self.pf[i]] + self.p_km[i] + d[self.pl[i], self.df[i]] + self.d_km[i]
+        return np.asarray(km + d[self.dl[i], dep], dtype=float)
 
     def merged_km(self, a: np.ndarray | int, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vehicle-km of tour(s) ``a`` merged with each of ``b``, and the best order (0-3).
@@ -85,20 +85,23 @@ class Chains:
         equal lengths the lowest ``k``. ``a`` and ``b`` broadcast (e.g. a column and a row).
         """
         d, dep = self.km, self.depot
-        best_km: np.ndarray | None = None
-        best = np.zeros(0, dtype=np.int64)
-        for k in range(4):
-            x, y = (b, a) if k & 2 else (a, b)
-            u, v = (b, a) if k & 1 else (a, b)
-            km = d[dep, self.pf[x]] + self.p_km[x] + d[self.pl[x], self.pf[y]] + self.p_km[y]
-            km = km + d[self.pl[y], self.df[u]] + self.d_km[u] + d[self.dl[u], self.df[v]]
-            km = km + self.d_km[v] + d[self.dl[v], dep]
-            if best_km is None:
-                best_km, best = km, np.zeros(np.shape(km), dtype=np.int64)
-            else:
-                shorter = km < best_km
-                best_km, best = np.where(shorter, km, best_km), np.where(shorter, k, best)
-        assert best_km is not None
+        pf_a, pl_a, df_a, dl_a = self.pf[a], self.pl[a], self.df[a], self.dl[a]
+        pf_b, pl_b, df_b, dl_b = self.pf[b], self.pl[b], self.df[b], self.dl[b]
+        chains = self.p_km[a] + self.p_km[b] + self.d_km[a] + self.d_km[b]
+        a_picks_first = d[dep, pf_a] + d[pl_a, pf_b] + chains  # then on from b's last pickup
+        b_picks_first = d[dep, pf_b] + d[pl_b, pf_a] + chains  # then on from a's last pickup
+        a_drops_first = d[dl_a, df_b] + d[dl_b, dep]  # after the first drop chain
+        b_drops_first = d[dl_b, df_a] + d[dl_a, dep]
+        options = (
+            a_picks_first + d[pl_b, df_a] + a_drops_first,
+            a_picks_first + d[pl_b, df_b] + b_drops_first,
+            b_picks_first + d[pl_a, df_a] + a_drops_first,
+            b_picks_first + d[pl_a, df_b] + b_drops_first,
+        )
+        best_km, best = options[0], np.zeros(np.shape(options[0]), dtype=np.int64)
+        for k in (1, 2, 3):
+            shorter = options[k] < best_km
+            best_km, best = np.where(shorter, options[k], best_km), np.where(shorter, k, best)
         return best_km, best
 
 
@@ -128,8 +131,11 @@ def merge_order(chains: Chains, vehicle: Vehicle) -> list[tuple[int, int, int]]:
         _join(chains, a, b, int(order[a, b]))
         live[b] = False
         saving[b, :] = saving[:, b] = -np.inf
-        alone[a] = chains.tour_km()[a]
-        others = np.flatnonzero(live & (rows != a))
+        alone[a] = chains.tour_km(a)
+        room = (chains.load_t[a] + chains.load_t <= vehicle.capacity_t * (1.0 + ROUNDING)) & (
+            chains.load_m3[a] + chains.load_m3 <= vehicle.capacity_m3 * (1.0 + ROUNDING)
+        )
+        others = np.flatnonzero(live & room & (rows != a))
         saving[a, :] = saving[:, a] = -np.inf
         if len(others):
             low, high = np.minimum(a, others), np.maximum(a, others)
