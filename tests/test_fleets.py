@@ -157,6 +157,12 @@ def test_the_trips_table_is_written_and_read_back(tmp_path: Path) -> None:
          "unknown mode 'ship' (accepted: truck)"),
         ("stop_time: 0 h", "stop_time: 0 h\n    tour: nearest", "tour: nearest",
          "fleets.lorry.tour", "Input should be 'receiver' or 'savings' (got 'nearest')"),
+        ("stop_time: 0 h", "stop_time: 0 h\n    agent_load_factor: 1.5",
+         "agent_load_factor: 1.5", "fleets.lorry.agent_load_factor",
+         "(got 1.5; accepted: a number <= 1)"),
+        ("capacity_t: 10 t", "capacity_m3: 10 m3\n    agent_load_factor: 0.5",
+         "agent_load_factor: 0.5", "fleets.lorry.agent_load_factor",
+         "needs capacity_t (accepted: with capacity_t only)"),
     ],
 )  # fmt: skip
 def test_bad_fleet_fields_are_one_line_errors(

@@ -179,6 +179,8 @@ class Fleets:
         self.vehicles = [simpy.Resource(env, capacity=f.count) for f in self.fleets]
         #: When each vehicle is free again (days), as planned.
         self._free = [np.zeros(f.count) for f in self.fleets]
+        self._agent_lf = [spec.agent_load_factor for spec in specs.values()]
+        self._agent_empty = [spec.agent_empty_share for spec in specs.values()]
         #: The vehicles not in use: heaps of (free since, vehicle number).
         self._idle = [[(0.0, v) for v in range(f.count)] for f in self.fleets]
         #: Tours waiting for a vehicle, in the order they asked.
@@ -191,6 +193,24 @@ class Fleets:
         #: Lots carried, by (day, phase) their tours were planned, until :meth:`flush`.
         self._rows: dict[tuple[int, int], list[tuple[float, ...]]] = {}
         self._n_lots = 0
+
+    def agent_tkm_factors(self, mode: str, m: int) -> tuple[float, float] | None:
+        """EUR and t CO2e per t·km at which the agent prices material ``m`` by ``mode``.
+
+        None unless a fleet carries it and gives ``agent_load_factor`` (LF) and
+        ``agent_empty_share`` (e). A vehicle of ``capacity_t`` (C) carrying C × LF on its
+        loaded km, and driving e of its km empty, drives 1 / (C × LF × (1 − e)) vehicle-km
+        per t·km: that many times ``cost_per_km``, and ``co2e_loaded`` × (1 − e) +
+        ``co2e_empty`` × e per vehicle-km. ``cost_per_trip`` is not counted.
+        """
+        fleet = self.carrier(mode, m)
+        if fleet < 0 or self._agent_lf[fleet] is None:
+            return None
+        spec, lf, empty = self.fleets[fleet], self._agent_lf[fleet], self._agent_empty[fleet]
+        assert lf is not None
+        vkm_per_tkm = 1.0 / (spec.capacity_t * lf * (1.0 - empty))
+        co2e_per_vkm = spec.co2e_loaded_t_per_km * (1.0 - empty) + spec.co2e_empty_t_per_km * empty
+        return spec.cost_per_km_eur * vkm_per_tkm, co2e_per_vkm * vkm_per_tkm
 
     # ---- hand-over ------------------------------------------------------------------------
     def carrier(self, mode: str, m: int) -> int:

@@ -57,12 +57,25 @@ class FleetSpec(Spec):
         "working day respected) or 'receiver' (one receiver a tour, nearest-neighbour "
         "collection); docs/fleets.md",
     )
+    agent_load_factor: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+        None,
+        description="if given, the regional agent prices the lots this fleet carries at the "
+        "fleet's EUR and CO2e per t·km at this load factor (t·km over capacity_t × loaded "
+        "km) and agent_empty_share, not at the mode's; docs/fleets.md",
+    )
+    agent_empty_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="share of the vehicle-km driven empty, with agent_load_factor"
+    )
     description: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> FleetSpec:
         if self.capacity_t is None and self.capacity_m3 is None:
             raise FieldProblem(("capacity_t",), "give capacity_t, capacity_m3 or both")
+        if self.agent_load_factor is not None and self.capacity_t is None:
+            raise FieldProblem(
+                ("agent_load_factor",), "needs capacity_t (accepted: with capacity_t only)"
+            )
         if self.working_time > 1.0:
             raise FieldProblem(
                 ("working_time",), f"{self.working_time * 24:g} h a day (accepted: at most 24 h)"
