@@ -15,7 +15,10 @@ contracts, firms and agent have shipped, :meth:`Fleets.plan_day` builds the tour
    and m3 for materials measured in m3). A lot larger than the room left is split: the
    part that fits goes, the rest waits for the next tour. It then drives to the receiver
    and back to the depot. Vehicle-km from the depot to the first supplier and from the
-   receiver back are empty; the others are loaded.
+   receiver back are empty; the others are loaded. With ``tour: savings`` (the default)
+   these one-receiver tours are merged into multi-drop tours (:mod:`.savings`): collect
+   every lot, then deliver, receiver by receiver; empty are the km out to the first
+   supplier and back from the last receiver.
 3. **Vehicles.** Each fleet is a :class:`simpy.Resource` of ``count`` vehicles in the run's
    environment, served first come, first served; each tour is a SimPy process
    (:meth:`Fleets._trip`) that requests a vehicle when the tour is planned, waits while
@@ -35,7 +38,7 @@ contracts, firms and agent have shipped, :meth:`Fleets.plan_day` builds the tour
    vehicle-km) and CO2e (per loaded and per empty vehicle-km) are allocated to its lots by
    their share of the tour's t·km, on their dispatch rows (``distance_km``: the km each lot
    rode), so ledger totals stay additive and transport CO2e is counted once. Each lot
-   arrives at the receiver when the tour unloads there. The lots' rows are dated the day
+   arrives when the tour reaches its receiver. The lots' rows are dated the day
    the tour was planned, in the phase that planned it (the day their goods left their
    suppliers), also when the tour waited for a vehicle.
 
