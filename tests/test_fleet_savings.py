@@ -86,6 +86,14 @@ def test_a_merged_tour_must_fit_in_a_working_day() -> None:
         assert trips["start_t_day"].tolist() == [0.0] * n_trips
 
 
+def test_suppliers_further_apart_than_the_span_do_not_share_a_tour() -> None:
+    """The merged pickup chain farm_a > farm_b is 10 km: a 9 km span keeps the tours apart."""
+    trips = run_scenario(two_receivers(tour="savings", tour_span="9 km")).extra["trips"]
+    assert trips["stops"].tolist() == ["farm_a>city_1", "farm_b>city_2"]
+    trips = run_scenario(two_receivers(tour="savings", tour_span="10 km")).extra["trips"]
+    assert len(trips) == 1
+
+
 def _depot_deliveries(capacity_t: float) -> list[tuple[int, int, int]]:
     """Three 4 t deliveries from the depot (0 km) to shops at 10, 20 and 5 km, on a line."""
     where = np.array([0.0, 10.0, 20.0, 5.0])  # depot, shop_1, shop_2, shop_3
@@ -116,7 +124,7 @@ def test_savings_tours_are_deterministic_and_balance() -> None:
     from .test_fleet_engine import busy_fleet
 
     data = busy_fleet(count=2, working="5 h")
-    data["fleets"]["lorry"]["tour"] = "savings"
+    data["fleets"]["lorry"].update(tour="savings", tour_span="500 km")
     a, b = run_scenario(data), run_scenario(data)
     assert ledger_digest(a) == ledger_digest(b)
     assert a.extra["trips"].equals(b.extra["trips"])

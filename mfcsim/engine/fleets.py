@@ -96,6 +96,7 @@ class Fleet:
     working_day: float
     stop_day: float
     tour: str
+    tour_span_km: float
 
 
 @dataclass
@@ -328,7 +329,7 @@ class Fleets:
             np.array([sum(u * float(self.world.mass_t_per_unit[lot.m]) for lot, u in t.loads)
                       for t in tours]),
             np.array([sum(u * self._m3_per_unit[lot.m] for lot, u in t.loads) for t in tours]),
-            np.array([len(p) + 1 for p in pickups], dtype=np.int64),
+            np.array([len(p) + 1 for p in pickups], dtype=np.int64), spec.tour_span_km,
         )  # fmt: skip
         vehicle = Vehicle(spec.capacity_t, spec.capacity_m3, spec.speed_km_per_day,
                           spec.stop_day, spec.working_day)  # fmt: skip
@@ -658,5 +659,5 @@ def _compile(name: str, spec: FleetSpec, world: World, mode_speed: float) -> Fle
         math.inf if spec.capacity_m3 is None else spec.capacity_m3,
         spec.cost_per_trip, spec.cost_per_km, spec.co2e_loaded, spec.co2e_empty,
         mode_speed if spec.speed is None else spec.speed, spec.working_time, spec.stop_time,
-        spec.tour,
+        spec.tour, spec.tour_span,
     )  # fmt: skip

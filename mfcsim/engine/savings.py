@@ -18,7 +18,13 @@ Repeatedly, the pair with the largest saving (ties: the lowest tour numbers) is 
 - the two loads fit the vehicle together (t and m3: all lots are on board before the
   first drop), and
 - the merged tour fits in a working day (its driving time plus a stop time for every stop
-  of both tours),
+  of both tours), and
+- its pickup chain and its drop chain are each at most ``span_km`` long (the fleet's
+  ``tour_span``): the suppliers it collects from are near each other, and so are the
+  receivers it serves. A lot then rides at most four spans further than straight from its
+  supplier to its receiver: the rest of the pickup chain (a span at most), from the last
+  pickup to the first drop (at most the direct distance and two spans, by the triangle
+  inequality), and the drops before its own (a span at most).
 
 until no pair qualifies. Merges never add vehicle-km; they take out the empty run back to
 the depot and out again, and share loaded kilometres.
@@ -58,6 +64,7 @@ class Chains:
         p_km, d_km: Length of each tour's pickup chain and drop chain.
         load_t, load_m3: Each tour's load.
         stops: Each tour's number of stops.
+        span_km: The longest pickup chain and the longest drop chain a merged tour may have.
     """
 
     km: np.ndarray
@@ -71,6 +78,7 @@ class Chains:
     load_t: np.ndarray
     load_m3: np.ndarray
     stops: np.ndarray
+    span_km: float = np.inf
 
     def tour_km(self, i: np.ndarray | int | slice = slice(None)) -> np.ndarray:
         """Vehicle-km of tours ``i`` (default: all), depot to depot."""
@@ -82,7 +90,9 @@ class Chains:
         """Vehicle-km of tour(s) ``a`` merged with each of ``b``, and the best order (0-3).
 
         Order ``k``: bit 1 set when ``b``'s pickups come first, bit 0 when its drops do; of
-        equal lengths the lowest ``k``. ``a`` and ``b`` broadcast (e.g. a column and a row).
+        equal lengths the lowest ``k``. An order whose pickup or drop chain would be longer
+        than :attr:`span_km` is not taken (inf km when none is left). ``a`` and ``b``
+        broadcast (e.g. a column and a row).
         """
         d, dep = self.km, self.depot
         pf_a, pl_a, df_a, dl_a = self.pf[a], self.pl[a], self.df[a], self.dl[a]
@@ -92,12 +102,21 @@ class Chains:
         b_picks_first = d[dep, pf_b] + d[pl_b, pf_a] + chains  # then on from a's last pickup
         a_drops_first = d[dl_a, df_b] + d[dl_b, dep]  # after the first drop chain
         b_drops_first = d[dl_b, df_a] + d[dl_a, dep]
+        # the merged chains' lengths: none may exceed the span
+        pick_a_first = self.p_km[a] + d[pl_a, pf_b] + self.p_km[b] <= self.span_km
+        pick_b_first = self.p_km[b] + d[pl_b, pf_a] + self.p_km[a] <= self.span_km
+        drop_a_first = self.d_km[a] + d[dl_a, df_b] + self.d_km[b] <= self.span_km
+        drop_b_first = self.d_km[b] + d[dl_b, df_a] + self.d_km[a] <= self.span_km
         options = (
-            a_picks_first + d[pl_b, df_a] + a_drops_first,
-            a_picks_first + d[pl_b, df_b] + b_drops_first,
-            b_picks_first + d[pl_a, df_a] + a_drops_first,
-            b_picks_first + d[pl_a, df_b] + b_drops_first,
-        )
+            np.where(pick_a_first & drop_a_first,
+                     a_picks_first + d[pl_b, df_a] + a_drops_first, np.inf),
+            np.where(pick_a_first & drop_b_first,
+                     a_picks_first + d[pl_b, df_b] + b_drops_first, np.inf),
+            np.where(pick_b_first & drop_a_first,
+                     b_picks_first + d[pl_a, df_a] + a_drops_first, np.inf),
+            np.where(pick_b_first & drop_b_first,
+                     b_picks_first + d[pl_a, df_b] + b_drops_first, np.inf),
+        )  # fmt: skip
         best_km, best = options[0], np.zeros(np.shape(options[0]), dtype=np.int64)
         for k in (1, 2, 3):
             shorter = options[k] < best_km

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
-from mfcsim.scenario.convert import QUANTITY_JSON, Days, PositiveDays, Speed, quantity
+from mfcsim.scenario.convert import QUANTITY_JSON, Days, Km, PositiveDays, Speed, quantity
 from mfcsim.scenario.spec import FieldProblem, Spec
 
 if TYPE_CHECKING:
@@ -56,6 +56,12 @@ class FleetSpec(Spec):
         "merged into multi-drop tours by Clarke-Wright savings of vehicle-km, capacity and "
         "working day respected) or 'receiver' (one receiver a tour, nearest-neighbour "
         "collection); docs/fleets.md",
+    )
+    tour_span: Annotated[Km, QUANTITY_JSON] = Field(
+        10.0,
+        description="with tour: savings, the longest pickup chain and the longest drop chain "
+        "of a merged tour (e.g. '10 km'): only suppliers near each other and receivers near "
+        "each other share a tour; a lot rides at most 4 spans beyond its direct distance",
     )
     agent_load_factor: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
         None,
