@@ -127,6 +127,20 @@ class TransportNetwork:
             km = [haversine_km(locs[s], locs[t]) * detour if s != t else 0.0 for s, t in pairs]
         return np.array(km, dtype=float)
 
+    def distance_matrix_km(self, firms: np.ndarray) -> np.ndarray:
+        """Distances between every pair of ``firms`` (indices in the scenario), a square matrix.
+
+        For planar positions without explicit links it is computed in numpy (numpy's hypot:
+        an entry may differ from :meth:`distance_km` in the last bit; for decisions such as
+        the fleets' savings, not for accounts); otherwise by :meth:`distances_km`.
+        """
+        n = len(firms)
+        if self.graph is None and self._locations and not self._locations[0].geographic:
+            xy = self._positions_km[firms]
+            d = xy[:, None, :] - xy[None, :, :]
+            return np.asarray(np.hypot(d[..., 0], d[..., 1]) * self.spec.detour_factor)
+        return self.distances_km(np.repeat(firms, n), np.tile(firms, n)).reshape(n, n)
+
     def positions_km(self) -> np.ndarray:
         """Planar positions (km) of the firms in scenario order, for nearest-neighbour search.
 

@@ -155,6 +155,14 @@ def test_the_trips_table_is_written_and_read_back(tmp_path: Path) -> None:
          "fleets.lorry.working_time", "30 h a day (accepted: at most 24 h)"),
         ("count: 1", "count: 1\n    mode: ship", "mode: ship", "fleets.lorry.mode",
          "unknown mode 'ship' (accepted: truck)"),
+        ("stop_time: 0 h", "stop_time: 0 h\n    tour: nearest", "tour: nearest",
+         "fleets.lorry.tour", "Input should be 'receiver' or 'savings' (got 'nearest')"),
+        ("stop_time: 0 h", "stop_time: 0 h\n    agent_load_factor: 1.5",
+         "agent_load_factor: 1.5", "fleets.lorry.agent_load_factor",
+         "(got 1.5; accepted: a number <= 1)"),
+        ("capacity_t: 10 t", "capacity_m3: 10 m3\n    agent_load_factor: 0.5",
+         "agent_load_factor: 0.5", "fleets.lorry.agent_load_factor",
+         "needs capacity_t (accepted: with capacity_t only)"),
     ],
 )  # fmt: skip
 def test_bad_fleet_fields_are_one_line_errors(
@@ -218,44 +226,6 @@ def test_fleet_indicators_are_absent_without_fleets() -> None:
     reported = set(run_scenario(data).indicators["indicator"])
     assert not reported & FLEET_ONLY
     assert set(run_scenario(case()).indicators["indicator"]) >= FLEET_ONLY
-
-
-def test_the_schedule_is_that_of_a_simpy_resource() -> None:
-    """first_start gives the starts a SimPy Resource of `count` slots gives, FIFO."""
-    import numpy as np
-    import simpy
-
-    from mfcsim.engine.fleets import first_start
-
-    rng = np.random.default_rng(3)
-    ready = np.sort(rng.integers(0, 5, 40)).astype(float)
-    duration = rng.uniform(0.01, 0.5, 40)
-    count, working_day = 3, 10 / 24
-    free, planned = np.zeros(count), []
-    for r, d in zip(ready, duration, strict=True):
-        vehicle, start = first_start(free, r, d, working_day)
-        free[vehicle] = start + d
-        planned.append(start)
-
-    env, seen = simpy.Environment(), {}
-    lorries = simpy.Resource(env, capacity=count)
-
-    def tour(i: int) -> simpy.events.ProcessGenerator:
-        yield env.timeout(ready[i])
-        with lorries.request() as request:
-            yield request
-            day = np.floor(env.now)
-            fits = env.now + duration[i] <= day + working_day or env.now == day
-            seen[i] = env.now if fits else day + 1.0
-            yield env.timeout(seen[i] + duration[i] - env.now)
-
-    for i in range(len(ready)):
-        env.process(tour(i))
-    env.run()
-    assert [seen[i] for i in range(len(ready))] == pytest.approx(planned)
-    waited = np.array(planned) - ready
-    assert (waited > 0).sum() > 10  # the vehicles were busy: lots waited
-    assert (waited >= 1).any()  # some to a later day
 
 
 def test_rounding_makes_no_second_trip_for_a_speck() -> None:

@@ -51,6 +51,15 @@ class RouteTable:
         self.mass_t_per_unit = np.asarray(world.mass_t_per_unit, dtype=float)
         self.is_energy = np.asarray(world.is_energy, dtype=bool)
         self.shelf_life_day = np.asarray(world.shelf_life_day, dtype=float)
+        #: EUR and t CO2e per t·km of a road lot of each material: the mode's, or those of
+        #: the fleet that carries it if it gives ``agent_load_factor``.
+        self.cost_per_tkm = np.full(self.n_materials, float(self.mode.cost))
+        self.co2e_per_tkm = np.full(self.n_materials, float(self.mode.co2e))
+        for m in range(self.n_materials) if transport.fleets is not None else ():
+            assert transport.fleets is not None
+            priced = transport.fleets.agent_tkm_factors(self.mode_name, m)
+            if priced is not None:
+                self.cost_per_tkm[m], self.co2e_per_tkm[m] = priced
         firm_index = {fid: i for i, fid in enumerate(world.firm_ids)}
         self.pipe_codes = np.unique(
             np.array(
@@ -157,8 +166,8 @@ class RouteTable:
             km[road] = self.distance_km(source[road], target[road])
             road &= ~(km / self.mode.speed > self.shelf_life_day[m])
             tkm = self.mass_t_per_unit[m[road]] * km[road]
-            carbon = self.market.carbon_price * self.mode.co2e * tkm
-            cost[road] = tkm * self.mode.cost + 0.0 + carbon
+            carbon = self.market.carbon_price * self.co2e_per_tkm[m[road]] * tkm
+            cost[road] = tkm * self.cost_per_tkm[m[road]] + 0.0 + carbon
         for row in np.flatnonzero(ok & piped).tolist():
             key = (int(source[row]), int(target[row]), int(m[row]))
             route = self.transport.route(*key)

@@ -167,7 +167,9 @@ class Simulation:
         #: The scenario's fleets (None without ``fleets:``: each road lot travels alone).
         self.fleets: Fleets | None = None
         if scenario.fleets is not None:
-            self.fleets = Fleets(scenario.fleets, world, self.network, self.transport, self.market)
+            self.fleets = Fleets(
+                scenario.fleets, world, self.network, self.transport, self.market, self.env
+            )
             self.transport.fleets = self.fleets
         self.contracts: list[Contract] = compile_contracts(
             scenario.contracts, self.firms, world, self.network
@@ -304,6 +306,8 @@ class Simulation:
         self._snapshot()
         self.env.run(until=self.horizon_day)
         self._deliver_due(self.horizon_day)
+        if self.fleets is not None:  # tours still waiting for a vehicle
+            self.fleets.finish()
         self._snapshot()
         self.wall_time_s = perf_counter() - start
         results = collect(self)
@@ -332,6 +336,8 @@ class Simulation:
 
     def _deliver_due(self, now: float) -> None:
         """Arrivals before ``now``, and the fleets' lots that spoiled waiting."""
+        if self.fleets is not None:  # the lots of tours that left since the last tick
+            self.fleets.flush()
         self.transport.deliver_due(now)
         if self.fleets is not None:
             self.fleets.spoil_due(now)

@@ -7,11 +7,11 @@ for the tours and docs/fleets.md for the rules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
-from mfcsim.scenario.convert import QUANTITY_JSON, Days, PositiveDays, Speed, quantity
+from mfcsim.scenario.convert import QUANTITY_JSON, Days, Km, PositiveDays, Speed, quantity
 from mfcsim.scenario.spec import FieldProblem, Spec
 
 if TYPE_CHECKING:
@@ -50,12 +50,38 @@ class FleetSpec(Spec):
     materials: list[str] = Field(
         default_factory=list, description="materials it carries; empty: all that go by its mode"
     )
+    tour: Literal["receiver", "savings"] = Field(
+        "savings",
+        description="how the day's lots are put into tours: 'savings' (one-receiver tours "
+        "merged into multi-drop tours by Clarke-Wright savings of vehicle-km, capacity and "
+        "working day respected) or 'receiver' (one receiver a tour, nearest-neighbour "
+        "collection); docs/fleets.md",
+    )
+    tour_span: Annotated[Km, QUANTITY_JSON] = Field(
+        10.0,
+        description="with tour: savings, the longest pickup chain and the longest drop chain "
+        "of a merged tour (e.g. '10 km'): only suppliers near each other and receivers near "
+        "each other share a tour; a lot rides at most 4 spans beyond its direct distance",
+    )
+    agent_load_factor: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+        None,
+        description="if given, the regional agent prices the lots this fleet carries at the "
+        "fleet's EUR and CO2e per t·km at this load factor (t·km over capacity_t × loaded "
+        "km) and agent_empty_share, not at the mode's; docs/fleets.md",
+    )
+    agent_empty_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="share of the vehicle-km driven empty, with agent_load_factor"
+    )
     description: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> FleetSpec:
         if self.capacity_t is None and self.capacity_m3 is None:
             raise FieldProblem(("capacity_t",), "give capacity_t, capacity_m3 or both")
+        if self.agent_load_factor is not None and self.capacity_t is None:
+            raise FieldProblem(
+                ("agent_load_factor",), "needs capacity_t (accepted: with capacity_t only)"
+            )
         if self.working_time > 1.0:
             raise FieldProblem(
                 ("working_time",), f"{self.working_time * 24:g} h a day (accepted: at most 24 h)"
