@@ -61,8 +61,16 @@ def _numbered_alike(column: pd.Series, names: list[str]) -> bool:
 def is_in(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:
     """Rows whose value is one of ``names``, tested once per category rather than per row."""
     column = categorical(column)
-    hit = np.array([str(c) in names for c in column.cat.categories] + [False])
-    return hit[column.cat.codes.to_numpy()]  # code -1 (missing) reads the appended False
+    return category_hits(column, names)[column.cat.codes.to_numpy()]
+
+
+def category_hits(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Per category code of a categorical ``column``: is the category one of ``names``?
+
+    One False is appended, which the code -1 (a missing value) reads when the table is
+    indexed by the codes.
+    """
+    return np.array([str(c) in names for c in column.cat.categories] + [False])
 
 
 def time_rows(t: np.ndarray, start: float, end: float) -> slice | np.ndarray:
