@@ -136,9 +136,9 @@ class Window:
             material_only: Only rows of materials with mass that are not water.
             materials: Only rows of these material ids.
         """
-        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(dict.fromkeys(kinds))
         parts = [self.positions(kind, material_only=material_only) for kind in kinds]
-        chosen = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        chosen = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))  # disjoint
         if materials is not None:
             hits = category_hits(self.ledger["material"], list(materials))
             chosen = chosen[hits[_material_codes(self.ledger)[chosen]]]
