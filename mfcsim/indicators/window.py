@@ -106,7 +106,7 @@ class Window:
         ledger is shorter than 2**31 rows: 4 bytes a row where a copy of the rows took
         about 50.
         """
-        memo = self.__dict__.setdefault("_positions", {})
+        memo: dict[tuple[str, bool], np.ndarray] = self.__dict__.setdefault("_positions", {})
         if (kind, material_only) not in memo:
             ledger = self.ledger
             mask = is_in(ledger["kind"], (kind,))
@@ -237,8 +237,10 @@ def _derived(window: Window, name: str, positions: np.ndarray) -> np.ndarray:
     ledger, table = window.ledger, _material_table(window)
     codes = _material_codes(ledger)[positions]
     if name == "is_material":
-        return table.is_material[codes]
-    return ledger["quantity"].to_numpy()[positions] * table.mass_t_per_unit[codes]
+        values: np.ndarray = table.is_material[codes]
+    else:
+        values = ledger["quantity"].to_numpy()[positions] * table.mass_t_per_unit[codes]
+    return values
 
 
 def _narrow_positions(positions: np.ndarray, n_rows: int) -> np.ndarray:
