@@ -238,6 +238,7 @@ RECOVERED_KINDS = ("shipment", "export")
 )
 def outflow_circularity(window: Window) -> Scoped:
     """Recovered outflow over all material outflow of each firm."""
+    # shipments are their dispatch rows: the arrivals' source, in_transit, is no firm anyway
     out = window.rows(OUTFLOW_KINDS, ("source", "kind", "mass_t"), material_only=True)
     out = out[is_in(out["source"], window.firm_ids())]
     recovered = out[is_in(out["kind"], RECOVERED_KINDS)]
