@@ -76,7 +76,16 @@ def category_hits(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.n
     One False is appended, which the code -1 (a missing value) reads when the table is
     indexed by the codes.
     """
-    return np.array([str(c) in names for c in column.cat.categories] + [False])
+    wanted = set(names)
+    return np.array([str(c) in wanted for c in column.cat.categories] + [False])
+
+
+def equals(column: pd.Series, name: str) -> np.ndarray:
+    """Rows whose value is ``name``: ``is_in(column, (name,))`` as one comparison of codes."""
+    column = categorical(column)
+    found = np.flatnonzero(category_hits(column, (name,))[:-1])
+    codes = column.cat.codes.to_numpy()
+    return codes == found[0] if len(found) else np.zeros(len(codes), dtype=bool)
 
 
 def time_rows(t: np.ndarray, start: float, end: float) -> slice | np.ndarray:

@@ -13,6 +13,7 @@ import pytest
 
 from mfcsim import coded
 from mfcsim.coded import (
+    equals,
     group_sums,
     groupby_sums,
     is_in,
@@ -91,6 +92,15 @@ def test_is_in_is_isin(as_category):
         column = column.astype("category")
     names = ("import", "export")
     assert is_in(column, names).tolist() == column.isin(names).tolist()
+
+
+@pytest.mark.parametrize("as_category", [True, False])
+def test_equals_is_one_names_is_in(as_category):
+    column = pd.Series(["import", "shipment", None, "export", "import"], dtype=object)
+    if as_category:
+        column = column.astype("category")
+    assert equals(column, "import").tolist() == [True, False, False, False, True]
+    assert equals(column, "disposal").tolist() == [False] * 5  # not among the values
 
 
 def test_time_rows_slice_a_sorted_column_and_mask_others():

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
-from mfcsim.coded import category_hits, groupby_sums, is_in, recode, time_rows, union_names
+from mfcsim.coded import (
+    category_hits,
+    equals,
+    groupby_sums,
+    is_in,
+    recode,
+    time_rows,
+    union_names,
+)
 from mfcsim.indicators.periods import Period
 
 if TYPE_CHECKING:
@@ -109,9 +117,9 @@ class Window:
         memo: dict[tuple[str, bool], np.ndarray] = self.__dict__.setdefault("_positions", {})
         if (kind, material_only) not in memo:
             ledger = self.ledger
-            mask = is_in(ledger["kind"], (kind,))
+            mask = equals(ledger["kind"], kind)
             if kind == "shipment":  # the dispatch rows (arrivals repeat them)
-                mask &= ~is_in(ledger["source"], ("in_transit",))
+                mask &= ~equals(ledger["source"], "in_transit")
             if material_only:
                 mask &= _material_table(self).is_material[_material_codes(ledger)]
             memo[kind, material_only] = _narrow_positions(np.flatnonzero(mask), len(ledger))
