@@ -8,6 +8,8 @@ replace, so every sum is identical to the last bit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -38,14 +40,18 @@ def recode(column: pd.Series, names: list[str], *, narrow: bool = False) -> np.n
     Args:
         column: Values (categorical, or made so).
         names: The numbering.
-        narrow: Where the column's categories are the first of ``names``, in order, and no
-            value is missing, return its category codes as they are (int8 or int16: no int64
-            copy of a long column; the caller widens before arithmetic that could overflow).
+        narrow: Return the narrowest signed integers that hold the positions and -1 (int8
+            or int16 for up to 32,767 names: no int64 copy of a long column; the caller
+            widens before arithmetic that could overflow). Where the column's categories are
+            the first of ``names``, in order, and no value is missing, these are its category
+            codes as they are (no copy at all).
     """
     column = categorical(column)
     if narrow and _numbered_alike(column, names):
         return column.cat.codes.to_numpy()
     position = pd.Index(names).get_indexer([str(c) for c in column.cat.categories])
+    if narrow:
+        return position.astype(narrowest_int(len(names)))[column.cat.codes.to_numpy()]
     return position[column.cat.codes.to_numpy()].astype(np.int64)
 
 
@@ -61,8 +67,25 @@ def _numbered_alike(column: pd.Series, names: list[str]) -> bool:
 def is_in(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:
     """Rows whose value is one of ``names``, tested once per category rather than per row."""
     column = categorical(column)
-    hit = np.array([str(c) in names for c in column.cat.categories] + [False])
-    return hit[column.cat.codes.to_numpy()]  # code -1 (missing) reads the appended False
+    return category_hits(column, names)[column.cat.codes.to_numpy()]
+
+
+def category_hits(column: pd.Series, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """Per category code of a categorical ``column``: is the category one of ``names``?
+
+    One False is appended, which the code -1 (a missing value) reads when the table is
+    indexed by the codes.
+    """
+    wanted = set(names)
+    return np.array([str(c) in wanted for c in column.cat.categories] + [False])
+
+
+def equals(column: pd.Series, name: str) -> np.ndarray:
+    """Rows whose value is ``name``: ``is_in(column, (name,))`` as one comparison of codes."""
+    column = categorical(column)
+    found = np.flatnonzero(category_hits(column, (name,))[:-1])
+    codes = column.cat.codes.to_numpy()
+    return codes == found[0] if len(found) else np.zeros(len(codes), dtype=bool)
 
 
 def time_rows(t: np.ndarray, start: float, end: float) -> slice | np.ndarray:
@@ -92,11 +115,58 @@ def group_sums(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+#: Rows above which :func:`groupby_sums` groups a key of small whole numbers block by block.
+BLOCK_ROWS = 1 << 22
+
+
 def groupby_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct keys and the sum of ``values`` per key, as pandas groupby sums them.
 
     pandas adds each group's values in row order with Kahan compensation; grouping by one
     integer key does the same additions as grouping by the columns it encodes, much faster.
+    A key longer than :data:`BLOCK_ROWS` rows whose values are whole numbers from 0 to
+    below :data:`BLOCK_ROWS` (firms' codes over the whole ledger) is grouped in blocks of
+    consecutive keys (:func:`key_blocks`): each group's values are the same and added in the
+    same order, and pandas' working arrays (int64 codes and more, ~20 bytes a row) are one
+    block's, not the whole key's.
     """
+    if len(key) <= BLOCK_ROWS or key.min() < 0 or key.max() >= BLOCK_ROWS:
+        return _pandas_sums(key, values)
+    blocks = key_blocks(np.bincount(key), BLOCK_ROWS)
+    block = blocks.astype(narrowest_int(int(blocks[-1]) + 1))[key]
+    parts = [_pandas_sums(key[rows], values[rows]) for rows in _rows_of_blocks(block)]
+    return np.concatenate([k for k, _ in parts]), np.concatenate([v for _, v in parts])
+
+
+def _pandas_sums(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sums = pd.Series(values, dtype="float64").groupby(key).sum()
     return sums.index.to_numpy(), sums.to_numpy()
+
+
+def key_blocks(counts: np.ndarray, rows: int) -> np.ndarray:
+    """The block of each key ``0..len(counts)-1``: consecutive keys, at most ``rows`` rows each.
+
+    Args:
+        counts: Rows of each key.
+        rows: The most rows of a block, unless one key has more (then it is alone in one).
+    """
+    ends = np.cumsum(counts)
+    out = np.empty(len(counts), dtype=np.int64)
+    first, block = 0, 0
+    while first < len(counts):
+        start = int(ends[first] - counts[first])
+        last = max(first + 1, int(np.searchsorted(ends, start + rows, side="right")))
+        out[first:last] = block
+        first, block = last, block + 1
+    return out
+
+
+def _rows_of_blocks(block: np.ndarray) -> Iterator[np.ndarray]:
+    """Row numbers of each block, in row order, one block at a time."""
+    for b in range(int(block.max()) + 1):
+        yield np.flatnonzero(block == b)
+
+
+def narrowest_int(n: int) -> np.dtype:
+    """The narrowest signed integer type that holds ``-n`` to ``n`` (at least int8)."""
+    return np.promote_types(np.int8, np.min_scalar_type(-max(n, 1)))

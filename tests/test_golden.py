@@ -1,5 +1,9 @@
-"""Golden ledgers: optimisations must not change a single row (regenerate with `make golden`)."""
+"""Golden ledgers and indicators: optimisations must not change a single row or value.
 
+Regenerate with `make golden` only for a change that is meant to change them.
+"""
+
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -11,6 +15,7 @@ from mfcsim.testing import ledger_digest, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden" / "ledger_digests.json"
+GOLDEN_INDICATORS = ROOT / "tests" / "golden" / "indicator_digests.json"
 CASES = {
     "tiny-none": ("scenarios/tiny.yaml", ("agent.policy=none",)),
     "tiny-greedy": ("scenarios/tiny.yaml", ("agent.policy=greedy",)),
@@ -56,3 +61,43 @@ def test_two_runs_give_the_same_digest(name):
     a = ledger_digest(run_scenario(ROOT / path, overrides=overrides, days=10))
     b = ledger_digest(run_scenario(ROOT / path, overrides=overrides, days=10))
     assert a == b
+
+
+#: Runs whose indicators (every period, scope and comparison) and kpis.json are pinned.
+INDICATOR_CASES = {
+    "tiny-none": ("scenarios/tiny.yaml", ("agent.policy=none",)),
+    "default": ("scenarios/default.yaml", ()),
+    "tiny-cooperative": ("scenarios/tiny_cooperative.yaml", ()),
+    "machine-pool": ("scenarios/examples/machine_pool.yaml", ()),
+}
+
+
+def values_digest(results) -> str:
+    """A SHA-256 of the indicators frame and the KPIs, exact to the last bit of every value."""
+    digest = hashlib.sha256()
+    for row in results.indicators.itertuples(index=False):
+        digest.update(
+            f"{row.indicator}|{row.scope}|{row.period}|{row.value!r}|{row.unit}\n".encode()
+        )
+    for name, value in results.view("kpi_values").items():
+        digest.update(f"{name}|{value!r}\n".encode())
+    return digest.hexdigest()
+
+
+def indicator_digests() -> dict[str, str]:
+    out = {
+        name: values_digest(run_scenario(ROOT / path, overrides=overrides, days=30))
+        for name, (path, overrides) in INDICATOR_CASES.items()
+    }
+    data = synthetic_cluster(40, seed=3, days=20, policy="greedy")
+    out["synthetic40-greedy"] = values_digest(run_scenario(data))
+    return out
+
+
+def test_indicators_match_their_golden_digests():
+    """Each reference run gives the recorded indicators and KPIs bit for bit."""
+    if os.environ.get("MFCSIM_WRITE_GOLDEN") == "1":
+        GOLDEN_INDICATORS.write_text(
+            json.dumps(indicator_digests(), indent=2, sort_keys=True) + "\n"
+        )
+    assert indicator_digests() == json.loads(GOLDEN_INDICATORS.read_text())

@@ -11,7 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mfcsim.coded import group_sums, groupby_sums, is_in, recode, time_rows, union_names
+from mfcsim import coded
+from mfcsim.coded import (
+    equals,
+    group_sums,
+    groupby_sums,
+    is_in,
+    key_blocks,
+    recode,
+    time_rows,
+    union_names,
+)
 from mfcsim.indicators.window import sum_by_name
 from mfcsim.substances.nutrients import NUTRIENT_COLUMNS, SubstanceRows, nutrient_table
 from mfcsim.testing import run_scenario
@@ -45,6 +55,26 @@ def test_groupby_sums_are_pandas_two_column_groupby(n):
     assert [(firms.categories[k // 2], mats.categories[k % 2]) for k in keys] == list(plain.index)
 
 
+def test_key_blocks_take_consecutive_keys_up_to_a_number_of_rows() -> None:
+    """Rows per key 3, 0, 2, 5, 1 in blocks of at most 4: a key of 5 rows is alone."""
+    assert key_blocks(np.array([3, 0, 2, 5, 1]), 4).tolist() == [0, 0, 1, 2, 3]
+    assert key_blocks(np.array([1, 1, 1]), 10).tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.int64])
+def test_groupby_sums_in_blocks_are_pandas_groupby_bit_for_bit(monkeypatch, dtype) -> None:
+    """A long key of small numbers, summed block by block, gives pandas' sums exactly."""
+    rng = np.random.default_rng(7)
+    key = rng.integers(0, 300, 20_000).astype(dtype)
+    key[rng.random(20_000) < 0.3] = 17  # one key with more rows than a block
+    values = spread_values(rng, 20_000)
+    plain = pd.Series(values).groupby(key).sum()
+    monkeypatch.setattr(coded, "BLOCK_ROWS", 500)
+    keys, sums = groupby_sums(key, values)
+    assert keys.tolist() == plain.index.tolist()
+    assert np.array_equal(sums, plain.to_numpy())
+
+
 def test_sum_by_name_is_groupby_on_the_names():
     rng = np.random.default_rng(3)
     names = ["pigs", "in_transit", "bakery", "Zeeland", "dairy_10", "dairy_9"]
@@ -62,6 +92,15 @@ def test_is_in_is_isin(as_category):
         column = column.astype("category")
     names = ("import", "export")
     assert is_in(column, names).tolist() == column.isin(names).tolist()
+
+
+@pytest.mark.parametrize("as_category", [True, False])
+def test_equals_is_one_names_is_in(as_category):
+    column = pd.Series(["import", "shipment", None, "export", "import"], dtype=object)
+    if as_category:
+        column = column.astype("category")
+    assert equals(column, "import").tolist() == [True, False, False, False, True]
+    assert equals(column, "disposal").tolist() == [False] * 5  # not among the values
 
 
 def test_time_rows_slice_a_sorted_column_and_mask_others():
@@ -136,8 +175,9 @@ def test_recode_numbers_values_by_their_place_among_the_union_of_names() -> None
     assert recode(plain, names).dtype == np.int64
 
 
-def test_narrow_recode_keeps_codes_only_where_they_are_the_numbering() -> None:
-    """narrow: the category codes as they are where the categories lead ``names``."""
+def test_narrow_recode_keeps_codes_where_they_are_the_numbering_else_narrows() -> None:
+    """narrow: the category codes as they are where the categories lead ``names``, else the
+    positions in the narrowest signed type that holds them and -1."""
     leading = pd.Series(["b", "a", "b"], dtype=pd.CategoricalDtype(["a", "b"]))
     names = ["a", "b", "c"]
     kept = recode(leading, names, narrow=True)
@@ -145,4 +185,8 @@ def test_narrow_recode_keeps_codes_only_where_they_are_the_numbering() -> None:
     assert kept.dtype == np.int8  # no int64 copy
     other = pd.Series(["b", "a"], dtype=pd.CategoricalDtype(["b", "a"]))  # another order
     assert recode(other, names, narrow=True).tolist() == [1, 0]
-    assert recode(other, names, narrow=True).dtype == np.int64
+    assert recode(other, names, narrow=True).dtype == np.int8
+    many = [f"n{i}" for i in range(200)]  # 200 names: past int8
+    absent = pd.Series(["n150", "zz", "n3"], dtype=pd.CategoricalDtype(["zz", "n3", "n150"]))
+    assert recode(absent, many, narrow=True).tolist() == [150, -1, 3]
+    assert recode(absent, many, narrow=True).dtype == np.int16

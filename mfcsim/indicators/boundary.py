@@ -10,29 +10,32 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mfcsim.coded import is_in
 from mfcsim.indicators.registry import SCOPES_ALL, indicator
 from mfcsim.indicators.window import Scoped, Window, by_scope, firm_and_material, sum_by
 
 #: The node each kind of boundary row belongs to (the firm that imports, exports, ...).
 FIRM_COLUMN = {"import": "target", "extraction": "target"}
+#: The column a boundary total sums, by dimension.
+_AMOUNT = {"mass": "mass_t", "energy": "quantity"}
 
 
 def _rows(window: Window, kind: str, dimension: str) -> pd.DataFrame:
-    """Rows of one kind of materials with mass, not water (``mass``), or in MWh (``energy``)."""
+    """Rows of one kind of materials with mass, not water (``mass``), or in MWh (``energy``).
+
+    Columns: the firm's (:data:`FIRM_COLUMN`), ``material`` and ``mass_t`` or ``quantity``.
+    """
     mats = window.materials
     if dimension == "energy":
         chosen = mats.index[(mats["unit"] == "MWh").to_numpy()]
     else:
         chosen = mats.index[((mats["mass_t_per_unit"] > 0) & ~mats["water"]).to_numpy()]
-    rows = window.rows(kind)
-    return rows[is_in(rows["material"], [str(m) for m in chosen])]
+    columns = (FIRM_COLUMN.get(kind, "source"), "material", _AMOUNT[dimension])
+    return window.rows(kind, columns, materials=[str(m) for m in chosen])
 
 
 def _total(window: Window, kind: str, dimension: str) -> Scoped:
     rows = _rows(window, kind, dimension)
-    column = "mass_t" if dimension == "mass" else "quantity"
-    return firm_and_material(rows, FIRM_COLUMN.get(kind, "source"), column)
+    return firm_and_material(rows, FIRM_COLUMN.get(kind, "source"), _AMOUNT[dimension])
 
 
 #: Boundary totals: name, ledger kind, dimension, definition.
@@ -56,8 +59,8 @@ for _name, _kind, _dimension, _definition in BOUNDARY:
 
 
 def _residues(window: Window, kind: str) -> Scoped:
-    rows = window.rows(kind, material_only=True)
-    rows = rows[is_in(rows["material"], window.ids_of_kind("residue"))]
+    residues = window.ids_of_kind("residue")
+    rows = window.rows(kind, ("source", "mass_t"), material_only=True, materials=residues)
     return by_scope(sum_by(rows, "source", "mass_t"), "firm")
 
 
@@ -73,8 +76,11 @@ for _name, _kind, _definition in (
 
 
 def _money(window: Window, kind: str) -> Scoped:
-    rows = window.rows(kind)
-    if kind == "shipment":
+    columns = (FIRM_COLUMN.get(kind, "source"), "value_eur")
+    if kind != "shipment":
+        rows = window.rows(kind, columns)
+    else:
+        rows = window.rows(kind, (*columns, "distance_km"))
         rows = rows[(rows["distance_km"] > 0).to_numpy()]
     return by_scope(sum_by(rows, FIRM_COLUMN.get(kind, "source"), "value_eur"), "firm")
 

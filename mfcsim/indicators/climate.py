@@ -49,19 +49,24 @@ def _category_of(window: Window) -> dict[str, str]:
     return out
 
 
+#: The columns summed by firm (as supplier or releaser) and material.
+CO2E_COLUMNS = ("source", "material", "co2e_t")
+MASS_COLUMNS = ("source", "material", "mass_t")
+
+
 def _emissions_in(window: Window, category: str) -> pd.DataFrame:
-    """Emission rows of the materials reported under ``category``."""
+    """Emission rows (``source, material, co2e_t``) of the materials reported under ``category``."""
     chosen = [m for m, c in _category_of(window).items() if c == category]
-    rows = window.rows("emission")
-    return rows[is_in(rows["material"], chosen)]
+    return window.rows("emission", CO2E_COLUMNS, materials=chosen)
 
 
 def _ghg_of(window: Window, category: str) -> Scoped:
     """``co2e_t`` of one IPCC category, by firm and by material."""
     if category == "transport":
-        return firm_and_material(window.rows("shipment"), "source", "co2e_t")
+        return firm_and_material(window.rows("shipment", CO2E_COLUMNS), "source", "co2e_t")
     if category == "imports":
-        return firm_and_material(window.rows("import"), "target", "co2e_t")
+        imports = window.rows("import", ("target", "material", "co2e_t"))
+        return firm_and_material(imports, "target", "co2e_t")
     rows = _emissions_in(window, category)
     if category == "waste":
         rows = _with_disposal(window, rows, "co2e_t")
@@ -75,7 +80,7 @@ def _with_disposal(window: Window, emitted: pd.DataFrame, column: str) -> pd.Dat
     of the two kinds once more: about 1 GB at 10,000 firms over a year).
     """
     columns = ["source", "material", column]
-    rows = pd.concat([emitted[columns], window.rows("disposal")[columns]])
+    rows = pd.concat([emitted[columns], window.rows("disposal", columns)])
     rows["material"] = rows["material"].astype("category")
     return rows
 
@@ -103,14 +108,14 @@ for _category, _definition in GHG_SOURCES:
 
 def _released(window: Window, materials: list[str]) -> Scoped:
     """Mass (t) of emission rows of ``materials``, by firm and by material."""
-    rows = window.rows("emission")
-    return firm_and_material(rows[is_in(rows["material"], materials)], "source", "mass_t")
+    rows = window.rows("emission", MASS_COLUMNS, materials=materials)
+    return firm_and_material(rows, "source", "mass_t")
 
 
 def _gas_released(window: Window, gas: str) -> Scoped:
     """Mass (t) of a declared gas released: emission rows, and disposal rows (venting)."""
     chosen = window.ids_where("ghg", gas)
-    rows = _with_disposal(window, window.rows("emission"), "mass_t")
+    rows = _with_disposal(window, window.rows("emission", MASS_COLUMNS), "mass_t")
     return firm_and_material(rows[is_in(rows["material"], chosen)], "source", "mass_t")
 
 
@@ -168,7 +173,7 @@ def substitutions(window: Window) -> pd.DataFrame:
     (replaced units × the replaced material's co2e per unit).
     """
     materials = window.scenario.materials
-    rows = window.rows("consumption")
+    rows = window.rows("consumption", ("source", "material", "quantity"))
     used = rows["quantity"].groupby([rows["source"], rows["material"]], observed=True).sum()
     out = []
     for (firm, material), quantity in used.items():
@@ -236,7 +241,7 @@ def avoided_virgin_input(window: Window) -> pd.DataFrame:
 )
 def ghg_total_t_co2e(window: Window) -> Scoped:
     """All CO2e of the ledger's rows, per firm (the firm that ships, emits, disposes, imports)."""
-    flows = window.flows
+    flows = window.ledger
     firm, names = firm_codes_of_rows(flows)
     emitted = sum_by_name(firm, names, flows["co2e_t"].to_numpy(dtype=float))
     return by_scope(emitted[emitted.index != "in_transit"], "firm")

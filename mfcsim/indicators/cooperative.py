@@ -259,13 +259,14 @@ def settlement(window: Window) -> Settlement | None:
         return None
     mass = window.materials["mass_t_per_unit"]
     trade = regional_trade(window)
-    exports = window.rows("export")
+    exports = window.rows("export", ("source", "material", "quantity", "value_eur"))
     sold = premium_split(joint_sales(trade, exports, coop, mass), coop)
     everything = joint_sales(
         trade, exports, coop.model_copy(update={"buyers": [EXPORT, *window.firm_ids()]}), mass
     )
     all_sold_t = everything.groupby("firm")["mass_t"].sum()
-    bought = purchase_rows(window.rows("import"), coop, mass)
+    imports = window.rows("import", ("t_day", "target", "material", "quantity", "value_eur"))
+    bought = purchase_rows(imports, coop, mass)
     return settle(coop, bought, sold, all_sold_t, (window.period.start_day, window.period.end_day))
 
 

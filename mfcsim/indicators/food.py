@@ -17,8 +17,8 @@ from mfcsim.indicators.window import Scoped, Window, per_window, shares_by_scope
 
 def _regional_share(window: Window, city: str) -> pd.Series:
     """Per material: regional production over regional production plus others' imports."""
-    produced = sum_by(window.rows("production"), "material", "mass_t")
-    imports = window.rows("import")
+    produced = sum_by(window.rows("production", ("material", "mass_t")), "material", "mass_t")
+    imports = window.rows("import", ("target", "material", "mass_t"))
     others = imports[(imports["target"] != city).to_numpy()]
     supply = produced.add(sum_by(others, "material", "mass_t"), fill_value=0.0)
     return (produced.reindex(supply.index, fill_value=0.0) / supply.where(supply > 0)).fillna(1.0)
@@ -34,9 +34,9 @@ def city_food(window: Window) -> pd.DataFrame:
     for city in window.firm_ids("city"):
         params = window.scenario.firms[city].params
         diet_t = {m: float(kg) / 1000.0 for m, kg in params["diet_kg_per_person_day"].items()}
-        eaten = window.rows("consumption")
+        eaten = window.rows("consumption", ("source", "material", "mass_t"))
         eaten = sum_by(eaten[(eaten["source"] == city).to_numpy()], "material", "mass_t")
-        imports = window.rows("import")
+        imports = window.rows("import", ("target", "material", "mass_t"))
         imported = sum_by(imports[(imports["target"] == city).to_numpy()], "material", "mass_t")
         regional_share = _regional_share(window, city)
         for material, per_person_t in diet_t.items():

@@ -47,9 +47,11 @@ def _per_firm_material(
     return firm, material, mass_t
 
 
-def _residue_rows(window: Window, kind: str) -> pd.DataFrame:
-    rows = window.rows(kind, material_only=True)
-    return rows[is_in(rows["material"], window.ids_of_kind("residue"))]
+def _residue_rows(window: Window, kind: str, firm_column: str = "source") -> pd.DataFrame:
+    """Rows of one kind of residues with mass: ``firm_column``, ``material`` and ``mass_t``."""
+    columns = (firm_column, "material", "mass_t")
+    residues = window.ids_of_kind("residue")
+    return window.rows(kind, columns, material_only=True, materials=residues)
 
 
 @per_run
@@ -66,9 +68,9 @@ def _regional_residue_use(window: Window) -> pd.Series:
     """
     names = _node_names(window)
     firm, material, used = _per_firm_material(_residue_rows(window, "consumption"), "source", names)
-    n_materials = len(window.flows["material"].cat.categories)
+    n_materials = len(window.ledger["material"].cat.categories)
     i_firm, i_material, imported = _per_firm_material(
-        _residue_rows(window, "import"), "target", names
+        _residue_rows(window, "import", "target"), "target", names
     )
     imported_t = pd.Series(imported, index=i_firm * n_materials + i_material)
     regional = used - imported_t.reindex(firm * n_materials + material, fill_value=0.0).to_numpy()
@@ -129,7 +131,7 @@ def residue_chain(window: Window) -> pd.DataFrame:
         _residue_rows(window, "production"), "source", names
     )
     shares = _carried_over_share(window)
-    materials = [str(m) for m in window.flows["material"].cat.categories]
+    materials = [str(m) for m in window.ledger["material"].cat.categories]
     pairs = zip(firm.tolist(), material.tolist(), strict=True)
     share = [shares.get((names[f], materials[m]), 0.0) for f, m in pairs]
     carried = produced * np.array(share, dtype=float)
@@ -190,7 +192,8 @@ def residue_valorisation_share(window: Window) -> float:
 @per_window
 def _material_inputs(window: Window) -> pd.Series:
     """Mass (t) of material consumed by each firm's processes."""
-    return sum_by(window.rows("consumption", material_only=True), "source", "mass_t")
+    rows = window.rows("consumption", ("source", "mass_t"), material_only=True)
+    return sum_by(rows, "source", "mass_t")
 
 
 @indicator(
@@ -235,10 +238,9 @@ RECOVERED_KINDS = ("shipment", "export")
 )
 def outflow_circularity(window: Window) -> Scoped:
     """Recovered outflow over all material outflow of each firm."""
-    flows = window.flows
-    chosen = flows["is_material"].to_numpy() & is_in(flows["kind"], OUTFLOW_KINDS)
-    chosen &= is_in(flows["source"], window.firm_ids())
-    out = flows[chosen]
+    # shipments are their dispatch rows: the arrivals' source, in_transit, is no firm anyway
+    out = window.rows(OUTFLOW_KINDS, ("source", "kind", "mass_t"), material_only=True)
+    out = out[is_in(out["source"], window.firm_ids())]
     recovered = out[is_in(out["kind"], RECOVERED_KINDS)]
     return shares_by_scope(
         sum_by(recovered, "source", "mass_t"), sum_by(out, "source", "mass_t"), "firm"
@@ -246,14 +248,15 @@ def outflow_circularity(window: Window) -> Scoped:
 
 
 def _inbound(window: Window, *, water: bool) -> pd.DataFrame:
-    """Import and extraction rows of virgin material (or of water)."""
-    flows = window.flows
-    chosen = is_in(flows["kind"], ("import", "extraction"))
+    """Import and extraction rows of virgin material (or of water): target, material, mass."""
     if water:
-        return flows[chosen & is_in(flows["material"], window.ids_where("water", True))]
-    mats = window.materials
-    virgin = mats.index[mats["is_material"] & mats["kind"].isin(("raw_material", "product"))]
-    return flows[chosen & is_in(flows["material"], [str(m) for m in virgin])]
+        chosen = window.ids_where("water", True)
+    else:
+        mats = window.materials
+        virgin = mats.index[mats["is_material"] & mats["kind"].isin(("raw_material", "product"))]
+        chosen = [str(m) for m in virgin]
+    columns = ("target", "material", "mass_t")
+    return window.rows(("import", "extraction"), columns, materials=chosen)
 
 
 @indicator(
@@ -291,7 +294,8 @@ def water_input_t(window: Window) -> Scoped:
 )
 def disposal_t(window: Window) -> Scoped:
     """Mass disposed by each firm and of each material."""
-    return firm_and_material(window.rows("disposal"), "source", "mass_t")
+    rows = window.rows("disposal", ("source", "material", "mass_t"))
+    return firm_and_material(rows, "source", "mass_t")
 
 
 @indicator(
@@ -303,6 +307,6 @@ def disposal_t(window: Window) -> Scoped:
 )
 def transport_tkm(window: Window) -> Scoped:
     """t·km of every shipment dispatched in the period."""
-    ships = window.rows("shipment")
+    ships = window.rows("shipment", ("source", "material", "mass_t", "distance_km"))
     ships = ships.assign(tkm=ships["mass_t"] * ships["distance_km"])
     return firm_and_material(ships, "source", "tkm")

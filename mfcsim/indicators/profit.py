@@ -47,6 +47,10 @@ def _resellers(window: Window) -> dict[str, tuple[float, set[str]]]:
     return out
 
 
+#: What :func:`_unit_cost` reads of the import rows.
+PURCHASE_COLUMNS = ("target", "material", "quantity", "value_eur")
+
+
 def _unit_cost(trade: pd.DataFrame, imports: pd.DataFrame) -> pd.Series:
     """Average purchase cost per unit, by (firm, material): regional purchases and imports."""
     bought = pd.DataFrame(
@@ -79,7 +83,7 @@ def regional_trade(window: Window) -> pd.DataFrame:
     price = ships["material"].map(window.materials["price_eur_per_unit"]).to_numpy(dtype=float)
     trade = ships.assign(value_eur=ships["quantity"].to_numpy() * price)
     resellers = _resellers(window)
-    imports = window.rows("import")
+    imports = window.rows("import", PURCHASE_COLUMNS)
     for _ in range(len(resellers)):
         cost = _unit_cost(trade, imports)
         value = trade["value_eur"].to_numpy().copy()
@@ -104,14 +108,14 @@ def money(window: Window) -> pd.DataFrame:
     revenue = [
         sum_by(trade, "supplier", paid),
         sum_by(trade, "receiver", received),
-        sum_by(window.rows("export"), "source", "value_eur"),
+        sum_by(window.rows("export", ("source", "value_eur")), "source", "value_eur"),
     ]
-    dispatch = window.rows("shipment")
+    dispatch = window.rows("shipment", ("source", "value_eur"))
     costs = [
         sum_by(trade, "receiver", paid),
         sum_by(trade, "supplier", received),
-        sum_by(window.rows("import"), "target", "value_eur"),
-        sum_by(window.rows("disposal"), "source", "value_eur"),
+        sum_by(window.rows("import", ("target", "value_eur")), "target", "value_eur"),
+        sum_by(window.rows("disposal", ("source", "value_eur")), "source", "value_eur"),
         sum_by(dispatch[is_in(dispatch["source"], firms)], "source", "value_eur"),
     ]
     if window.scenario.cooperative is not None:
@@ -247,8 +251,8 @@ def value_added_eur(window: Window) -> Scoped:
 def trade_margin_eur(window: Window) -> Scoped:
     """Sales of resold goods minus the cost of the goods sold, per reseller."""
     trade = regional_trade(window)
-    cost = _unit_cost(trade, window.rows("import"))
-    exports = window.rows("export")
+    cost = _unit_cost(trade, window.rows("import", PURCHASE_COLUMNS))
+    exports = window.rows("export", ("source", "material", "quantity", "value_eur"))
     margins = {}
     for firm, (_, made) in _resellers(window).items():
         sold = pd.concat(
@@ -282,7 +286,8 @@ def household_food_expenditure_eur(window: Window) -> Scoped:
     trade = regional_trade(window)
     paid = trade["value_eur"].clip(lower=0.0).to_numpy()
     spent = sum_by(trade, "receiver", paid).add(
-        sum_by(window.rows("import"), "target", "value_eur"), fill_value=0.0
+        sum_by(window.rows("import", ("target", "value_eur")), "target", "value_eur"),
+        fill_value=0.0,
     )
     if window.scenario.cooperative is not None:
         spent = spent.add(cooperative_terms(window)["premium_paid_eur"], fill_value=0.0)
@@ -300,8 +305,7 @@ def residue_trade(window: Window) -> pd.DataFrame:
     residues = window.ids_of_kind("residue")
     trade = regional_trade(window)
     trade = trade[trade["material"].isin(residues).to_numpy()]
-    exports = window.rows("export")
-    exports = exports[is_in(exports["material"], residues)]
+    exports = window.rows("export", ("material", "quantity", "value_eur"), materials=residues)
     mass = window.materials["mass_t_per_unit"]
     frame = pd.DataFrame(
         {

@@ -23,7 +23,7 @@ RULE_INDICATORS = ("rule_breach_t",)
 
 def breach_rows(window: Window) -> pd.DataFrame:
     """Consumption rows that break a rule: ``rule, firm, material, t_day, quantity``."""
-    used = window.rows("consumption")
+    used = window.rows("consumption", ["source", "material", "t_day", "quantity"])
     parts = []
     for rid, rule in window.scenario.rules.items():
         hit = used["source"].isin(bound_firms(window.scenario, rule)) & used["material"].isin(

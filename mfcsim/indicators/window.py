@@ -7,14 +7,22 @@ resolved scenario for firm and material parameters (jobs, population, replacemen
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from mfcsim.coded import groupby_sums, is_in, recode, time_rows, union_names
+from mfcsim.coded import (
+    category_hits,
+    equals,
+    groupby_sums,
+    is_in,
+    recode,
+    time_rows,
+    union_names,
+)
 from mfcsim.indicators.periods import Period
 
 if TYPE_CHECKING:
@@ -29,6 +37,8 @@ Scoped = dict[str, float]
 MATERIAL_KINDS = ("product", "raw_material", "residue")
 #: The time column of each frame that a window slices.
 TIME_COLUMNS = {"shipments": "dispatch_t_day", "trips": "day"}
+#: Columns :meth:`Window.take` computes for the rows it takes (not in the ledger).
+DERIVED_COLUMNS = ("mass_t", "is_material")
 
 
 class Window:
@@ -78,27 +88,86 @@ class Window:
         rows = time_rows(frame[column].to_numpy(), self.period.start_day, self.period.end_day)
         return frame.iloc[rows] if isinstance(rows, slice) else frame[rows]
 
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """The ledger rows of the period as the run holds them (a slice of the flows frame).
+
+        Indicators take what they read of it with :meth:`rows` or :meth:`take`.
+        """
+        return self.frame("flows")
+
     @cached_property
     def flows(self) -> pd.DataFrame:
-        """Ledger rows of the period, with ``mass_t`` and ``is_material`` columns added."""
+        """Ledger rows of the period, with ``mass_t`` and ``is_material`` columns added.
+
+        Two columns the length of the ledger, kept for the run: indicators read
+        :meth:`rows` instead, which computes them for the rows taken.
+        """
         return self.within(_flows_with_mass(self))
 
-    def rows(self, kind: str, *, material_only: bool = False) -> pd.DataFrame:
-        """Ledger rows of one kind in the period (only material rows if asked).
+    def positions(self, kind: str, *, material_only: bool = False) -> np.ndarray:
+        """Positions in :attr:`ledger` of the period's rows of one kind, in ledger order.
 
         Shipments are their dispatch rows (supplier to ``in_transit``), which carry the
-        distance, cost and CO2e.
+        distance, cost and CO2e. ``material_only`` keeps the rows of materials with mass
+        that are not water (``is_material``). Memoised per window, as int32 where the
+        ledger is shorter than 2**31 rows: 4 bytes a row where a copy of the rows took
+        about 50.
         """
-        memo = self.__dict__.setdefault("_rows", {})
+        memo: dict[tuple[str, bool], np.ndarray] = self.__dict__.setdefault("_positions", {})
         if (kind, material_only) not in memo:
-            flows = self.flows
-            mask = (flows["kind"] == kind).to_numpy().copy()
+            ledger = self.ledger
+            mask = equals(ledger["kind"], kind)
             if kind == "shipment":  # the dispatch rows (arrivals repeat them)
-                mask &= (flows["source"] != "in_transit").to_numpy()
+                mask &= ~equals(ledger["source"], "in_transit")
             if material_only:
-                mask &= flows["is_material"].to_numpy()
-            memo[kind, material_only] = flows[mask]
+                mask &= _material_table(self).is_material[_material_codes(ledger)]
+            memo[kind, material_only] = _narrow_positions(np.flatnonzero(mask), len(ledger))
         return memo[kind, material_only]
+
+    def rows(
+        self,
+        kinds: str | tuple[str, ...],
+        columns: Sequence[str] | None = None,
+        *,
+        material_only: bool = False,
+        materials: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Ledger rows of one or more kinds in the period, with only the columns asked for.
+
+        A fresh, narrow copy each call (nothing is kept): ask for the columns you read.
+
+        Args:
+            kinds: A ledger kind, or several (their rows in ledger order).
+            columns: Columns of the ledger, and ``mass_t`` or ``is_material``
+                (:meth:`take`); None: all of them (a copy of whole rows).
+            material_only: Only rows of materials with mass that are not water.
+            materials: Only rows of these material ids.
+        """
+        kinds = (kinds,) if isinstance(kinds, str) else tuple(dict.fromkeys(kinds))
+        parts = [self.positions(kind, material_only=material_only) for kind in kinds]
+        chosen = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))  # disjoint
+        if materials is not None:
+            hits = category_hits(self.ledger["material"], list(materials))
+            chosen = chosen[hits[_material_codes(self.ledger)[chosen]]]
+        return self.take(chosen, columns)
+
+    def take(self, positions: np.ndarray, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The rows of :attr:`ledger` at ``positions``, with only ``columns``.
+
+        The rows keep the ledger's labels. ``mass_t`` (quantity × the material's mass per
+        unit) and ``is_material`` (:data:`MATERIAL_KINDS`, not water, with mass) are
+        computed for these rows only; ``columns`` None gives every column, those two last.
+        """
+        ledger = self.ledger
+        names = [*ledger.columns, *DERIVED_COLUMNS] if columns is None else list(columns)
+        data = {}
+        for name in names:
+            if name in DERIVED_COLUMNS:
+                data[name] = _derived(self, name, positions)
+            else:
+                data[name] = ledger[name].array.take(positions)
+        return pd.DataFrame(data, index=ledger.index.take(positions), columns=names, copy=False)
 
     def ids_where(self, column: str, value: object) -> list[str]:
         """Ids of the materials whose ``column`` (``water``, ``ghg``, ...) equals ``value``."""
@@ -152,15 +221,48 @@ def _materials(window: Window) -> pd.DataFrame:
     return mats
 
 
+class MaterialTable(NamedTuple):
+    """Per code of the ledger's ``material`` column: mass per unit (t) and ``is_material``."""
+
+    mass_t_per_unit: np.ndarray
+    is_material: np.ndarray
+
+
+@per_run
+def _material_table(window: Window) -> MaterialTable:
+    mats = window.materials.reindex(window.results.flows["material"].cat.categories)
+    return MaterialTable(
+        mats["mass_t_per_unit"].to_numpy(dtype=float), mats["is_material"].to_numpy(dtype=bool)
+    )
+
+
+def _material_codes(ledger: pd.DataFrame) -> np.ndarray:
+    return ledger["material"].cat.codes.to_numpy()
+
+
+def _derived(window: Window, name: str, positions: np.ndarray) -> np.ndarray:
+    """``mass_t`` or ``is_material`` of the period's ledger rows at ``positions``."""
+    ledger, table = window.ledger, _material_table(window)
+    codes = _material_codes(ledger)[positions]
+    if name == "is_material":
+        values: np.ndarray = table.is_material[codes]
+    else:
+        values = ledger["quantity"].to_numpy()[positions] * table.mass_t_per_unit[codes]
+    return values
+
+
+def _narrow_positions(positions: np.ndarray, n_rows: int) -> np.ndarray:
+    """``positions`` as int32 where ``n_rows`` allows it."""
+    return positions.astype(np.int32) if n_rows < 2**31 else positions
+
+
 @per_run
 def _flows_with_mass(window: Window) -> pd.DataFrame:
     """The whole ledger with ``mass_t`` and ``is_material`` (sliced per period by windows)."""
     flows = window.results.flows
-    codes = flows["material"].cat.codes.to_numpy()
-    mats = window.materials.reindex(flows["material"].cat.categories)
-    per_unit = mats["mass_t_per_unit"].to_numpy(dtype=float)[codes]
-    is_material = mats["is_material"].to_numpy(dtype=bool)[codes]
-    return flows.assign(mass_t=flows["quantity"].to_numpy() * per_unit, is_material=is_material)
+    codes, table = _material_codes(flows), _material_table(window)
+    mass_t = flows["quantity"].to_numpy() * table.mass_t_per_unit[codes]
+    return flows.assign(mass_t=mass_t, is_material=table.is_material[codes])
 
 
 def node_codes(flows: pd.DataFrame, *columns: str) -> tuple[list[str], list[np.ndarray]]:
