@@ -13,6 +13,7 @@ carries it, or if the trip takes longer than the material's shelf life.
 
 from __future__ import annotations
 
+import mmap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +28,44 @@ if TYPE_CHECKING:
 #: Up to this many firms, pair distances are cached in a dense matrix (8 bytes a pair, but
 #: allocated zeroed by the system: only the pages of pairs met take memory).
 DENSE_FIRMS = 16384
+#: Bits per axis of the Morton (Z-order) code that lays the matrix out by place.
+MORTON_BITS = 16
+
+
+def morton_slots(positions_km: np.ndarray) -> np.ndarray:
+    """Each firm's row (and column) in the distance matrix: firms in Z-order of their place.
+
+    Firms near each other get nearby slots, so the pairs the agent meets (mostly near
+    neighbours) fall on few memory pages; the distances stored are the same whatever the
+    order.
+
+    Args:
+        positions_km: Planar positions (n, 2), km.
+    """
+    n = len(positions_km)
+    low, high = positions_km.min(axis=0), positions_km.max(axis=0)
+    span = np.where(high > low, high - low, 1.0)
+    top = (1 << MORTON_BITS) - 1
+    cells = np.clip(((positions_km - low) / span * top).astype(np.int64), 0, top)
+    code = np.zeros(n, dtype=np.int64)
+    for bit in range(MORTON_BITS):
+        code |= ((cells[:, 0] >> bit) & 1) << (2 * bit)
+        code |= ((cells[:, 1] >> bit) & 1) << (2 * bit + 1)
+    slots = np.empty(n, dtype=np.int64)
+    slots[np.argsort(code, kind="stable")] = np.arange(n)
+    return slots
+
+
+def zeroed_matrix(n: int) -> np.ndarray:
+    """An n × n float matrix of zeros whose 4 KB pages take memory only once written.
+
+    ``np.zeros`` of a large array asks the kernel for transparent huge pages (2 MB), so one
+    pair met makes 26 rows of a 10,000-firm matrix resident; an anonymous memory map is
+    zero-filled by the kernel page by page instead.
+    """
+    if n == 0:
+        return np.zeros((0, 0))
+    return np.frombuffer(mmap.mmap(-1, n * n * 8), dtype=np.float64).reshape(n, n)
 
 
 class RouteTable:
@@ -74,7 +113,10 @@ class RouteTable:
         # km of the firm pairs met so far: a matrix (0: not yet met, or 0 km, which is
         # simply looked up again) for up to DENSE_FIRMS firms, else a table of pair codes
         # (source × n_firms + target), sorted
-        self._km = np.zeros((self.n_firms, self.n_firms)) if self.n_firms <= DENSE_FIRMS else None
+        self._km = zeroed_matrix(self.n_firms) if self.n_firms <= DENSE_FIRMS else None
+        if self._km is not None and self.n_firms:
+            self._slot = morton_slots(np.asarray(network.positions_km(), dtype=float))
+            self._firm_at = np.argsort(self._slot)
         self._pair_codes = np.empty(0, dtype=np.int64)
         self._pair_km = np.empty(0)
         self._rooms: dict[tuple[int, int, int], int] = {}
@@ -109,7 +151,7 @@ class RouteTable:
         are built.
         """
         if self._km is not None:
-            self._km = np.zeros((self.n_firms, self.n_firms))
+            self._km = zeroed_matrix(self.n_firms)
         self._pair_codes = np.empty(0, dtype=np.int64)
         self._pair_km = np.empty(0)
 
@@ -120,13 +162,14 @@ class RouteTable:
 
     def distance_km(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Route length of firm pairs on the road network (km)."""
-        if self._km is not None:
-            codes = source * self.n_firms + target
+        if self._km is not None:  # rows and columns by place (morton_slots)
+            codes = self._slot[source] * self.n_firms + self._slot[target]
             km = self._km.ravel().take(codes)
             new = km == 0.0
             if new.any():
                 fresh, where = np.unique(codes[new], return_inverse=True)
-                fresh_km = self._network_km(fresh)
+                row, col = np.divmod(fresh, self.n_firms)
+                fresh_km = self.network.distances_km(self._firm_at[row], self._firm_at[col])
                 self._km.ravel()[fresh] = fresh_km
                 km[new] = fresh_km[where]
             return km
