@@ -61,11 +61,14 @@ def zeroed_matrix(n: int) -> np.ndarray:
 
     ``np.zeros`` of a large array asks the kernel for transparent huge pages (2 MB), so one
     pair met makes 26 rows of a 10,000-firm matrix resident; an anonymous memory map is
-    zero-filled by the kernel page by page instead.
+    zero-filled by the kernel page by page instead, and told not to use huge pages.
     """
     if n == 0:
         return np.zeros((0, 0))
-    return np.frombuffer(mmap.mmap(-1, n * n * 8), dtype=np.float64).reshape(n, n)
+    memory = mmap.mmap(-1, n * n * 8)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):  # Linux: no huge pages even where they are the default
+        memory.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(memory, dtype=np.float64).reshape(n, n)
 
 
 class RouteTable:
