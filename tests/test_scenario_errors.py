@@ -310,6 +310,16 @@ def _as_city(mini_text: str, params: str) -> str:
     )
 
 
+def _city_error(
+    mini_text: str, params: str, write_yaml: WriteYaml, line_of: LineOf
+) -> tuple[ScenarioError, int]:
+    """The error of loading the mini scenario with a city of these ``params``, and their line."""
+    text = _as_city(mini_text, params)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_yaml(text))
+    return info.value, line_of(text, "params:")
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -321,13 +331,9 @@ def test_ill_typed_firm_parameters_are_a_scenario_error(
     params: str, mini_text: str, write_yaml: WriteYaml, line_of: LineOf
 ) -> None:
     """Parameters a firm type cannot build its recipes from give an error, not a traceback."""
-    text = _as_city(mini_text, params)
-    path = write_yaml(text)
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    err = info.value
+    err, params_line = _city_error(mini_text, params, write_yaml, line_of)
     field = "firms.bakery.params.diet_kg_per_person_day"  # the parameter at fault
-    assert (err.line, err.field) == (line_of(text, "params:"), field)
+    assert (err.line, err.field) == (params_line, field)
     assert "firm type 'city' cannot build its recipes from these params" in err.problem
     assert "mfcsim list firm-types" in err.problem
 
@@ -352,10 +358,6 @@ def test_params_that_are_no_mapping_are_a_scenario_error(
     params: str, mini_text: str, write_yaml: WriteYaml, line_of: LineOf
 ) -> None:
     """``params: true`` is refused at its line (it crashed the type's defaults before)."""
-    text = _as_city(mini_text, params)
-    path = write_yaml(text)
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    err = info.value
-    assert (err.line, err.field) == (line_of(text, "params:"), "firms.bakery.params")
+    err, params_line = _city_error(mini_text, params, write_yaml, line_of)
+    assert (err.line, err.field) == (params_line, "firms.bakery.params")
     assert err.problem.endswith("(accepted: a mapping of parameter names to values)")

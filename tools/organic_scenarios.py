@@ -17,6 +17,7 @@ each file (tests/test_organic_cluster.py holds the table to the runs).
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from mfcsim.scenario.organic import Options, organic_cluster_yaml
@@ -53,32 +54,28 @@ def _ask(name: str) -> str:
     )
 
 
+#: short name -> (the table's heading, farms, layout, options but the question); the file is
+#: organic_<short name>.yaml and its question the short name's in ASKS (none: the base's).
+SHAPES: dict[str, tuple[str, int, str, Options]] = {
+    "cluster": ("cluster", 20, "clustered", Options()),
+    "fragmented": ("fragmented", 20, "fragmented", Options()),
+    "few": ("few (6)", 6, "clustered", Options()),
+    "many": ("many (50)", 50, "clustered", Options()),
+    "own_machines": ("own machines", 20, "clustered", Options(machine_pool="own")),
+    "no_cooperative": ("no cooperative", 20, "clustered", Options(cooperative=False)),
+    "no_fleet": ("no fleet", 20, "clustered", Options(fleet=False)),
+}
 #: file name -> (farms, layout, options)
 VARIANTS: dict[str, tuple[int, str, Options]] = {
-    "organic_cluster.yaml": (20, "clustered", Options()),
-    "organic_fragmented.yaml": (20, "fragmented", Options(question=_ask("fragmented"))),
-    "organic_few.yaml": (6, "clustered", Options(question=_ask("few"))),
-    "organic_many.yaml": (50, "clustered", Options(question=_ask("many"))),
-    "organic_own_machines.yaml": (
-        20, "clustered", Options(machine_pool="own", question=_ask("own_machines"))
-    ),
-    "organic_no_cooperative.yaml": (
-        20, "clustered", Options(cooperative=False, question=_ask("no_cooperative"))
-    ),
-    "organic_no_fleet.yaml": (20, "clustered", Options(fleet=False, question=_ask("no_fleet"))),
-}  # fmt: skip
-
-
-#: The table's columns: file name -> heading.
-HEADINGS = {
-    "organic_cluster.yaml": "cluster",
-    "organic_fragmented.yaml": "fragmented",
-    "organic_few.yaml": "few (6)",
-    "organic_many.yaml": "many (50)",
-    "organic_own_machines.yaml": "own machines",
-    "organic_no_cooperative.yaml": "no cooperative",
-    "organic_no_fleet.yaml": "no fleet",
+    f"organic_{short}.yaml": (
+        farms,
+        layout,
+        replace(opts, question=_ask(short) if short in ASKS else ""),
+    )
+    for short, (_, farms, layout, opts) in SHAPES.items()
 }
+#: The table's columns: file name -> heading.
+HEADINGS = {f"organic_{short}.yaml": shape[0] for short, shape in SHAPES.items()}
 #: The table's rows: cluster indicators over the whole run, and their format.
 ROWS = (
     ("rule_breach_t", "{:,.0f}"),

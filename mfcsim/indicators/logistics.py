@@ -8,11 +8,12 @@ travelled alone (t·km times the mode's EUR and CO2e per t·km): negative is a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mfcsim.indicators.registry import indicator, report_only_with
+from mfcsim.indicators.registry import Pillar, indicator, report_only_with
 
 if TYPE_CHECKING:
     from mfcsim.indicators.window import Scoped, Window
@@ -42,19 +43,44 @@ def _trips(window: Window) -> pd.DataFrame | None:
     return trips if len(trips) else None
 
 
-def _ratio(window: Window, top: str, bottom: str) -> Scoped:
-    trips = _trips(window)
-    if trips is None or float(trips[bottom].sum()) <= 0.0:
-        return {}
-    return {"cluster": float(trips[top].sum()) / float(trips[bottom].sum())}
-
-
-def _vs_per_lot(window: Window, column: str) -> Scoped:
-    """The trips' ``column`` minus ``per_lot_<column>``, the same lots each alone."""
+def _sums(window: Window) -> dict[str, float] | None:
+    """The period's trips' column sums, with ``vehicle_km`` (loaded + empty); None: no trips."""
     trips = _trips(window)
     if trips is None:
-        return {}
-    return {"cluster": float(trips[column].sum() - trips[f"per_lot_{column}"].sum())}
+        return None
+    sums = {column: float(trips[column].sum()) for column in SUMMED}
+    sums["vehicle_km"] = sums["km_loaded"] + sums["km_empty"]
+    return sums
+
+
+#: Columns of the trips table the ratios and differences below read.
+SUMMED = (
+    "km_loaded", "km_empty", "load_t", "co2e_t", "cost_eur", "per_lot_co2e_t", "per_lot_cost_eur",
+)  # fmt: skip
+
+
+def ratio(top: str, bottom: str) -> Callable[[Window], Scoped]:
+    """An indicator function: the trips' sum of ``top`` over that of ``bottom``."""
+
+    def values(window: Window) -> Scoped:
+        sums = _sums(window)
+        if sums is None or sums[bottom] <= 0.0:
+            return {}
+        return {"cluster": sums[top] / sums[bottom]}
+
+    values.__doc__ = f"The fleets' {top} over their {bottom}."
+    return values
+
+
+def versus_per_lot(column: str) -> Callable[[Window], Scoped]:
+    """An indicator function: the trips' ``column`` minus ``per_lot_<column>``, each lot alone."""
+
+    def values(window: Window) -> Scoped:
+        sums = _sums(window)
+        return {} if sums is None else {"cluster": sums[column] - sums[f"per_lot_{column}"]}
+
+    values.__doc__ = f"The fleets' {column} minus that of the same lots each travelling alone."
+    return values
 
 
 @indicator(
@@ -79,10 +105,8 @@ def fleet_trips(window: Window) -> Scoped:
 )
 def fleet_vehicle_km(window: Window) -> Scoped:
     """Loaded plus empty vehicle-km."""
-    trips = _trips(window)
-    if trips is None:
-        return {}
-    return {"cluster": float(trips["km_loaded"].sum() + trips["km_empty"].sum())}
+    sums = _sums(window)
+    return {} if sums is None else {"cluster": sums["vehicle_km"]}
 
 
 @indicator(
@@ -102,81 +126,31 @@ def fleet_load_factor(window: Window) -> Scoped:
     return {} if possible <= 0.0 else {"cluster": float(rated["tkm"].sum()) / possible}
 
 
-@indicator(
-    "fleet_empty_km_share",
-    unit="share",
-    pillar="planet",
-    definition="Empty vehicle-km (depot to first pickup, receiver back to depot) over "
-    "all vehicle-km.",
-)
-def fleet_empty_km_share(window: Window) -> Scoped:
-    """Share of the vehicle-km driven empty."""
-    trips = _trips(window)
-    if trips is None:
-        return {}
-    km = float(trips["km_loaded"].sum() + trips["km_empty"].sum())
-    return {} if km <= 0.0 else {"cluster": float(trips["km_empty"].sum()) / km}
+#: (name, unit, pillar, top, bottom, definition) of the ratios of trip sums.
+RATIOS: tuple[tuple[str, str, Pillar, str, str, str], ...] = (
+    ("fleet_empty_km_share", "share", "planet", "km_empty", "vehicle_km",
+     "Empty vehicle-km (depot to first pickup, receiver back to depot) over all vehicle-km."),
+    ("fleet_t_co2e_per_vehicle_km", "t CO2e/km", "planet", "co2e_t", "vehicle_km",
+     "The fleets' CO2e (per loaded and empty vehicle-km) per vehicle-km."),
+    ("fleet_t_co2e_per_t", "t CO2e/t", "planet", "co2e_t", "load_t",
+     "The fleets' CO2e per tonne carried."),
+    ("fleet_eur_per_t", "EUR/t", "profit", "cost_eur", "load_t",
+     "The fleets' cost (per trip and per vehicle-km) per tonne carried."),
+)  # fmt: skip
+for _name, _unit, _pillar, _top, _bottom, _definition in RATIOS:
+    indicator(_name, unit=_unit, pillar=_pillar, definition=_definition)(ratio(_top, _bottom))
 
-
-@indicator(
-    "fleet_t_co2e_per_vehicle_km",
-    unit="t CO2e/km",
-    pillar="planet",
-    definition="The fleets' CO2e (per loaded and empty vehicle-km) per vehicle-km.",
-)
-def fleet_co2e_per_vehicle_km(window: Window) -> Scoped:
-    """CO2e per vehicle-km."""
-    trips = _trips(window)
-    if trips is None:
-        return {}
-    km = float(trips["km_loaded"].sum() + trips["km_empty"].sum())
-    return {} if km <= 0.0 else {"cluster": float(trips["co2e_t"].sum()) / km}
-
-
-@indicator(
-    "fleet_t_co2e_per_t",
-    unit="t CO2e/t",
-    pillar="planet",
-    definition="The fleets' CO2e per tonne carried.",
-)
-def fleet_co2e_per_t(window: Window) -> Scoped:
-    """CO2e per tonne carried."""
-    return _ratio(window, "co2e_t", "load_t")
-
-
-@indicator(
-    "fleet_eur_per_t",
-    unit="EUR/t",
-    pillar="profit",
-    definition="The fleets' cost (per trip and per vehicle-km) per tonne carried.",
-)
-def fleet_cost_per_t(window: Window) -> Scoped:
-    """Logistics cost per tonne carried."""
-    return _ratio(window, "cost_eur", "load_t")
-
-
-@indicator(
-    "fleet_vs_per_lot_t_co2e",
-    unit="t CO2e",
-    pillar="planet",
-    definition="The fleets' CO2e minus that of the same lots each travelling alone "
-    "(t·km × the mode's CO2e per t·km); negative: the fleets save.",
-)
-def fleet_vs_per_lot_co2e(window: Window) -> Scoped:
-    """Fleet CO2e minus per-lot CO2e of the same lots."""
-    return _vs_per_lot(window, "co2e_t")
-
-
-@indicator(
-    "fleet_vs_per_lot_eur",
-    unit="EUR",
-    pillar="profit",
-    definition="The fleets' cost minus that of the same lots each travelling alone "
-    "(t·km × the mode's EUR per t·km); negative: the fleets save.",
-)
-def fleet_vs_per_lot_cost(window: Window) -> Scoped:
-    """Fleet cost minus per-lot cost of the same lots."""
-    return _vs_per_lot(window, "cost_eur")
+#: (name, unit, pillar, column, definition) of the fleets against per-lot transport.
+VERSUS_PER_LOT: tuple[tuple[str, str, Pillar, str, str], ...] = (
+    ("fleet_vs_per_lot_t_co2e", "t CO2e", "planet", "co2e_t",
+     "The fleets' CO2e minus that of the same lots each travelling alone (t·km × the mode's "
+     "CO2e per t·km); negative: the fleets save."),
+    ("fleet_vs_per_lot_eur", "EUR", "profit", "cost_eur",
+     "The fleets' cost minus that of the same lots each travelling alone (t·km × the mode's "
+     "EUR per t·km); negative: the fleets save."),
+)  # fmt: skip
+for _name, _unit, _pillar, _column, _definition in VERSUS_PER_LOT:
+    indicator(_name, unit=_unit, pillar=_pillar, definition=_definition)(versus_per_lot(_column))
 
 
 @indicator(

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,6 +71,18 @@ MAX_FARMS = 100_000
 #: Farms per shared machine: arable farms per combine, vegetable farms per root harvester.
 FARMS_PER_COMBINE = 6
 FARMS_PER_ROOT_HARVESTER = 5
+#: A dairy cow's daily ration, kg (assumption: organic, concentrates low).
+FEED_KG_PER_COW_DAY = {"wheat": 3.0, "protein_feed": 1.0, "straw": 1.5}
+#: A dairy cow's milk, kg a day (assumption: ~7,000 kg a year, below conventional).
+MILK_KG_PER_COW_DAY = 19.2
+#: A dairy cow's slurry, kg a day (the dairy_farm default, consistent with G01).
+MANURE_KG_PER_COW_DAY = 65.0
+#: What the cities' organic shoppers buy of the cluster, kg per person-day (assumption).
+DIET_KG_PER_PERSON_DAY = {"vegetables": 0.12, "dairy_products": 0.35}
+#: Share of what the cities buy that becomes food waste (default.yaml's assumption).
+WASTE_SHARE = 0.055
+#: Straw the composter takes, t a day (assumption).
+COMPOSTER_STRAW_T_DAY = 2.0
 
 
 @dataclass(frozen=True)
@@ -304,9 +317,14 @@ def _at(x_km: float, y_km: float) -> str:
 
 def _centre(placed: list[Farm]) -> list[str]:
     """The cities, the dairy processor and the composter (the depot stands at the processor)."""
-    veg_kg, dairy_kg, waste = 0.12, 0.35, 0.055
+    veg_kg, dairy_kg = (
+        DIET_KG_PER_PERSON_DAY["vegetables"],
+        DIET_KG_PER_PERSON_DAY["dairy_products"],
+    )
+    waste = WASTE_SHARE
     out = [
-        "  # the cities' organic shoppers: vegetables 0.12 and dairy 0.35 kg per person-day",
+        f"  # the cities' organic shoppers: vegetables {veg_kg:g} and dairy {dairy_kg:g} kg per "
+        "person-day",
         "  # (assumption: orders of the Dutch food consumption survey, as default.yaml's diet);",
         "  # 5.5 % of what they buy becomes food waste (default.yaml's assumption), collected",
         "  # for the composter; what the cluster lacks they import",
@@ -323,16 +341,18 @@ def _centre(placed: list[Farm]) -> list[str]:
             f"[vegetables], dairy: [dairy_products]}}, waste_share: {_num(waste)}}}",
             f"    processes: {{eat_vegetables: {EATEN}, eat_dairy: {EATEN}}}",
         ]
-    milk_t_day = sum(_dairy_cows(f) * 0.0192 for f in placed if f.role == "dairy")
+    milk_t_day = sum(
+        _dairy_cows(f) * MILK_KG_PER_COW_DAY / 1000 for f in placed if f.role == "dairy"
+    )
     people = sum(c[3] for c in CITIES)
     waste_t_day = people * (veg_kg + dairy_kg) / 1000 * waste
     veg_ha = sum(CROPPING["vegetable"][1] * f.size for f in placed if f.role == "vegetable")
     culls_t_day = veg_ha * CROPPING["vegetable"][3] / 365
-    compost_t_day = waste_t_day + 2.0 + culls_t_day
+    compost_t_day = waste_t_day + COMPOSTER_STRAW_T_DAY + culls_t_day
     return [
         *out,
         "  # the dairy processor at the centre takes all the cluster's milk (capacity: the dairy",
-        "  # farms' herds x 19.2 kg); yields and transfer shares as default.yaml's dairy plant",
+        f"  # farms' herds x {MILK_KG_PER_COW_DAY:g} kg); yields and transfer shares as default.yaml's dairy plant",
         "  processor:",
         "    type: food_processor",
         f"    fte: {_num(milk_t_day * 365 / 1000)}  # assumption: ~1 FTE per 1,000 t milk a year",
@@ -343,7 +363,7 @@ def _centre(placed: list[Farm]) -> list[str]:
         "    processes: {process: {transfer: {N: {dairy_products: 0.95, whey: 0.03, wastewater: "
         "0.02}, P: {dairy_products: 0.91, whey: 0.06, wastewater: 0.03}}}}",
         "  # the composter beside it: the cities' food waste, the vegetable farms' culls and straw",
-        "  # the dairy farms do not need (2 t/d, assumption); mass loss 68 % (C15, the composter default); a quarter of",
+        f"  # the dairy farms do not need ({COMPOSTER_STRAW_T_DAY:g} t/d, assumption); mass loss 68 % (C15, the composter default); a quarter of",
         "  # the N escapes (default.yaml's assumption)",
         "  composter:",
         "    type: composter",
@@ -351,7 +371,7 @@ def _centre(placed: list[Farm]) -> list[str]:
         "per FTE",
         "    location: {x_km: 0.5, y_km: 0.5}",
         f"    params: {{capacity_t_per_day: {_num(compost_t_day)}, substrates: {{food_waste: "
-        f"{_num(waste_t_day)}, straw: 2, culls: {_num(culls_t_day)}}}}}",
+        f"{_num(waste_t_day)}, straw: {_num(COMPOSTER_STRAW_T_DAY)}, culls: {_num(culls_t_day)}}}}}",
         "    processes:",
         "      compost_food_waste: {transfer: &composting {N: {compost: 0.75, composting_losses: "
         "0.25}, P: {compost: 1.0}}}",
@@ -376,16 +396,19 @@ def _farm(farm: Farm, opts: Options, noted: set[str]) -> list[str]:
 def _dairy(farm: Farm, first: bool) -> list[str]:
     cows = _dairy_cows(farm)
     grass_ha = cows / 1.5
+    feed = FEED_KG_PER_COW_DAY
     out = [
         "  # dairy farms: 70 cows x size (assumption: a Dutch organic herd); 1.5 cows per ha of",
-        "  # grass-clover (assumption: organic stocking rate); 19.2 kg milk a cow-day (assumption:",
-        "  # ~7,000 kg a year, below conventional); feed 3 kg wheat, 1 kg protein feed and 1.5 kg",
-        "  # straw a cow-day (assumption: organic rations, concentrates low); manure 65 kg (the dairy_farm default,",
+        f"  # grass-clover (assumption: organic stocking rate); {MILK_KG_PER_COW_DAY:g} kg milk a cow-day (assumption:",
+        f"  # ~7,000 kg a year, below conventional); feed {feed['wheat']:g} kg wheat, {feed['protein_feed']:g} kg protein feed and {feed['straw']:g} kg",
+        f"  # straw a cow-day (assumption: organic rations, concentrates low); manure {MANURE_KG_PER_COW_DAY:g} kg (the dairy_farm default,",
         "  # consistent with G01), all of it to the cropping farms through the agent (a farm",
         "  # that spread its own would keep it all: a firm keeps what it uses); the grass-clover",
         "  # lives on clover N (the droppings of grazing are not modelled); clover fixes ~100 kg N/ha (assumption: grass-clover",
         "  # 100-150), deposition 20 kg N/ha (default.yaml's assumption)",
     ] if first else []  # fmt: skip
+    ration = ", ".join(f"{m}: {kg:.1f}" for m, kg in feed.items())
+    week = ", ".join(f"{m}: {_num(cows * kg / 1000 * 7)} t" for m, kg in feed.items())
     return [
         *out,
         f"  {farm.fid}:",
@@ -395,12 +418,10 @@ def _dairy(farm: Farm, first: bool) -> list[str]:
         "    soil_inputs_kg_per_ha_yr: {N: {deposition: 20, fixation: 100}}",
         f"    {_at(farm.x_km, farm.y_km)}",
         f"    params: {{cows: {cows}, grassland_ha: {_num(grass_ha)}, feed_kg_per_cow_day: "
-        "{wheat: 3.0, protein_feed: 1.0, straw: 1.5}, milk_kg_per_cow_day: 19.2, "
-        "n_need_kg_per_ha: 0}",
-        f"    storage: {{cattle_manure: {_num(cows * 0.065 * 213)} t}}  # seven months of slurry "
-        "(assumption: the Dutch storage requirement is about six)",
-        f"    initial_stock: {{wheat: {_num(cows * 0.003 * 7)} t, protein_feed: "
-        f"{_num(cows * 0.001 * 7)} t, straw: {_num(cows * 0.0015 * 7)} t}}  # a week of feed",
+        f"{{{ration}}}, milk_kg_per_cow_day: {MILK_KG_PER_COW_DAY:g}, n_need_kg_per_ha: 0}}",
+        f"    storage: {{cattle_manure: {_num(cows * MANURE_KG_PER_COW_DAY / 1000 * 213)} t}}  "
+        "# seven months of slurry (assumption: the Dutch storage requirement is about six)",
+        f"    initial_stock: {{{week}}}  # a week of feed",
     ]
 
 
@@ -471,8 +492,6 @@ def _cropping(farm: Farm, opts: Options, first: bool) -> list[str]:
 
 
 def _wrap(text: str) -> list[str]:
-    import textwrap
-
     return textwrap.wrap(text, width=92)
 
 
@@ -604,15 +623,17 @@ def _export_limits(placed: list[Farm]) -> dict[str, float]:
     for farm in placed:
         if farm.role == "dairy":
             cows = _dairy_cows(farm)
-            grown["wheat"] -= cows * 0.003 * 365
-            grown["straw"] -= cows * 0.0015 * 365
+            for m in ("wheat", "straw"):
+                grown[m] -= cows * FEED_KG_PER_COW_DAY[m] / 1000 * 365
             continue
         crop, area, yld, rest = CROPPING[farm.role][:4]
         grown[crop] += area * farm.size * yld
         if RESIDUES[farm.role] == "straw":
             grown["straw"] += area * farm.size * rest
-    grown["straw"] -= 2.0 * 365  # the composter
-    grown["vegetables"] -= sum(c[3] for c in CITIES) * 0.12 / 1000 * 365
+    grown["straw"] -= COMPOSTER_STRAW_T_DAY * 365
+    grown["vegetables"] -= (
+        sum(c[3] for c in CITIES) * DIET_KG_PER_PERSON_DAY["vegetables"] / 1000 * 365
+    )
     return {crop: max(0.1, total / 365) for crop, total in grown.items()}
 
 
