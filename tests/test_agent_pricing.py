@@ -179,6 +179,59 @@ def test_related_days_seeded_with_yesterday_reach_each_days_optimum() -> None:
     assert len(days._used) > 0
 
 
+@pytest.mark.parametrize("threads", ["2", "3"])
+def test_parts_solved_on_threads_give_the_same_allocation_bit_for_bit(
+    threads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Solving the parts on several threads changes nothing but the wall time.
+
+    The parts are solved on the pool's threads (not in the caller's), and the arcs and flows
+    equal those of the parts solved one at a time, bit for bit.
+    """
+    import threading
+
+    monkeypatch.setattr(pricing, "PART_MIN_ARCS", 40)
+    p = priced_day(101, n_firms=300)
+    assert len(parts(p)) >= 3
+    monkeypatch.setenv(pricing.THREADS_VARIABLE, "1")
+    one_arcs, one_flow = solve_by_parts(p)
+    solved_on: list[str] = []
+
+    def recorded(*args: object, **kwargs: object) -> tuple[np.ndarray, np.ndarray]:
+        solved_on.append(threading.current_thread().name)
+        return solve_priced(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pricing, "solve_priced", recorded)
+    monkeypatch.setenv(pricing.THREADS_VARIABLE, threads)
+    many_arcs, many_flow = solve_by_parts(p)
+    assert len(solved_on) == len(parts(p))
+    assert all(name.startswith("mfcsim-solver") for name in solved_on)
+    assert np.array_equal(one_arcs, many_arcs)
+    assert one_flow.tobytes() == many_flow.tobytes()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", ""])
+def test_a_bad_thread_count_is_refused_before_the_run(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``MFCSIM_SOLVER_THREADS`` must be a positive integer; PricedDays checks it when made."""
+    from mfcsim.agent.lp import ClearingError
+
+    monkeypatch.setenv(pricing.THREADS_VARIABLE, value)
+    with pytest.raises(ClearingError, match=r"MFCSIM_SOLVER_THREADS=.*accepted a positive integer"):
+        PricedDays(n_firms=3, n_materials=2)
+
+
+def test_default_threads_are_the_cores_up_to_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.delenv(pricing.THREADS_VARIABLE, raising=False)
+    cores = len(os.sched_getaffinity(0))
+    assert pricing.solver_threads() == min(4, cores)
+    monkeypatch.setenv(pricing.THREADS_VARIABLE, " 7 ")
+    assert pricing.solver_threads() == 7
+
+
 # ---- the pieces -----------------------------------------------------------------------------
 def test_best_per_group_keeps_the_k_highest_lowest_position_first() -> None:
     """Against a plain count: a row is kept if fewer than k rows of its group beat it."""
@@ -193,6 +246,11 @@ def test_best_per_group_keeps_the_k_highest_lowest_position_first() -> None:
             ]
             expected = [i for i in range(n) if beaten_by[i] < k]
             assert best_per_group(group, score, k).tolist() == expected
+            # group numbers too large for the 16-bit sort take the general path
+            assert best_per_group(group + 70_000, score, k).tolist() == expected
+    # 0 and 2**16 are two groups (sorted as 16-bit numbers, group 0 would be cut in two)
+    group, score = np.array([0, 2**16, 0]), np.array([1.0, 5.0, 2.0])
+    assert best_per_group(group, score, 1).tolist() == [1, 2]
 
 
 def test_parts_cover_every_arc_once_and_share_no_row() -> None:

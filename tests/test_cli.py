@@ -149,6 +149,25 @@ def test_bad_set_exits_2_with_one_line(tiny_path: Path, capsys: pytest.CaptureFi
     )
 
 
+def test_a_bad_solver_thread_count_exits_2_and_writes_nothing(
+    tiny_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``MFCSIM_SOLVER_THREADS`` other than a positive integer: one line, exit 2, no folder."""
+    monkeypatch.setenv("MFCSIM_SOLVER_THREADS", "two")
+    out_dir = tmp_path / "run"
+    code = main(["run", str(tiny_path), "--set", "agent.policy=optimal", "--out", str(out_dir)])
+    assert code == 2
+    _, err = capsys.readouterr()
+    assert err == (
+        "mfcsim: error: environment variable MFCSIM_SOLVER_THREADS='two': accepted a positive "
+        "integer (the threads the optimal policy solves its parts on; 1: one at a time)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_types_lists_the_firm_types(capsys: pytest.CaptureFixture[str]) -> None:
     """`mfcsim types` names each firm type with its parameters."""
     assert main(["types"]) == 0

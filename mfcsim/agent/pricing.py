@@ -19,6 +19,11 @@ pipeline rows, see :mod:`mfcsim.agent.lp`):
   for the whole LP: that is the optimality certificate, so the answer is the full LP's
   optimum, to HiGHS's tolerances. Every round adds at least one new arc, so the loop ends.
 
+The parts are solved at the same time on up to :func:`solver_threads` threads (HiGHS
+releases Python's lock while it solves), the largest first. Each part's answer does not
+depend on the thread it was solved on, so the allocation is the same, bit for bit, whatever
+the number of threads: only the wall time changes.
+
 Day after day (:class:`PricedDays`, what the agent uses), the first restricted LPs also hold
 the arcs used the day before. One seed arc per request and per offer, the primal simplex for
 the re-solves and :data:`PART_MIN_ARCS` were chosen by measurement (``benchmarks/README.md``,
@@ -30,12 +35,17 @@ from a solve of the whole LP at once; the objective does not.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from mfcsim.agent.lp import (
     Allocation,
+    ClearingError,
     Columns,
     add_columns,
     arc_keys,
@@ -55,6 +65,33 @@ SEED_PER_OFFER = 1
 PART_MIN_ARCS = 2_000
 #: HiGHS's simplex strategy for the re-solves after columns are added (4: primal).
 RESOLVE_STRATEGY = 4
+#: Environment variable that sets the number of threads the parts are solved on.
+THREADS_VARIABLE = "MFCSIM_SOLVER_THREADS"
+#: Threads used when the variable is not set, at most (one part is most of a large day).
+DEFAULT_THREADS = 4
+
+
+def solver_threads() -> int:
+    """Threads to solve the parts on: ``$MFCSIM_SOLVER_THREADS``, else the cores, up to 4.
+
+    Raises:
+        ClearingError: If the variable is set to anything but a positive integer.
+    """
+    value = os.environ.get(THREADS_VARIABLE)
+    if value is None:
+        return max(1, min(DEFAULT_THREADS, len(os.sched_getaffinity(0))))
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ClearingError(
+            f"environment variable {THREADS_VARIABLE}={value!r}: accepted a positive integer "
+            "(the threads the optimal policy solves its parts on; 1: one at a time)"
+        )
+    return int(value)
+
+
+@cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """The process's pool of ``threads`` solver threads (made once, reused every day)."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="mfcsim-solver")
 
 
 def price_tolerance(gain: np.ndarray) -> np.ndarray:
@@ -130,10 +167,13 @@ class _Rows:
 def best_per_group(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` highest scores of each group (ties: the lower position), sorted.
 
-    ``k = 1`` (the seeds' setting) takes each group's maximum without a sort of all rows.
+    ``k = 1`` (the seeds' setting) takes each group's maximum without a sort of all rows;
+    groups numbered below 2¹⁶ are sorted as 16-bit integers (numpy's radix sort, about 15
+    times faster than on 64-bit ones for the 80,000 arcs of a 10,000-firm day).
     """
     if k == 1 and len(group):
-        order = np.argsort(group, kind="stable")
+        narrow = group.astype(np.uint16) if group.min() >= 0 and group.max() < 2**16 else group
+        order = np.argsort(narrow, kind="stable")
         sorted_group = group[order]
         starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
         sorted_score = score[order]
@@ -217,7 +257,14 @@ def solve_by_parts(p: Any, also: np.ndarray | None = None) -> Allocation:
         return no_allocation()
     gain = gains(p)
     seed = seed_arcs(p, gain) if also is None else seed_arcs(p, gain) | also
-    solved = [solve_priced(p, arcs, gain, seed) for arcs in parts(p)]
+    largest_first = sorted(parts(p), key=len, reverse=True)
+    threads = min(solver_threads(), len(largest_first))
+    if threads > 1:
+        solved = list(
+            _pool(threads).map(lambda arcs: solve_priced(p, arcs, gain, seed), largest_first)
+        )
+    else:
+        solved = [solve_priced(p, arcs, gain, seed) for arcs in largest_first]
     used = np.concatenate([arcs for arcs, _ in solved])
     flow = np.concatenate([flow for _, flow in solved])
     order = np.argsort(used, kind="stable")
@@ -235,16 +282,21 @@ class PricedDays:
     Args:
         n_firms: Number of firms (for stable arc keys).
         n_materials: Number of materials.
+
+    Raises:
+        ClearingError: If ``$MFCSIM_SOLVER_THREADS`` is set to anything but a positive
+            integer (checked here, before the run starts).
     """
 
     def __init__(self, n_firms: int, n_materials: int) -> None:
+        solver_threads()
         self.n_firms, self.n_materials = n_firms, n_materials
-        self._used: np.ndarray | None = None  # sorted keys of yesterday's used arcs
+        self._used: np.ndarray | None = None  # keys of yesterday's used arcs
 
     def __call__(self, p: Any) -> Allocation:
         """Today's optimal allocation."""
         keys = arc_keys(p, self.n_firms, self.n_materials)
-        also = None if self._used is None else np.isin(keys, self._used)
+        also = None if self._used is None else pd.Series(keys).isin(self._used).to_numpy()
         allocation = solve_by_parts(p, also)
-        self._used = np.sort(keys[allocation[0]])
+        self._used = keys[allocation[0]]
         return allocation
