@@ -458,3 +458,27 @@ def test_a_cluster_starts_while_another_holds_the_dashboard_port() -> None:
         assert list(ordered_map(abs, [-1, -2], workers=2)) == [1, 2]
     finally:
         holder.close()
+
+
+def _solver_threads_here() -> str | None:
+    import os
+
+    return os.environ.get("MFCSIM_SOLVER_THREADS")
+
+
+def test_workers_share_the_cores_among_their_solver_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each of a LocalCluster's workers solves on the cores divided by the workers (≥ 1),
+    or on what ``MFCSIM_SOLVER_THREADS`` says where it is set."""
+    import os
+
+    from mfcsim.sweep.cluster import dask_client
+
+    monkeypatch.delenv("MFCSIM_SOLVER_THREADS", raising=False)
+    expected = str(max(1, len(os.sched_getaffinity(0)) // 2))
+    with dask_client(2) as client:
+        assert set(client.run(_solver_threads_here).values()) == {expected}
+    monkeypatch.setenv("MFCSIM_SOLVER_THREADS", "3")
+    with dask_client(2) as client:
+        assert set(client.run(_solver_threads_here).values()) == {"3"}

@@ -9,6 +9,7 @@ the ``mfcsim.firms`` entry point (or an import in the function sent to them).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,10 +53,27 @@ def dask_client(workers: int, scheduler: str | None = None) -> Iterator[Any]:
             processes=True,
             dashboard_address=":0",  # a free port: None still binds 8787 (dask/distributed#8136)
             silence_logs=logging.ERROR,
+            env=worker_environment(workers),
         ) as cluster,
         Client(cluster) as client,
     ):
         yield client
+
+
+def worker_environment(workers: int) -> dict[str, str]:
+    """Environment of the LocalCluster's workers: the cores shared out among them.
+
+    The optimal policy solves a day's parts on ``$MFCSIM_SOLVER_THREADS`` threads (default:
+    the cores, up to 4); ``workers`` processes each doing so would ask for more threads than
+    the machine has, so each worker gets the cores divided by the workers (at least 1),
+    unless the variable is set here, which the workers then inherit.
+    """
+    from mfcsim.agent.pricing import THREADS_VARIABLE
+
+    if THREADS_VARIABLE in os.environ:
+        return {}
+    cores = len(os.sched_getaffinity(0))
+    return {THREADS_VARIABLE: str(max(1, cores // max(1, workers)))}
 
 
 def ordered_map(
