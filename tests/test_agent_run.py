@@ -201,6 +201,17 @@ def test_every_policy_balances_tiny_calm_and_disrupted(policy: str, disrupted: b
     assert results.kpis["fill_rate"] == 1.0  # the town may import
 
 
+def test_the_agent_times_each_day_in_wall_and_cpu_seconds() -> None:
+    """One wall and one CPU time per day cleared, for the benchmarks; none where it does not."""
+    sim = Simulation(load_scenario(TINY, ["agent.policy=optimal", "agent.start_day=3"]))
+    sim.run()
+    days = sim.horizon_day - 1 - 3  # from its start day, each day with a tomorrow
+    assert len(sim.agent.day_seconds) == len(sim.agent.day_cpu_seconds) == days
+    assert all(s > 0 for s in sim.agent.day_seconds)
+    assert all(s >= 0 for s in sim.agent.day_cpu_seconds)
+    assert sum(sim.agent.day_cpu_seconds) > 0
+
+
 @pytest.mark.parametrize("policy", POLICIES)
 def test_every_policy_balances_a_reused_residue(policy: str) -> None:
     """The residue cluster balances whichever policy clears it."""
