@@ -242,3 +242,25 @@ def test_rounding_is_not_reported_as_substitution() -> None:
     fed = run(str(VEG_HUB), "greedy").extra["service"]
     city = fed[(fed["buyer"] == "city") & (fed["material"] == "sweet_peppers")]
     assert city["substituted"].sum() == pytest.approx(3.0 * 28)  # tomatoes for peppers
+
+
+def test_days_short_and_planned_count_each_firms_distinct_days() -> None:
+    """Two processes short on the same day count once; firm order and name type do not matter.
+
+    a: day 0 both processes short (1 day), day 1 one short (2 days), day 2 on plan; planned
+    on days 0, 1, 2 (3 days). b: never short, planned on day 5 only. c: nothing planned.
+    """
+    from mfcsim.indicators.service_levels import planned_days, short_days
+
+    firm = pd.Categorical(["a", "a", "a", "a", "b", "c"], categories=["c", "b", "a"])
+    activity = pd.DataFrame({
+        "t_day": [0.0, 0.0, 1.0, 2.0, 5.0, 6.0],
+        "firm": firm,
+        "planned": [2.0, 1.0, 1.0, 1.0, 3.0, 0.0],
+        "realised": [1.0, 0.5, 0.0, 1.0, 3.0, 0.2],
+    })  # fmt: skip
+    for frame in (activity, activity.astype({"firm": str})):
+        assert short_days(frame).to_dict() == {"a": 2.0}
+        assert planned_days(frame).to_dict() == {"a": 3.0, "b": 1.0}
+        assert list(planned_days(frame).index) == ["a", "b"]
+    assert short_days(activity.iloc[4:]).to_dict() == {}

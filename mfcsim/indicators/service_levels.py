@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -83,15 +84,32 @@ def use_fill(table: pd.DataFrame, firms: list[str] | None = None) -> float:
 def short_days(activity: pd.DataFrame) -> pd.Series:
     """Per firm: the days on which one of its processes realised less than planned."""
     planned, realised = activity["planned"].to_numpy(), activity["realised"].to_numpy()
-    short = realised < planned * (1.0 - SHORT_RTOL)
-    rows = activity.loc[short, ["firm", "t_day"]].astype({"firm": str})
-    return rows.drop_duplicates().groupby("firm").size().astype(float)
+    return days_per_firm(activity, realised < planned * (1.0 - SHORT_RTOL))
 
 
 def planned_days(activity: pd.DataFrame) -> pd.Series:
     """Per firm: the days on which it planned some activity."""
-    rows = activity.loc[activity["planned"].to_numpy() > 0.0, ["firm", "t_day"]]
-    return rows.astype({"firm": str}).drop_duplicates().groupby("firm").size().astype(float)
+    return days_per_firm(activity, activity["planned"].to_numpy() > 0.0)
+
+
+def days_per_firm(activity: pd.DataFrame, chosen: np.ndarray) -> pd.Series:
+    """Per firm, the distinct days among the ``chosen`` rows (a mask); firms without any left out.
+
+    Counted on the firm column's category codes and whole days, one ``np.unique`` over a
+    number per (firm, day): no firm name is made per row (a year of 10,000 firms has about
+    3 million activity rows). Indexed by firm id, sorted.
+    """
+    firm = activity["firm"]
+    if not isinstance(firm.dtype, pd.CategoricalDtype):
+        firm = firm.astype(str).astype("category")
+    codes = firm.cat.codes.to_numpy()[chosen].astype(np.int64)
+    days = activity["t_day"].to_numpy()[chosen].astype(np.int64)
+    span = int(days.max()) + 1 if len(days) else 1
+    firm_of_pair = np.unique(codes * span + days) // span
+    counts = np.bincount(firm_of_pair, minlength=len(firm.cat.categories))
+    some = np.flatnonzero(counts)
+    names = firm.cat.categories.astype(str)[some]
+    return pd.Series(counts[some].astype(float), index=pd.Index(names, name="firm")).sort_index()
 
 
 def order_fills(service: pd.DataFrame) -> tuple[float, float]:
