@@ -116,3 +116,59 @@ def test_chunks_are_released_while_the_frame_fills():
     assert alive == sorted(alive, reverse=True)
     assert len(refs) > alive[0] > alive[-2]
     assert all(r() is None for r in refs)
+
+
+def whole_column_segments(ledger: Ledger) -> tuple[list[tuple[int, int]], bool]:
+    """The segments as defined on whole columns (what ``_segments`` computed before)."""
+    import itertools
+
+    t_day = np.concatenate([c["t_day"] for c in ledger._chunks])
+    phase = np.concatenate([c["phase"] for c in ledger._chunks])
+    n = len(t_day)
+    if n == 0:
+        return [], True
+    step = np.diff(t_day)
+    if not ((step >= 0.0).all() and (np.diff(phase)[step == 0.0] >= 0).all()):
+        return [(0, n)], False
+    starts = np.flatnonzero((t_day[1:] != t_day[:-1]) | (phase[1:] != phase[:-1])) + 1
+    every = ledger_module._SEGMENT_ROWS
+    at = np.searchsorted(starts, np.arange(every, n, every))
+    bounds = [0, *np.unique(starts[at[at < len(starts)]]).tolist(), n]
+    return list(itertools.pairwise(bounds)), True
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 300), st.booleans(), st.integers(1, 40),
+       st.integers(1, 9))  # fmt: skip
+def test_segments_read_chunk_by_chunk_are_those_of_the_whole_columns(
+    seed, n, in_clock_order, segment_rows, block_rows
+):
+    """Group starts across chunk ends, and rows out of clock order within or between chunks."""
+    ledger = written(random_rows(seed, n, in_clock_order=in_clock_order), block_rows)
+    ledger._flush()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ledger_module, "_SEGMENT_ROWS", segment_rows)
+        assert ledger._segments() == whole_column_segments(ledger)
+
+
+def test_segments_take_about_one_chunk_of_memory():
+    """No column of the whole ledger is made: numpy's traced peak stays near one chunk's."""
+    import tracemalloc
+
+    rows = random_rows(2, 200_000, in_clock_order=True)
+    ledger = Ledger(NODES, MATERIALS)
+    for start in range(0, len(rows), 1_000):
+        run = rows.iloc[start : start + 1_000]
+        ledger.phase = 1
+        ledger.add_many(
+            run["t_day"].to_numpy(), run["source"].to_numpy(), run["target"].to_numpy(),
+            run["material"].to_numpy(), run["quantity"].to_numpy(), Kind.PRODUCTION,
+        )  # fmt: skip
+    ledger._flush()
+    tracemalloc.start()
+    try:
+        ledger._segments()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000 * 8 / 4  # a whole t_day column alone would be 1.6 MB
