@@ -494,3 +494,17 @@ def test_a_bad_ghg_declaration_is_one_line_and_exit_2(
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("  food_waste:"))
     assert f"bad.yaml:{line}: materials.food_waste.co2e: 300 t CO2e per unit differs" in err
     assert "(accepted: leave co2e out, or ghg: co2e" in err
+
+
+def test_idle_firms_are_those_without_production_or_consumption_rows() -> None:
+    """Only a firm's production and consumption rows make it active; order of ``firms`` kept."""
+    import pandas as pd
+
+    from mfcsim.engine.collect import idle_firms
+
+    flows = pd.DataFrame({
+        "source": pd.Categorical(["b", "a", "c", "c"], categories=["a", "b", "c", "d"]),
+        "kind": pd.Categorical(["production", "shipment", "consumption", "disposal"]),
+    })  # fmt: skip
+    for frame in (flows, flows.astype({"source": str, "kind": str})):
+        assert idle_firms(frame, ["d", "c", "b", "a"]) == ["d", "a"]

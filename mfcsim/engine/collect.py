@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mfcsim.coded import is_in
+from mfcsim.coded import categorical, is_in
 from mfcsim.engine.memory import return_freed_memory
 from mfcsim.engine.per_firm import vectorisable
 from mfcsim.engine.provenance import provenance
@@ -163,9 +163,16 @@ def _activity_frame(sim: Simulation) -> pd.DataFrame:
 
 
 def idle_firms(flows: pd.DataFrame, firms: list[str]) -> list[str]:
-    """Firms with no production and no consumption in the whole run (in ``firms``' order)."""
-    worked = flows[is_in(flows["kind"], ("production", "consumption"))]
-    active = set(map(str, pd.unique(worked["source"])))
+    """Firms with no production and no consumption in the whole run (in ``firms``' order).
+
+    Read on the source column's codes: no copy of the rows (those two kinds are most of the
+    ledger; their rows took 0.8 GB at once in a 10,000-firm greedy year).
+    """
+    worked = is_in(flows["kind"], ("production", "consumption"))
+    source = categorical(flows["source"])
+    codes = source.cat.codes.to_numpy()[worked]
+    seen = np.bincount(codes[codes >= 0], minlength=len(source.cat.categories))
+    active = {str(source.cat.categories[i]) for i in np.flatnonzero(seen).tolist()}
     return [f for f in firms if f not in active]
 
 
