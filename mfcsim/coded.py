@@ -8,7 +8,7 @@ replace, so every sum is identical to the last bit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -112,6 +112,28 @@ def group_sums(key: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     ends = np.append(starts[1:], len(keys))
     for k, a, b in zip(keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
         out[k] = ordered[a:b].sum()
+    return out
+
+
+#: Rows per block of :func:`running_sums`.
+RUNNING_BLOCK_ROWS = 1 << 20
+
+
+def running_sums(
+    n: int, rows: int, block: Callable[[slice], tuple[np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """Per key ``0..n-1``, its values added one by one in row order, a block of rows at a time.
+
+    ``block(rows)`` gives the keys and values of the rows in the slice ``rows``. The sums
+    are those of ``np.bincount(key, weights=values, minlength=n)`` bit for bit (both add
+    each row's value to its key's sum in row order), but the keys and values of the whole
+    ledger are never made at once: their working arrays (int64 keys, float values: 16
+    bytes a row) are one block's.
+    """
+    out = np.zeros(n)
+    for start in range(0, rows, RUNNING_BLOCK_ROWS):
+        key, values = block(slice(start, min(start + RUNNING_BLOCK_ROWS, rows)))
+        np.add.at(out, key, values)
     return out
 
 
