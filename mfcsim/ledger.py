@@ -283,7 +283,7 @@ def as_bytes(rows: np.ndarray) -> np.ndarray:
 #: a (t_day, phase) group).
 _SEGMENT_ROWS = 1 << 15
 #: Bytes of buffer chunks released by :meth:`Ledger.frame` between calls of its ``on_release``.
-_RELEASE_BYTES = 256 * 2**20
+_RELEASE_BYTES = 64 * 2**20
 #: Categories of the coded columns: a Ledger attribute's name, or the names themselves.
 _CATEGORIES: dict[str, str | list[str]] = {
     "source": "nodes", "target": "nodes", "material": "materials", "kind": KIND_NAMES,

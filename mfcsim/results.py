@@ -31,6 +31,7 @@ import yaml
 
 from mfcsim.balance import check_mass_balance
 from mfcsim.errors import ResultsError
+from mfcsim.heap import return_freed_memory
 from mfcsim.runfolder import atomic_folder, check_format_version, json_text
 
 if TYPE_CHECKING:
@@ -240,11 +241,13 @@ class Results:
         """
         kwargs = {} if rtol is None else {"rtol": rtol}
         err = check_mass_balance(self.flows, self.stocks, self.materials, self.nodes, **kwargs)
+        return_freed_memory()
         self._mass_error = err
         if self._kpis is not None:
             self._kpis["mass_balance_max_rel_error"] = err
         for check in CHECKS.values():
             check(self, kwargs)
+            return_freed_memory()
         return err
 
     def write(self, folder: str | Path, *, also: Callable[[Path], object] | None = None) -> Path:

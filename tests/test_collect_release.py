@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from mfcsim.agent import routes as routes_module
-from mfcsim.engine.memory import return_freed_memory
 from mfcsim.engine.simulation import Simulation
+from mfcsim.heap import return_freed_memory
 from mfcsim.scenario.generate import synthetic_cluster
 from mfcsim.scenario.load import scenario_from_dict
 
@@ -77,3 +77,24 @@ def test_shipments_frame_is_built_without_a_second_copy_of_the_records():
         tracemalloc.stop()
     assert len(frame) * 72 == records
     assert peak < 1.4 * records
+
+
+def test_each_step_after_the_loop_hands_the_freed_heap_back(monkeypatch):
+    """The frames of collect, the balance check and every indicator on every period each end
+    with ``return_freed_memory`` (so one step's freed arrays do not raise the next's peak)."""
+    from mfcsim import results as results_module
+    from mfcsim.engine import collect as collect_module
+    from mfcsim.indicators import compute_indicators, known_indicators, registry
+
+    calls = {"collect": 0, "check": 0, "indicators": 0}
+    for module, key in ((collect_module, "collect"), (results_module, "check"),
+                        (registry, "indicators")):  # fmt: skip
+        monkeypatch.setattr(module, "return_freed_memory",
+                            lambda key=key: calls.__setitem__(key, calls[key] + 1))  # fmt: skip
+    sim = _greedy()
+    results = sim.run()
+    assert calls["collect"] >= 5  # shipments, service, activity, stocks, the end
+    assert calls["check"] >= 1
+    frame = compute_indicators(results)
+    periods = frame.loc[~frame["period"].str.contains("_vs_"), "period"].nunique()
+    assert calls["indicators"] == len(known_indicators()) * periods

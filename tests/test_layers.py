@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1] / "mfcsim"
 
 #: Lowest first. A module's layer is that of the longest prefix listed.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "units", "console", "coded", "ghg", "plugins"),
+    ("errors", "units", "console", "coded", "ghg", "plugins", "heap"),
     ("scenario",),
     ("ledger", "network", "world", "firms"),
     ("balance", "runfolder", "results"),

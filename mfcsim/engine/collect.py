@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from mfcsim.coded import categorical, is_in
-from mfcsim.engine.memory import return_freed_memory
 from mfcsim.engine.per_firm import vectorisable
 from mfcsim.engine.provenance import provenance
 from mfcsim.ghg import GWP
+from mfcsim.heap import return_freed_memory
 from mfcsim.results import Results
 from mfcsim.runfolder import FORMAT_VERSION
 
@@ -186,12 +186,18 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _trimmed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``, once the heap its building freed is handed back (a step's working arrays)."""
+    return_freed_memory()
+    return frame
+
+
 def collect(sim: Simulation) -> Results:
     """The results of a finished simulation (no check is run here).
 
     Called once: the ledger's and the transport's buffers, the daily snapshots and the
     service blocks are released once their frames are built, and the freed heap is handed
-    back to the system (:func:`~mfcsim.engine.memory.return_freed_memory`).
+    back to the system (:func:`~mfcsim.heap.return_freed_memory`).
     """
     sim.agent.routes.forget_distances()
     flows = sim.ledger.frame(on_release=return_freed_memory)
@@ -227,17 +233,17 @@ def collect(sim: Simulation) -> Results:
             for field, s in sim.scenario.series.items()
         }
     extra = {
-        "shipments": sim.transport.frame(),
-        "service": _service_frame(sim),
+        "shipments": _trimmed(sim.transport.frame()),
+        "service": _trimmed(_service_frame(sim)),
         "events": sim.disruptions.frame(),
-        "activity": _activity_frame(sim),
+        "activity": _trimmed(_activity_frame(sim)),
     }
     if sim.machines is not None:
         extra["machines"] = sim.machines.frame(sim.state.activity_realised)
     if sim.fleets is not None:
         extra["trips"] = sim.fleets.frame()
         extra["fleet_spoiled"] = sim.fleets.spoiled_frame()
-    stocks = _stocks_frame(sim)
+    stocks = _trimmed(_stocks_frame(sim))
     sim.snapshots.clear()
     sim.service_rows.clear()
     sim.service_blocks.clear()

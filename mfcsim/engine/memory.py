@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 from typing import TYPE_CHECKING
 
@@ -47,20 +45,3 @@ def check_memory(scenario: Scenario) -> None:
             "for the daily stocks alone, more than this machine's "
             f"{have / 2**30:,.1f} GiB (accepted: fewer days, firms or materials)"
         )
-
-
-def return_freed_memory() -> None:
-    """Hand the heap pages freed so far back to the system (glibc ``malloc_trim``).
-
-    Buffers of a few MB (the ledger's and the transport's chunks, the daily snapshots) come
-    from the C heap; freeing them leaves the pages with the process, where the large
-    arrays of the results (each mapped afresh) cannot use them. ``malloc_trim(0)`` releases
-    every free page of the heap. Elsewhere than glibc (macOS, musl) nothing is done.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        trim = libc.malloc_trim
-    except (OSError, AttributeError, TypeError):
-        return
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    trim(0)

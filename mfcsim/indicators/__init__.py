@@ -39,9 +39,9 @@ from mfcsim.indicators.registry import (
     INDICATORS,
     PER_DAY,
     IndicatorSpec,
+    evaluate,
     indicator,
     known_indicators,
-    value_rows,
 )
 from mfcsim.indicators.scorecard import print_scorecard, scorecard, scorecard_json
 from mfcsim.indicators.window import Window
@@ -103,7 +103,7 @@ def compute_indicators(
     for period in chosen:
         window = Window(results, period, shared)
         for spec in known_indicators():
-            for scope, value, unit in value_rows(spec, spec.function(window)):
+            for scope, value, unit in evaluate(spec, window):
                 rows.append((spec.name, scope, period.name, value, unit))
                 if spec.additive:
                     rate = value / period.days

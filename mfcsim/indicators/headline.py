@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mfcsim.indicators.periods import ALL, evaluation_periods
-from mfcsim.indicators.registry import INDICATORS, value_rows
+from mfcsim.indicators.registry import INDICATORS, evaluate
 from mfcsim.indicators.window import Window
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def kpi_values(results: Results) -> dict[str, float]:
     out = {}
     for name in KPIS:
         spec = INDICATORS[name]
-        values = {scope: v for scope, v, _ in value_rows(spec, spec.function(window))}
+        values = {scope: v for scope, v, _ in evaluate(spec, window)}
         out[name] = values.get("cluster", float("nan"))
     return out
 

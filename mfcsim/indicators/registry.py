@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 import pandas as pd
 
 from mfcsim.errors import RegistryError
+from mfcsim.heap import return_freed_memory
 from mfcsim.plugins import Registry, taken_error
 
 if TYPE_CHECKING:
@@ -138,6 +139,18 @@ def known_indicators() -> list[IndicatorSpec]:
     """Every registered indicator (plug-ins included), in registration order."""
     load_plugins()
     return list(INDICATORS.values())
+
+
+def evaluate(spec: IndicatorSpec, window: Window) -> list[tuple[str, float, str]]:
+    """The rows ``(scope, value, unit)`` of ``spec`` on a window, then the heap handed back.
+
+    An indicator's working arrays (rows taken from a ledger of millions) are freed when it
+    returns; :func:`~mfcsim.heap.return_freed_memory` gives their pages back to the system,
+    so that one indicator's leftovers do not add to the next one's peak.
+    """
+    rows = value_rows(spec, spec.function(window))
+    return_freed_memory()
+    return rows
 
 
 def value_rows(spec: IndicatorSpec, value: Value) -> list[tuple[str, float, str]]:
