@@ -90,7 +90,8 @@ class _Coded:
         """Last minus first stock per (node, material)."""
         end = self.cells(self.s_node[self.last], self.s_mat[self.last], self.s_qty[self.last])
         start = self.cells(self.s_node[self.first], self.s_mat[self.first], self.s_qty[self.first])
-        return end - start
+        change: np.ndarray = end - start
+        return change
 
 
 def material_balance(flows: pd.DataFrame, stocks: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +149,7 @@ def _mass_table(c: _Coded, materials: pd.DataFrame, nodes: pd.DataFrame) -> pd.D
 
     def mass(rows: slice) -> np.ndarray:
         """The rows' mass where they cross a node's boundary, else 0 (production, consumption)."""
-        out = unit[c.mat[rows]]
+        out: np.ndarray = unit[c.mat[rows]]
         out *= c.qty[rows]
         out[c.is_production[rows] | c.is_consumption[rows]] = 0.0
         return out

@@ -347,12 +347,12 @@ class Transport:
                 out[at:end] = chunk[field]
             at = end
         chunk = None  # the last chunk, released too
-        firms, labels = self.world.firm_ids, list(self._labels) or [""]
-        columns = {
+        firms, labels = pd.Index(self.world.firm_ids), list(self._labels) or [""]
+        columns: dict[str, Any] = {
             "supplier": pd.Categorical.from_codes(codes.pop("supplier"), categories=firms),
             "receiver": pd.Categorical.from_codes(codes.pop("receiver"), categories=firms),
             "material": pd.Categorical.from_codes(
-                codes.pop("material"), categories=self.world.materials
+                codes.pop("material"), categories=pd.Index(self.world.materials)
             ),
             "requested": _categories(codes.pop("requested"), self.world.materials),
             "mode": _categories(codes.pop("mode"), labels),
