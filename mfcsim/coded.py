@@ -129,10 +129,15 @@ def running_sums(
     each row's value to its key's sum in row order), but the keys and values of the whole
     ledger are never made at once: their working arrays (int64 keys, float values: 16
     bytes a row) are one block's.
+
+    Raises:
+        ValueError: If a key lies outside ``0..n-1`` (as ``np.bincount`` refuses negative keys).
     """
     out = np.zeros(n)
     for start in range(0, rows, RUNNING_BLOCK_ROWS):
         key, values = block(slice(start, min(start + RUNNING_BLOCK_ROWS, rows)))
+        if len(key) and (key.min() < 0 or key.max() >= n):  # np.add.at would wrap a -1
+            raise ValueError(f"running_sums: keys must lie in 0..{n - 1}")
         np.add.at(out, key, values)
     return out
 

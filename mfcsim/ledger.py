@@ -243,7 +243,8 @@ class Ledger:
             if len(chunk) == 0:
                 continue
             first = (float(t_day[0]), int(phase[0]))
-            if (last is not None and first < last) or not _in_clock_order(t_day, phase):
+            # a first row before the last one, or a NaN day (compares neither way): out of order
+            if (last is not None and not first >= last) or not _in_clock_order(t_day, phase):
                 return [(0, n)], False
             if last is not None and first != last:
                 starts.append(np.array([offset]))

@@ -210,7 +210,7 @@ def test_parts_solved_on_threads_give_the_same_allocation_bit_for_bit(
     assert one_flow.tobytes() == many_flow.tobytes()
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", ""])
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "", "²", "٣"])
 def test_a_bad_thread_count_is_refused_before_the_run(
     value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -223,13 +223,61 @@ def test_a_bad_thread_count_is_refused_before_the_run(
 
 
 def test_default_threads_are_the_cores_up_to_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cores this process may use (its affinity, else the CPU count), up to four."""
     import os
 
     monkeypatch.delenv(pricing.THREADS_VARIABLE, raising=False)
-    cores = len(os.sched_getaffinity(0))
-    assert pricing.solver_threads() == min(4, cores)
+    assert pricing.solver_threads() == min(4, pricing.available_cores())
     monkeypatch.setenv(pricing.THREADS_VARIABLE, " 7 ")
     assert pricing.solver_threads() == 7
+    monkeypatch.delenv(pricing.THREADS_VARIABLE)
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # as on macOS and Windows
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert pricing.available_cores() == 3
+    assert pricing.solver_threads() == 3
+
+
+def _solve_in_child(queue: object) -> None:
+    """In a forked child: the parts of a day on two threads (the pool made anew)."""
+    import os
+
+    os.environ[pricing.THREADS_VARIABLE] = "2"
+    pricing.PART_MIN_ARCS = 40
+    arcs, _ = solve_by_parts(priced_day(101, n_firms=300))
+    queue.put(len(arcs))  # type: ignore[attr-defined]
+
+
+def test_a_forked_child_solves_on_threads_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's threads are not copied by fork: the child must not wait on them for ever."""
+    import multiprocessing
+
+    monkeypatch.setattr(pricing, "PART_MIN_ARCS", 40)
+    monkeypatch.setenv(pricing.THREADS_VARIABLE, "2")
+    expected = len(solve_by_parts(priced_day(101, n_firms=300))[0])  # the parent's pool exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_solve_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung on the parent's solver pool")
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == expected
+
+
+def test_solvers_made_on_many_threads_leave_stdout_alone() -> None:
+    """Only the first solver's banner is silenced, under a lock: file descriptor 1 is kept."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mfcsim.agent import lp
+
+    before = os.fstat(1)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: lp.new_solver(), range(400)))
+    after = os.fstat(1)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
 
 
 # ---- the pieces -----------------------------------------------------------------------------

@@ -289,3 +289,12 @@ def test_the_balance_check_works_a_block_of_rows_at_a_time() -> None:
     # the coded columns (node, material codes and two masks: 5 bytes a row here) and one
     # block; whole-ledger keys and masses took 21 bytes a row
     assert peak < 8 * n
+
+
+def test_running_sums_refuse_a_key_outside_the_cells() -> None:
+    """np.add.at would add a -1 key to the last cell; running_sums refuses it as bincount did."""
+    from mfcsim.coded import running_sums
+
+    for key in (np.array([0, -1, 2]), np.array([0, 3])):
+        with pytest.raises(ValueError, match=r"keys must lie in 0\.\.2"):
+            running_sums(3, len(key), lambda block, key=key: (key[block], np.ones(len(key))[block]))

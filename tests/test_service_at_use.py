@@ -264,3 +264,11 @@ def test_days_short_and_planned_count_each_firms_distinct_days() -> None:
         assert planned_days(frame).to_dict() == {"a": 3.0, "b": 1.0}
         assert list(planned_days(frame).index) == ["a", "b"]
     assert short_days(activity.iloc[4:]).to_dict() == {}
+    # days as a file might hold them: negative, fractional; a row without a firm is left out
+    odd = pd.DataFrame({
+        "t_day": [-1.0, 2.0, 0.25, 0.75, 3.0],
+        "firm": pd.Categorical(["b", "b", "a", "a", None], categories=["a", "b"]),
+        "planned": [1.0] * 5, "realised": [0.0] * 5,
+    })  # fmt: skip
+    assert planned_days(odd).to_dict() == {"a": 2.0, "b": 2.0}
+    assert short_days(odd.astype({"firm": str}).iloc[:4]).to_dict() == {"a": 2.0, "b": 2.0}

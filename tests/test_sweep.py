@@ -482,3 +482,21 @@ def test_workers_share_the_cores_among_their_solver_threads(
     monkeypatch.setenv("MFCSIM_SOLVER_THREADS", "3")
     with dask_client(2) as client:
         assert set(client.run(_solver_threads_here).values()) == {"3"}
+
+
+def test_a_bad_solver_thread_count_stops_a_sweep_before_anything_is_written(
+    tiny_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``MFCSIM_SOLVER_THREADS=0``: one line, exit 2, no sweep folder, no worker started."""
+    monkeypatch.setenv("MFCSIM_SOLVER_THREADS", "0")
+    out = tmp_path / "sw"
+    args = ["sweep", "run", str(tiny_path), "--vary", "agent.policy=greedy,optimal",
+            "--days", "3", "--out", str(out)]  # fmt: skip
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "MFCSIM_SOLVER_THREADS='0': accepted a positive integer" in err
+    assert not out.exists()

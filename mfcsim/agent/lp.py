@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -55,12 +56,25 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+#: Held while a solver is made: the first one's banner is silenced by swapping the process's
+#: stdout, which threads making solvers at the same time must not interleave.
+_MAKING = threading.Lock()
+_made_one = False
+
+
 def new_solver() -> Any:
-    """A silent HiGHS instance."""
+    """A silent HiGHS instance (safe to call from several threads at once).
+
+    HiGHS prints its banner when the process's first solver is made; only that one is made
+    with the C library's stdout silenced (:func:`_quiet_stdout`), under a lock, so that no
+    thread can leave stdout pointing at ``/dev/null``.
+    """
     import highspy  # imported here: only the optimal policy needs it
 
-    with _quiet_stdout():
+    global _made_one
+    with _MAKING, nullcontext() if _made_one else _quiet_stdout():
         solver = highspy.Highs()
+        _made_one = True
     solver.setOptionValue("output_flag", False)
     return solver
 

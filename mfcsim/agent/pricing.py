@@ -36,6 +36,7 @@ from a solve of the whole LP at once; the objective does not.
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
@@ -71,6 +72,13 @@ THREADS_VARIABLE = "MFCSIM_SOLVER_THREADS"
 DEFAULT_THREADS = 4
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 def solver_threads() -> int:
     """Threads to solve the parts on: ``$MFCSIM_SOLVER_THREADS``, else the cores, up to 4.
 
@@ -79,8 +87,8 @@ def solver_threads() -> int:
     """
     value = os.environ.get(THREADS_VARIABLE)
     if value is None:
-        return max(1, min(DEFAULT_THREADS, len(os.sched_getaffinity(0))))
-    if not value.strip().isdigit() or int(value) < 1:
+        return min(DEFAULT_THREADS, available_cores())
+    if re.fullmatch(r"\s*[0-9]+\s*", value) is None or int(value) < 1:
         raise ClearingError(
             f"environment variable {THREADS_VARIABLE}={value!r}: accepted a positive integer "
             "(the threads the optimal policy solves its parts on; 1: one at a time)"
@@ -90,8 +98,16 @@ def solver_threads() -> int:
 
 @cache
 def _pool(threads: int) -> ThreadPoolExecutor:
-    """The process's pool of ``threads`` solver threads (made once, reused every day)."""
+    """The process's pool of up to ``threads`` solver threads (made once, reused every day).
+
+    A forked child starts without it (its threads are not copied by ``fork``; the copied pool
+    would wait for them for ever): see the ``register_at_fork`` below.
+    """
     return ThreadPoolExecutor(threads, thread_name_prefix="mfcsim-solver")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 def price_tolerance(gain: np.ndarray) -> np.ndarray:
@@ -258,8 +274,8 @@ def solve_by_parts(p: Any, also: np.ndarray | None = None) -> Allocation:
     gain = gains(p)
     seed = seed_arcs(p, gain) if also is None else seed_arcs(p, gain) | also
     largest_first = sorted(parts(p), key=len, reverse=True)
-    threads = min(solver_threads(), len(largest_first))
-    if threads > 1:
+    threads = solver_threads()
+    if threads > 1 and len(largest_first) > 1:
         solved = list(
             _pool(threads).map(lambda arcs: solve_priced(p, arcs, gain, seed), largest_first)
         )

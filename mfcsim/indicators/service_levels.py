@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from mfcsim.coded import categorical
+
 if TYPE_CHECKING:
     from mfcsim.scenario.root import Scenario
 
@@ -95,17 +97,21 @@ def planned_days(activity: pd.DataFrame) -> pd.Series:
 def days_per_firm(activity: pd.DataFrame, chosen: np.ndarray) -> pd.Series:
     """Per firm, the distinct days among the ``chosen`` rows (a mask); firms without any left out.
 
-    Counted on the firm column's category codes and whole days, one ``np.unique`` over a
+    Counted on the firm column's category codes and the days' ranks, one ``np.unique`` over a
     number per (firm, day): no firm name is made per row (a year of 10,000 firms has about
-    3 million activity rows). Indexed by firm id, sorted.
+    3 million activity rows). Rows without a firm are left out. Indexed by firm id, sorted.
     """
-    firm = activity["firm"]
-    if not isinstance(firm.dtype, pd.CategoricalDtype):
-        firm = firm.astype(str).astype("category")
+    firm = categorical(activity["firm"])
     codes = firm.cat.codes.to_numpy()[chosen].astype(np.int64)
-    days = activity["t_day"].to_numpy()[chosen].astype(np.int64)
-    span = int(days.max()) + 1 if len(days) else 1
-    firm_of_pair = np.unique(codes * span + days) // span
+    t_day = activity["t_day"].to_numpy()[chosen]
+    named = codes >= 0
+    codes, t_day = codes[named], t_day[named]
+    if len(t_day) and t_day.min() >= 0 and np.array_equal(t_day, np.floor(t_day)):
+        day = t_day.astype(np.int64)  # the engine's days: whole numbers from 0
+    else:  # any other days (read from a file, say): each one's rank among them
+        day = np.unique(t_day, return_inverse=True)[1].reshape(-1)
+    span = int(day.max()) + 1 if len(day) else 1
+    firm_of_pair = np.unique(codes * span + day) // span
     counts = np.bincount(firm_of_pair, minlength=len(firm.cat.categories))
     some = np.flatnonzero(counts)
     names = firm.cat.categories.astype(str)[some]

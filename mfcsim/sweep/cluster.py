@@ -66,14 +66,17 @@ def worker_environment(workers: int) -> dict[str, str]:
     The optimal policy solves a day's parts on ``$MFCSIM_SOLVER_THREADS`` threads (default:
     the cores, up to 4); ``workers`` processes each doing so would ask for more threads than
     the machine has, so each worker gets the cores divided by the workers (at least 1),
-    unless the variable is set here, which the workers then inherit.
+    unless the variable is set here, which the workers then inherit (checked here first).
+
+    Raises:
+        ClearingError: If the variable is set to anything but a positive integer.
     """
-    from mfcsim.agent.pricing import THREADS_VARIABLE
+    from mfcsim.agent.pricing import THREADS_VARIABLE, available_cores, solver_threads
 
     if THREADS_VARIABLE in os.environ:
+        solver_threads()  # a bad value: one line before any worker starts
         return {}
-    cores = len(os.sched_getaffinity(0))
-    return {THREADS_VARIABLE: str(max(1, cores // max(1, workers)))}
+    return {THREADS_VARIABLE: str(max(1, available_cores() // max(1, workers)))}
 
 
 def ordered_map(

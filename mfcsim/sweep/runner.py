@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from mfcsim import __version__
+from mfcsim.agent.pricing import solver_threads
 from mfcsim.compare import Measure, indicators_of
 from mfcsim.errors import one_line
 from mfcsim.sweep import store
@@ -132,11 +133,14 @@ def run_sweep(
 
     Raises:
         UsageError: If ``folder`` holds something else, or the scheduler cannot be reached.
+        ClearingError: If ``$MFCSIM_SOLVER_THREADS`` is set to anything but a positive
+            integer (before anything is written).
     """
     from dask.distributed import as_completed
 
     from mfcsim.sweep.cluster import dask_client
 
+    solver_threads()  # a bad MFCSIM_SOLVER_THREADS: one line before the folder is made
     about = manifest(base, design, reps, seed, measure, keep)
     done = store.open_folder(folder, about, ("indicators", *keep))
     store.write_manifest(folder, about)
