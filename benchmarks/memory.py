@@ -3,7 +3,8 @@
 Runs ``synthetic_cluster(N, seed=1, days, policy)`` in a fresh interpreter per policy while a
 thread samples the resident set size every 50 ms together with the main thread's call path
 (the mfcsim functions on the stack, three deep below ``Simulation.run``). Reports, per
-policy, the peak and the highest RSS seen in each phase: the daily loop, the collection of
+policy, the peak (the process's high-water mark as the kernel records it, VmHWM, which no
+transient escapes) and the highest RSS seen in each phase: the daily loop, the collection of
 the results frames, the mass-balance check, and the KPIs (computed after the run, as writing
 the run folder does; until 8bd38e5 the balance check computed them); writes
 benchmarks/results/memory.json (or ``--out``).
@@ -126,7 +127,8 @@ def main() -> None:
         )  # fmt: skip
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         row = rows[-1]
-        print(f"{policy:>8}: peak {row['peak_mb']:,.0f} MB, {row['ledger_rows']:,} ledger rows, "
+        print(f"{policy:>8}: peak {row['peak_mb']:,.0f} MB (VmHWM; the samples' highest "
+              f"{row['sampled_peak_mb']:,.0f}), {row['ledger_rows']:,} ledger rows, "
               f"{row['shipments']:,} shipments")  # fmt: skip
         for name, mb in row["phases_mb"].items():
             print(f"{'':>10}{name:<30} {mb:>8,.0f} MB")
