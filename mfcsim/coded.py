@@ -50,6 +50,7 @@ def recode(column: pd.Series, names: list[str], *, narrow: bool = False) -> np.n
     if narrow and _numbered_alike(column, names):
         return column.cat.codes.to_numpy()
     position = pd.Index(names).get_indexer([str(c) for c in column.cat.categories])
+    position = np.append(position, -1)  # a missing value's code, -1, takes this last place
     if narrow:
         return position.astype(narrowest_int(len(names)))[column.cat.codes.to_numpy()]
     return position[column.cat.codes.to_numpy()].astype(np.int64)

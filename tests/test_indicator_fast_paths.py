@@ -190,3 +190,6 @@ def test_narrow_recode_keeps_codes_where_they_are_the_numbering_else_narrows() -
     absent = pd.Series(["n150", "zz", "n3"], dtype=pd.CategoricalDtype(["zz", "n3", "n150"]))
     assert recode(absent, many, narrow=True).tolist() == [150, -1, 3]
     assert recode(absent, many, narrow=True).dtype == np.int16
+    missing = pd.Series(["b", None, "a"], dtype=pd.CategoricalDtype(["a", "b"]))
+    assert recode(missing, names).tolist() == [1, -1, 0]  # not the last category's place
+    assert recode(missing, names, narrow=True).tolist() == [1, -1, 0]
