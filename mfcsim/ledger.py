@@ -239,9 +239,9 @@ class Ledger:
         starts, offset = [], 0
         last: tuple[float, int] | None = None  # (t_day, phase) of the previous chunk's last row
         for chunk in self._chunks:
-            t_day, phase = chunk["t_day"], chunk["phase"]
             if len(chunk) == 0:
                 continue
+            t_day, phase = chunk["t_day"], chunk["phase"]
             first = (float(t_day[0]), int(phase[0]))
             # a first row before the last one, or a NaN day (compares neither way): out of order
             if (last is not None and not first >= last) or not _in_clock_order(t_day, phase):

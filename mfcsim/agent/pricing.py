@@ -57,6 +57,7 @@ from mfcsim.agent.lp import (
     pass_columns,
     run_to_optimum,
 )
+from mfcsim.agent.order import stable_argsort
 
 #: Best arcs of each request in the first restricted LP.
 SEED_PER_REQUEST = 1
@@ -183,13 +184,13 @@ class _Rows:
 def best_per_group(group: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` highest scores of each group (ties: the lower position), sorted.
 
-    ``k = 1`` (the seeds' setting) takes each group's maximum without a sort of all rows;
-    groups numbered below 2¹⁶ are sorted as 16-bit integers (numpy's radix sort, about 15
-    times faster than on 64-bit ones for the 80,000 arcs of a 10,000-firm day).
+    ``k = 1`` (the seeds' setting) takes each group's maximum without a sort of all rows,
+    the rows ordered by group with :func:`~mfcsim.agent.order.stable_argsort` (a radix sort
+    for groups numbered below 2¹⁶: 0.35 against 5.8 ms for the 80,000 arcs of a
+    10,000-firm day).
     """
     if k == 1 and len(group):
-        narrow = group.astype(np.uint16) if group.min() >= 0 and group.max() < 2**16 else group
-        order = np.argsort(narrow, kind="stable")
+        order = stable_argsort(group)
         sorted_group = group[order]
         starts = np.flatnonzero(np.r_[True, sorted_group[1:] != sorted_group[:-1]])
         sorted_score = score[order]
