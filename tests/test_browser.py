@@ -196,6 +196,11 @@ def test_explorer_shows_a_comparison_folder(page: Any, explorer_url: str) -> Non
         "() => (document.querySelector('#fig-scorecard .gtitle') || {}).textContent"
         "?.includes('95 % intervals')"
     )
+    # the Sankey is redrawn by its own callback, which may finish after the scorecard's
+    page.wait_for_function(
+        "() => document.querySelector('#fig-sankey').textContent.includes('indicators only')",
+        timeout=30_000,
+    )
     assert "indicators only" in page.text_content("#fig-sankey")
     page.screenshot(path=str(ARTIFACTS / "explorer-comparison.png"))
     assert page.errors == []
